@@ -1,0 +1,483 @@
+"""Orders: a checked-out cart, split into fulfilment legs, paid, shipped or collected.
+
+An order has one leg per sourcing location; each leg has a fulfilment mode and lines. Its units
+stay reserved at the leg's location until they leave (shipped, handed over, picked up) or the
+leg ends without them leaving (cancelled, hold expired). Goods never leave for an unpaid order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from simulation.domain.carts import CartState, open_cart, release_all
+from simulation.domain.commands import (
+    CancelOrder,
+    CapturePayment,
+    DeliverLeg,
+    HandOverLeg,
+    Leg,
+    PlaceOrder,
+    ShipLeg,
+)
+from simulation.domain.errors import (
+    DuplicateAggregate,
+    InvalidTransition,
+    OrderMismatch,
+    PaymentRequired,
+    UnknownAggregate,
+)
+from simulation.domain.events import (
+    CartCheckedOut,
+    Event,
+    HoldExpired,
+    HoldPlaced,
+    LegDelivered,
+    LegHandedOver,
+    LegPickedUp,
+    LegShipped,
+    LineAllocated,
+    OrderCancelled,
+    OrderPlaced,
+    PaymentCaptured,
+    RefundIssued,
+    ReservationReleased,
+    ReturnReceived,
+    StockIssued,
+    StockReserved,
+)
+from simulation.domain.stock import StockLevel, check_reservable
+from simulation.types import (
+    CartId,
+    Channel,
+    CustomerId,
+    FulfilmentMode,
+    LocationId,
+    OrderId,
+    SimTime,
+    SkuId,
+)
+
+MONEY_TOLERANCE = 1e-6
+SHIPPED_MODES = frozenset(
+    {FulfilmentMode.HOME_DELIVERY, FulfilmentMode.SHIP_FROM_STORE, FulfilmentMode.ENDLESS_AISLE}
+)
+
+
+class LegStatus(StrEnum):
+    ALLOCATED = "allocated"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    HELD = "held"
+    PICKED_UP = "picked_up"
+    HANDED_OVER = "handed_over"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def reserves_stock(self) -> bool:
+        """The leg's units are still reserved at its location."""
+        return self in {LegStatus.ALLOCATED, LegStatus.HELD}
+
+    @property
+    def received(self) -> bool:
+        """The customer has the units."""
+        return self in {LegStatus.DELIVERED, LegStatus.PICKED_UP, LegStatus.HANDED_OVER}
+
+    @property
+    def left_location(self) -> bool:
+        return self in {LegStatus.SHIPPED} or self.received
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderLine:
+    sku: SkuId
+    qty: int
+    unit_price: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LegState:
+    location: LocationId
+    mode: FulfilmentMode
+    lines: tuple[OrderLine, ...] = ()
+    status: LegStatus = LegStatus.ALLOCATED
+    hold_until: SimTime | None = None
+
+    @property
+    def amount(self) -> float:
+        return sum(line.qty * line.unit_price for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderState:
+    customer: CustomerId
+    channel: Channel
+    cart: CartId
+    amount: float
+    legs: tuple[LegState, ...] = ()
+    paid: float = 0.0
+    refunded: float = 0.0
+    cancelled: bool = False
+    returned: tuple[tuple[SkuId, int], ...] = ()
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid + MONEY_TOLERANCE >= self.amount > 0 or self.amount == 0
+
+    def leg_at(self, location: str) -> LegState | None:
+        return next((leg for leg in self.legs if leg.location == location), None)
+
+    def received_of(self, sku: str) -> int:
+        return sum(
+            line.qty
+            for leg in self.legs
+            if leg.status.received
+            for line in leg.lines
+            if line.sku == sku
+        )
+
+    def returned_of(self, sku: str) -> int:
+        return sum(qty for s, qty in self.returned if s == sku)
+
+    def unit_price_of(self, sku: str) -> float:
+        return next(
+            (line.unit_price for leg in self.legs for line in leg.lines if line.sku == sku), 0.0
+        )
+
+
+StockLookup = Callable[[LocationId, SkuId], StockLevel]
+
+
+def existing_order(order_id: OrderId, state: OrderState | None) -> OrderState:
+    if state is None:
+        raise UnknownAggregate(f"order {order_id} does not exist", order=order_id)
+    return state
+
+
+def active_order(order_id: OrderId, state: OrderState | None) -> OrderState:
+    order = existing_order(order_id, state)
+    if order.cancelled:
+        raise InvalidTransition(f"order {order_id} is cancelled", order=order_id)
+    return order
+
+
+def leg_of(order_id: OrderId, order: OrderState, location: str) -> LegState:
+    leg = order.leg_at(location)
+    if leg is None:
+        raise UnknownAggregate(
+            f"order {order_id} has no leg at {location}", order=order_id, location=location
+        )
+    return leg
+
+
+def require_status(order_id: OrderId, leg: LegState, *allowed: LegStatus) -> None:
+    if leg.status not in allowed:
+        raise InvalidTransition(
+            f"leg of order {order_id} at {leg.location} is {leg.status.value}, "
+            f"expected {' or '.join(s.value for s in allowed)}",
+            order=order_id,
+            location=leg.location,
+            status=leg.status.value,
+        )
+
+
+def require_mode(order_id: OrderId, leg: LegState, allowed: frozenset[FulfilmentMode]) -> None:
+    if leg.mode not in allowed:
+        raise InvalidTransition(
+            f"leg of order {order_id} at {leg.location} is {leg.mode.value}, "
+            f"expected {' or '.join(sorted(m.value for m in allowed))}",
+            order=order_id,
+            location=leg.location,
+            mode=leg.mode.value,
+        )
+
+
+def require_paid(order_id: OrderId, order: OrderState) -> None:
+    if not order.is_paid:
+        raise PaymentRequired(
+            f"order {order_id} is not paid: {order.paid:.2f} of {order.amount:.2f}",
+            order=order_id,
+            paid=order.paid,
+            amount=order.amount,
+        )
+
+
+# ---------------------------------------------------------------- placing an order
+
+
+def _check_cover(command: PlaceOrder, cart: CartState) -> None:
+    placed: dict[str, int] = {}
+    for leg in command.legs:
+        for line in leg.lines:
+            placed[line.sku] = placed.get(line.sku, 0) + line.qty
+    wanted = {line.sku: line.qty for line in cart.lines}
+    if not wanted:
+        raise InvalidTransition(f"cart {command.cart} is empty", cart=command.cart)
+    if placed != wanted:
+        raise OrderMismatch(
+            f"order {command.order} legs place {placed} but cart {command.cart} holds {wanted}",
+            order=command.order,
+            cart=command.cart,
+            placed=placed,
+            wanted=wanted,
+        )
+
+
+def decide_place(
+    command: PlaceOrder, cart_state: CartState | None, order: OrderState | None, stock: StockLookup
+) -> list[Event]:
+    """Check out the cart: release its reservations, place the order, reserve every leg line."""
+    if order is not None:
+        raise DuplicateAggregate(f"order {command.order} already exists", order=command.order)
+    cart = open_cart(command.cart, cart_state)
+    _check_cover(command, cart)
+    at = SimTime(command.at)
+    prices = {line.sku: line.unit_price for line in cart.lines}
+    events: list[Event] = [
+        CartCheckedOut(
+            t=at, customer=cart.customer, cart=command.cart, channel=cart.channel, order=command.order
+        ),
+        *release_all(cart, command.cart, at, "checkout"),
+        OrderPlaced(
+            t=at,
+            customer=cart.customer,
+            channel=cart.channel,
+            cart=command.cart,
+            order=command.order,
+            qty=sum(line.qty for line in cart.lines),
+            amount=cart.amount,
+        ),
+    ]
+    for leg in command.legs:
+        events.extend(_allocate(command, leg, cart, prices, stock, at))
+    return events
+
+
+def _allocate(
+    command: PlaceOrder,
+    leg: Leg,
+    cart: CartState,
+    prices: dict[str, float],
+    stock: StockLookup,
+    at: SimTime,
+) -> list[Event]:
+    events: list[Event] = []
+    for line in leg.lines:
+        own = sum(
+            r.qty
+            for r in cart.reservations
+            if (r.location, r.sku, r.channel) == (leg.location, line.sku, cart.channel)
+        )
+        check_reservable(
+            stock(leg.location, line.sku),
+            location=leg.location,
+            sku=line.sku,
+            channel=cart.channel,
+            qty=line.qty,
+            credit=own,
+        )
+        events += [
+            LineAllocated(
+                t=at,
+                order=command.order,
+                location=leg.location,
+                sku=line.sku,
+                qty=line.qty,
+                amount=prices[line.sku],
+                mode=leg.mode,
+            ),
+            StockReserved(
+                t=at,
+                location=leg.location,
+                sku=line.sku,
+                channel=cart.channel,
+                qty=line.qty,
+                order=command.order,
+            ),
+        ]
+    return events
+
+
+# ---------------------------------------------------------------- payment, shipping, cancelling
+
+
+def decide_payment(command: CapturePayment, state: OrderState | None) -> list[Event]:
+    order = active_order(command.order, state)
+    due = order.amount - order.paid
+    if due <= MONEY_TOLERANCE:
+        raise InvalidTransition(f"order {command.order} is already paid", order=command.order)
+    if abs(command.amount - due) > MONEY_TOLERANCE:
+        raise OrderMismatch(
+            f"payment of {command.amount:.2f} for order {command.order} does not match "
+            f"the {due:.2f} due",
+            order=command.order,
+            amount=command.amount,
+            due=due,
+        )
+    return [PaymentCaptured(t=SimTime(command.at), order=command.order, amount=command.amount)]
+
+
+def issue_leg(order_id: OrderId, order: OrderState, leg: LegState, at: SimTime) -> list[Event]:
+    """The units of a leg leave its location: one StockIssued per line."""
+    return [
+        StockIssued(
+            t=at,
+            location=leg.location,
+            sku=line.sku,
+            channel=order.channel,
+            qty=line.qty,
+            order=order_id,
+            mode=leg.mode,
+        )
+        for line in leg.lines
+    ]
+
+
+def release_leg(
+    order_id: OrderId, order: OrderState, leg: LegState, at: SimTime, reason: str
+) -> list[Event]:
+    """Give back a leg's reserved units at its location."""
+    return [
+        ReservationReleased(
+            t=at,
+            location=leg.location,
+            sku=line.sku,
+            channel=order.channel,
+            qty=line.qty,
+            order=order_id,
+            reason=reason,
+        )
+        for line in leg.lines
+    ]
+
+
+def decide_shipping(
+    command: ShipLeg | DeliverLeg | HandOverLeg, state: OrderState | None
+) -> list[Event]:
+    order = active_order(command.order, state)
+    leg = leg_of(command.order, order, command.location)
+    at = SimTime(command.at)
+    match command:
+        case ShipLeg():
+            require_mode(command.order, leg, SHIPPED_MODES)
+            require_status(command.order, leg, LegStatus.ALLOCATED)
+            require_paid(command.order, order)
+            shipped = LegShipped(t=at, order=command.order, location=leg.location, mode=leg.mode)
+            return [*issue_leg(command.order, order, leg, at), shipped]
+        case DeliverLeg():
+            require_status(command.order, leg, LegStatus.SHIPPED)
+            return [LegDelivered(t=at, order=command.order, location=leg.location, mode=leg.mode)]
+        case HandOverLeg():
+            require_mode(command.order, leg, frozenset({FulfilmentMode.CARRY_OUT}))
+            require_status(command.order, leg, LegStatus.ALLOCATED)
+            require_paid(command.order, order)
+            handed = LegHandedOver(t=at, order=command.order, location=leg.location, mode=leg.mode)
+            return [*issue_leg(command.order, order, leg, at), handed]
+
+
+def decide_cancel(command: CancelOrder, state: OrderState | None) -> list[Event]:
+    """Cancel an order none of whose goods have left: release what is reserved, refund."""
+    order = active_order(command.order, state)
+    gone = [leg.location for leg in order.legs if leg.status.left_location]
+    if gone:
+        raise InvalidTransition(
+            f"order {command.order} cannot be cancelled: legs at {gone} have left",
+            order=command.order,
+            locations=gone,
+        )
+    at = SimTime(command.at)
+    events: list[Event] = [OrderCancelled(t=at, order=command.order, reason=command.reason)]
+    for leg in order.legs:
+        if leg.status.reserves_stock:
+            events += release_leg(command.order, order, leg, at, "cancelled")
+    refund = order.paid - order.refunded
+    if refund > MONEY_TOLERANCE:
+        events.append(RefundIssued(t=at, order=command.order, amount=refund, reason="cancelled"))
+    return events
+
+
+# ---------------------------------------------------------------- evolve
+
+
+def _set_leg(state: OrderState, location: str, **changes: object) -> OrderState:
+    legs = tuple(
+        replace(leg, **changes) if leg.location == location else leg  # type: ignore[arg-type]
+        for leg in state.legs
+    )
+    return replace(state, legs=legs)
+
+
+def _add_line(state: OrderState, event: LineAllocated) -> OrderState:
+    line = OrderLine(sku=event.sku, qty=event.qty, unit_price=event.amount)
+    leg = state.leg_at(event.location)
+    if leg is None:
+        new_leg = LegState(location=event.location, mode=event.mode, lines=(line,))
+        return replace(state, legs=(*state.legs, new_leg))
+    return _set_leg(state, event.location, lines=(*leg.lines, line))
+
+
+def _add_returned(state: OrderState, sku: SkuId, qty: int) -> OrderState:
+    total = qty + state.returned_of(sku)
+    kept = tuple((s, q) for s, q in state.returned if s != sku)
+    return replace(state, returned=(*kept, (sku, total)))
+
+
+_STATUS_AFTER: dict[type[Event], LegStatus] = {
+    LegShipped: LegStatus.SHIPPED,
+    LegDelivered: LegStatus.DELIVERED,
+    LegHandedOver: LegStatus.HANDED_OVER,
+    LegPickedUp: LegStatus.PICKED_UP,
+    HoldExpired: LegStatus.EXPIRED,
+}
+
+
+def evolve_order(state: OrderState | None, event: Event) -> OrderState | None:
+    """The order after ``event`` (None until it is placed)."""
+    if isinstance(event, OrderPlaced):
+        return OrderState(
+            customer=event.customer, channel=event.channel, cart=event.cart, amount=event.amount
+        )
+    if state is None:
+        return None
+    match event:
+        case LineAllocated():
+            return _add_line(state, event)
+        case PaymentCaptured(amount=amount):
+            return replace(state, paid=state.paid + amount)
+        case RefundIssued(amount=amount):
+            return replace(state, refunded=state.refunded + amount)
+        case HoldPlaced(location=location, until=until):
+            return _set_leg(state, location, status=LegStatus.HELD, hold_until=until)
+        case LegShipped() | LegDelivered() | LegHandedOver() | LegPickedUp() | HoldExpired():
+            return _set_leg(state, event.location, status=_STATUS_AFTER[type(event)])
+        case OrderCancelled():
+            cancelled = tuple(
+                replace(leg, status=LegStatus.CANCELLED) if leg.status.reserves_stock else leg
+                for leg in state.legs
+            )
+            return replace(state, cancelled=True, legs=cancelled)
+        case ReturnReceived(sku=sku, qty=qty):
+            return _add_returned(state, sku, qty)
+        case _:
+            return state
+
+
+ORDER_EVENTS: frozenset[type[Event]] = frozenset(
+    {
+        OrderPlaced,
+        LineAllocated,
+        PaymentCaptured,
+        RefundIssued,
+        HoldPlaced,
+        LegShipped,
+        LegDelivered,
+        LegHandedOver,
+        LegPickedUp,
+        HoldExpired,
+        OrderCancelled,
+        ReturnReceived,
+    }
+)
+"""Event types that change an order."""

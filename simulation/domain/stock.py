@@ -1,0 +1,193 @@
+"""Stock of one sku at one location: on hand, reserved per channel, safety stock, fences.
+
+What a channel may promise (:meth:`StockLevel.available_to`) is on-hand stock, less what is
+already reserved, less the units ring-fenced for *other* channels and not yet used by them,
+less the safety stock for remote channels (the store floor sells down to the last unit on
+the shelf). Reserved never exceeds on hand, and nothing is ever negative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from simulation.domain.commands import FenceStock, ReceiveStock, SetSafetyStock, WriteOffStock
+from simulation.domain.errors import InsufficientStock
+from simulation.domain.events import (
+    Event,
+    ReservationExpired,
+    ReservationReleased,
+    SafetyStockSet,
+    StockFenced,
+    StockIssued,
+    StockReceived,
+    StockReserved,
+    StockRestocked,
+    StockWrittenOff,
+)
+from simulation.types import Channel, SimTime
+
+CHANNELS: tuple[Channel, ...] = tuple(Channel)
+_INDEX = {c: i for i, c in enumerate(CHANNELS)}
+_ZEROS = (0,) * len(CHANNELS)
+
+StockCommand = ReceiveStock | SetSafetyStock | FenceStock | WriteOffStock
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StockLevel:
+    """The state of one (location, sku). ``reserved`` and ``fences`` are indexed like CHANNELS."""
+
+    on_hand: int = 0
+    safety: int = 0
+    reserved: tuple[int, ...] = _ZEROS
+    fences: tuple[int, ...] = _ZEROS
+
+    @property
+    def reserved_total(self) -> int:
+        return sum(self.reserved)
+
+    def reserved_for(self, channel: Channel) -> int:
+        return self.reserved[_INDEX[channel]]
+
+    def fence_for(self, channel: Channel) -> int:
+        return self.fences[_INDEX[channel]]
+
+    @property
+    def free(self) -> int:
+        """Units on hand and not reserved by anyone."""
+        return self.on_hand - self.reserved_total
+
+    def available_to(self, channel: Channel) -> int:
+        """Units that ``channel`` may reserve now (never negative)."""
+        i = _INDEX[channel]
+        fenced_for_others = sum(
+            max(0, fence - used)
+            for j, (fence, used) in enumerate(zip(self.fences, self.reserved, strict=True))
+            if j != i
+        )
+        safety = 0 if channel.is_physical else self.safety
+        return max(0, self.free - fenced_for_others - safety)
+
+
+def decide_stock(command: StockCommand, state: StockLevel) -> list[Event]:
+    """Stock-keeping commands on one (location, sku): receive, safety level, fence, write-off."""
+    at = SimTime(command.at)
+    match command:
+        case ReceiveStock():
+            return [
+                StockReceived(
+                    t=at,
+                    location=command.location,
+                    sku=command.sku,
+                    qty=command.qty,
+                    reason=command.reason,
+                )
+            ]
+        case SetSafetyStock():
+            return [
+                SafetyStockSet(t=at, location=command.location, sku=command.sku, qty=command.level)
+            ]
+        case FenceStock():
+            return [
+                StockFenced(
+                    t=at,
+                    location=command.location,
+                    sku=command.sku,
+                    channel=command.channel,
+                    qty=command.level,
+                )
+            ]
+        case WriteOffStock():
+            if command.qty > state.free:
+                raise InsufficientStock(
+                    f"cannot write off {command.qty} of {command.sku} at {command.location}: "
+                    f"only {state.free} unreserved on hand",
+                    location=command.location,
+                    sku=command.sku,
+                    requested=command.qty,
+                    available=state.free,
+                )
+            return [
+                StockWrittenOff(
+                    t=at,
+                    location=command.location,
+                    sku=command.sku,
+                    qty=command.qty,
+                    reason=command.reason,
+                )
+            ]
+
+
+def check_reservable(
+    state: StockLevel, *, location: str, sku: str, channel: Channel, qty: int, credit: int = 0
+) -> None:
+    """Raise :class:`InsufficientStock` unless ``channel`` may reserve ``qty`` more units.
+
+    ``credit`` counts units this same command gives back first (a cart's own reservation that
+    an order takes over at checkout).
+    """
+    available = state.available_to(channel) + credit
+    if qty > available:
+        raise InsufficientStock(
+            f"{channel.value} cannot reserve {qty} of {sku} at {location}: {available} available "
+            f"to {channel.value} (on hand {state.on_hand}, reserved {state.reserved_total}, "
+            f"safety {state.safety})",
+            location=location,
+            sku=sku,
+            channel=channel.value,
+            requested=qty,
+            available=available,
+        )
+
+
+def _add(values: tuple[int, ...], channel: Channel, delta: int) -> tuple[int, ...]:
+    i = _INDEX[channel]
+    return (*values[:i], values[i] + delta, *values[i + 1 :])
+
+
+def _set(values: tuple[int, ...], channel: Channel, value: int) -> tuple[int, ...]:
+    i = _INDEX[channel]
+    return (*values[:i], value, *values[i + 1 :])
+
+
+def evolve_stock(state: StockLevel, event: Event) -> StockLevel:
+    """The stock level after ``event``; events about other things leave it as it is."""
+    match event:
+        case StockReceived(qty=qty) | StockRestocked(qty=qty):
+            return replace(state, on_hand=state.on_hand + qty)
+        case SafetyStockSet(qty=qty):
+            return replace(state, safety=qty)
+        case StockFenced(channel=channel, qty=qty):
+            return replace(state, fences=_set(state.fences, channel, qty))
+        case StockReserved(channel=channel, qty=qty):
+            return replace(state, reserved=_add(state.reserved, channel, qty))
+        case ReservationReleased(channel=channel, qty=qty) | ReservationExpired(
+            channel=channel, qty=qty
+        ):
+            return replace(state, reserved=_add(state.reserved, channel, -qty))
+        case StockIssued(channel=channel, qty=qty):
+            return replace(
+                state,
+                on_hand=state.on_hand - qty,
+                reserved=_add(state.reserved, channel, -qty),
+            )
+        case StockWrittenOff(qty=qty):
+            return replace(state, on_hand=state.on_hand - qty)
+        case _:
+            return state
+
+
+STOCK_EVENTS: frozenset[type[Event]] = frozenset(
+    {
+        StockReceived,
+        StockRestocked,
+        SafetyStockSet,
+        StockFenced,
+        StockReserved,
+        ReservationReleased,
+        ReservationExpired,
+        StockIssued,
+        StockWrittenOff,
+    }
+)
+"""Event types that change a (location, sku) stock level."""
