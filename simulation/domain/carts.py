@@ -125,7 +125,9 @@ def decide_cart(command: CartCommand, state: CartState | None, stock: StockLooku
     if isinstance(command, OpenCart):
         if state is not None:
             raise DuplicateAggregate(f"cart {command.cart} already exists", cart=command.cart)
-        return [CartOpened(t=at, customer=command.customer, cart=command.cart, channel=command.channel)]
+        return [
+            CartOpened(t=at, customer=command.customer, cart=command.cart, channel=command.channel)
+        ]
     cart = open_cart(command.cart, state)
     match command:
         case AddToCart():
@@ -133,7 +135,9 @@ def decide_cart(command: CartCommand, state: CartState | None, stock: StockLooku
         case RemoveFromCart():
             return _remove(command, cart, at)
         case MoveCart():
-            return [CartMoved(t=at, customer=cart.customer, cart=command.cart, channel=command.channel)]
+            return [
+                CartMoved(t=at, customer=cart.customer, cart=command.cart, channel=command.channel)
+            ]
         case AbandonCart():
             return [
                 *release_all(cart, command.cart, at, "abandoned"),
@@ -187,7 +191,8 @@ def _remove(command: RemoveFromCart, cart: CartState, at: SimTime) -> list[Event
     held = cart.qty_of(command.sku)
     if command.qty > held:
         raise InvalidTransition(
-            f"cannot remove {command.qty} of {command.sku} from cart {command.cart}: it holds {held}",
+            f"cannot remove {command.qty} of {command.sku} from cart {command.cart}: "
+            f"it holds {held}",
             cart=command.cart,
             sku=command.sku,
             requested=command.qty,
@@ -244,7 +249,9 @@ def _expire(command: ExpireReservations, cart: CartState, at: SimTime) -> list[E
     ]
 
 
-def _merge_line(lines: tuple[CartLine, ...], sku: SkuId, qty: int, price: float) -> tuple[CartLine, ...]:
+def _merge_line(
+    lines: tuple[CartLine, ...], sku: SkuId, qty: int, price: float
+) -> tuple[CartLine, ...]:
     # A re-added sku keeps one line, at the latest price (as a checkout re-prices a cart).
     kept = tuple(line for line in lines if line.sku != sku)
     total = qty + sum(line.qty for line in lines if line.sku == sku)

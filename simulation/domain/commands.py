@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from dataclasses import dataclass
 from typing import Any, TypeVar, dataclass_transform
 
@@ -80,7 +81,7 @@ C = TypeVar("C", bound=type[Command])
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 def command(cls: C) -> C:
     """Make ``cls`` a frozen, slotted, keyword-only command dataclass."""
-    return dataclass(frozen=True, slots=True, kw_only=True)(cls)
+    return typing.cast(C, dataclass(frozen=True, slots=True, kw_only=True)(cls))
 
 
 # ---------------------------------------------------------------- stock
@@ -211,7 +212,9 @@ def _check_legs(cmd: object, legs: Any) -> None:
         if not isinstance(leg, Leg):
             raise MalformedCommand(_where(cmd, path), "a Leg", leg)
         if leg.location in seen:
-            raise MalformedCommand(_where(cmd, f"{path}.location"), "one leg per location", leg.location)
+            raise MalformedCommand(
+                _where(cmd, f"{path}.location"), "one leg per location", leg.location
+            )
         seen.add(leg.location)
         _check_field(cmd, "location", leg.location)
         _check_field(cmd, "mode", leg.mode)

@@ -84,7 +84,7 @@ def event(cls: E) -> E:
         raise TypeError(f"event type {name!r} is registered twice")
     made.TYPE = name
     EVENT_TYPES[name] = made
-    return made
+    return typing.cast(E, made)
 
 
 # ---------------------------------------------------------------- stock (location x sku)

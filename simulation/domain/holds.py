@@ -41,9 +41,10 @@ def decide_hold(command: HoldCommand, state: OrderState | None) -> list[Event]:
             until = SimTime(at + command.hold_minutes)
             return [HoldPlaced(t=at, order=command.order, location=leg.location, until=until)]
         case PickUpLeg():
-            require_status(command.order, leg, LegStatus.HELD)
             until = leg.hold_until if leg.hold_until is not None else at
-            if at >= until:
+            if leg.status is not LegStatus.EXPIRED:
+                require_status(command.order, leg, LegStatus.HELD)
+            if leg.status is LegStatus.EXPIRED or at >= until:
                 raise HoldExpiredError(
                     f"hold of order {command.order} at {leg.location} expired at t={until}, "
                     f"pickup attempted at t={at}",

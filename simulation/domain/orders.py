@@ -234,10 +234,13 @@ def decide_place(
     cart = open_cart(command.cart, cart_state)
     _check_cover(command, cart)
     at = SimTime(command.at)
-    prices = {line.sku: line.unit_price for line in cart.lines}
     events: list[Event] = [
         CartCheckedOut(
-            t=at, customer=cart.customer, cart=command.cart, channel=cart.channel, order=command.order
+            t=at,
+            customer=cart.customer,
+            cart=command.cart,
+            channel=cart.channel,
+            order=command.order,
         ),
         *release_all(cart, command.cart, at, "checkout"),
         OrderPlaced(
@@ -251,18 +254,13 @@ def decide_place(
         ),
     ]
     for leg in command.legs:
-        events.extend(_allocate(command, leg, cart, prices, stock, at))
+        events.extend(_allocate(command, leg, cart, stock))
     return events
 
 
-def _allocate(
-    command: PlaceOrder,
-    leg: Leg,
-    cart: CartState,
-    prices: dict[str, float],
-    stock: StockLookup,
-    at: SimTime,
-) -> list[Event]:
+def _allocate(command: PlaceOrder, leg: Leg, cart: CartState, stock: StockLookup) -> list[Event]:
+    at = SimTime(command.at)
+    prices = {line.sku: line.unit_price for line in cart.lines}
     events: list[Event] = []
     for line in leg.lines:
         own = sum(

@@ -46,7 +46,11 @@ def decide_return(command: ReturnItems, state: OrderState | None) -> list[Event]
     if command.restock:
         events.append(
             StockRestocked(
-                t=at, location=command.location, sku=command.sku, qty=command.qty, order=command.order
+                t=at,
+                location=command.location,
+                sku=command.sku,
+                qty=command.qty,
+                order=command.order,
             )
         )
     events.append(RefundIssued(t=at, order=command.order, amount=value, reason="return"))

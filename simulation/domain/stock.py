@@ -57,16 +57,22 @@ class StockLevel:
         """Units on hand and not reserved by anyone."""
         return self.on_hand - self.reserved_total
 
-    def available_to(self, channel: Channel) -> int:
-        """Units that ``channel`` may reserve now (never negative)."""
+    def fenced_for_others(self, channel: Channel) -> int:
+        """Units ring-fenced for other channels and not yet reserved by them."""
         i = _INDEX[channel]
-        fenced_for_others = sum(
+        return sum(
             max(0, fence - used)
             for j, (fence, used) in enumerate(zip(self.fences, self.reserved, strict=True))
             if j != i
         )
-        safety = 0 if channel.is_physical else self.safety
-        return max(0, self.free - fenced_for_others - safety)
+
+    def safety_for(self, channel: Channel) -> int:
+        """The safety stock ``channel`` must leave (none for the store floor)."""
+        return 0 if channel.is_physical else self.safety
+
+    def available_to(self, channel: Channel) -> int:
+        """Units that ``channel`` may reserve now (never negative)."""
+        return max(0, self.free - self.fenced_for_others(channel) - self.safety_for(channel))
 
 
 def decide_stock(command: StockCommand, state: StockLevel) -> list[Event]:
@@ -131,7 +137,8 @@ def check_reservable(
         raise InsufficientStock(
             f"{channel.value} cannot reserve {qty} of {sku} at {location}: {available} available "
             f"to {channel.value} (on hand {state.on_hand}, reserved {state.reserved_total}, "
-            f"safety {state.safety})",
+            f"fenced for other channels {state.fenced_for_others(channel)}, "
+            f"safety {state.safety_for(channel)})",
             location=location,
             sku=sku,
             channel=channel.value,
@@ -161,8 +168,9 @@ def evolve_stock(state: StockLevel, event: Event) -> StockLevel:
             return replace(state, fences=_set(state.fences, channel, qty))
         case StockReserved(channel=channel, qty=qty):
             return replace(state, reserved=_add(state.reserved, channel, qty))
-        case ReservationReleased(channel=channel, qty=qty) | ReservationExpired(
-            channel=channel, qty=qty
+        case (
+            ReservationReleased(channel=channel, qty=qty)
+            | ReservationExpired(channel=channel, qty=qty)
         ):
             return replace(state, reserved=_add(state.reserved, channel, -qty))
         case StockIssued(channel=channel, qty=qty):

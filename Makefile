@@ -1,0 +1,36 @@
+# omnicanal: `make demo` runs the baseline end to end, `make test` runs lint and the tests.
+# Both create .venv and install the project into it on first use (and again when
+# pyproject.toml changes).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint pytest format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/omnicanal demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check simulation loadtests tests
+	$(BIN)/ruff format --check simulation loadtests tests
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+format: $(STAMP)
+	$(BIN)/ruff format simulation loadtests tests
+	$(BIN)/ruff check --fix simulation loadtests tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Replay simulated journeys against an omnichannel HTTP API with Locust (never imports SimPy)."""

@@ -1,0 +1,188 @@
+"""The omnichannel backend: every aggregate's state, a command router and an event router.
+
+:class:`Backend` is what the simulation and the reference API both talk to. ``decide`` asks
+the right aggregate's decider for the events of a command without changing anything;
+``evolve`` folds one event into the aggregates it concerns; ``handle`` does both. Folding the
+same events with :func:`replay` rebuilds exactly the same state, which is what makes the
+event log the single source of truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulation.domain.carts import CART_EVENTS, CartCommand, CartState, decide_cart, evolve_cart
+from simulation.domain.commands import (
+    AbandonCart,
+    AddToCart,
+    CancelOrder,
+    CapturePayment,
+    Command,
+    DeliverLeg,
+    ExpireHold,
+    ExpireReservations,
+    FenceStock,
+    HandOverLeg,
+    MoveCart,
+    OpenCart,
+    PickUpLeg,
+    PlaceHold,
+    PlaceOrder,
+    ReceiveStock,
+    RemoveFromCart,
+    ReturnItems,
+    SetSafetyStock,
+    ShipLeg,
+    WriteOffStock,
+)
+from simulation.domain.errors import MalformedCommand
+from simulation.domain.events import Event
+from simulation.domain.holds import decide_hold
+from simulation.domain.orders import (
+    ORDER_EVENTS,
+    OrderState,
+    decide_cancel,
+    decide_payment,
+    decide_place,
+    decide_shipping,
+    evolve_order,
+)
+from simulation.domain.returns import decide_return
+from simulation.domain.stock import (
+    STOCK_EVENTS,
+    StockCommand,
+    StockLevel,
+    decide_stock,
+    evolve_stock,
+)
+from simulation.types import CartId, LocationId, OrderId, SkuId
+
+StockKey = tuple[LocationId, SkuId]
+_EMPTY = StockLevel()
+
+
+@dataclass(slots=True)
+class Backend:
+    """All aggregates of one backend, keyed by their ids.
+
+    The aggregate states are immutable; the backend only swaps them for the states ``evolve``
+    returns. Two backends are equal when every aggregate state is equal.
+    """
+
+    stock: dict[StockKey, StockLevel] = field(default_factory=dict)
+    carts: dict[CartId, CartState] = field(default_factory=dict)
+    orders: dict[OrderId, OrderState] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ reading
+
+    def stock_level(self, location: LocationId, sku: SkuId) -> StockLevel:
+        """The stock of ``sku`` at ``location`` (all zero if nothing ever happened there)."""
+        return self.stock.get((location, sku), _EMPTY)
+
+    def cart(self, cart: CartId) -> CartState | None:
+        return self.carts.get(cart)
+
+    def order(self, order: OrderId) -> OrderState | None:
+        return self.orders.get(order)
+
+    # ------------------------------------------------------------ deciding
+
+    def decide(self, command: Command) -> list[Event]:
+        """The events ``command`` produces, or the :class:`DomainError` that forbids it.
+
+        Nothing changes: call :meth:`evolve` (or :meth:`handle`) to apply the events.
+        """
+        handler = _DECIDERS.get(type(command))
+        if handler is None:
+            raise MalformedCommand("command", "a known command type", type(command).__name__)
+        return handler(self, command)
+
+    def handle(self, command: Command) -> list[Event]:
+        """Decide ``command`` and apply its events; on a domain error nothing changes."""
+        events = self.decide(command)
+        for e in events:
+            self.evolve(e)
+        return events
+
+    # ------------------------------------------------------------ evolving
+
+    def evolve(self, event: Event) -> None:
+        """Fold one event into every aggregate it concerns."""
+        kind = type(event)
+        if kind in STOCK_EVENTS:
+            key = (event.location, event.sku)  # type: ignore[attr-defined]
+            self.stock[key] = evolve_stock(self.stock.get(key, _EMPTY), event)
+        if kind in CART_EVENTS:
+            cart_id = getattr(event, "cart", None)
+            if cart_id is not None:
+                cart = evolve_cart(self.carts.get(cart_id), event)
+                if cart is not None:
+                    self.carts[cart_id] = cart
+        if kind in ORDER_EVENTS:
+            order_id = event.order  # type: ignore[attr-defined]
+            order = evolve_order(self.orders.get(order_id), event)
+            if order is not None:
+                self.orders[order_id] = order
+
+
+def replay(events: Iterable[Event], into: Backend | None = None) -> Backend:
+    """Fold ``events`` in order into ``into`` (a new, empty backend by default)."""
+    backend = Backend() if into is None else into
+    for e in events:
+        backend.evolve(e)
+    return backend
+
+
+# ---------------------------------------------------------------- command routing
+
+
+def _stock(b: Backend, c: Any) -> list[Event]:
+    command: StockCommand = c
+    return decide_stock(command, b.stock_level(command.location, command.sku))
+
+
+def _cart(b: Backend, c: Any) -> list[Event]:
+    command: CartCommand = c
+    return decide_cart(command, b.carts.get(command.cart), b.stock_level)
+
+
+def _place(b: Backend, c: Any) -> list[Event]:
+    command: PlaceOrder = c
+    return decide_place(
+        command, b.carts.get(command.cart), b.orders.get(command.order), b.stock_level
+    )
+
+
+def _order(decider: Callable[[Any, OrderState | None], list[Event]]) -> Decider:
+    def decide(b: Backend, c: Any) -> list[Event]:
+        return decider(c, b.orders.get(c.order))
+
+    return decide
+
+
+Decider = Callable[[Backend, Any], list[Event]]
+
+_DECIDERS: dict[type[Command], Decider] = {
+    ReceiveStock: _stock,
+    SetSafetyStock: _stock,
+    FenceStock: _stock,
+    WriteOffStock: _stock,
+    OpenCart: _cart,
+    AddToCart: _cart,
+    RemoveFromCart: _cart,
+    MoveCart: _cart,
+    AbandonCart: _cart,
+    ExpireReservations: _cart,
+    PlaceOrder: _place,
+    CapturePayment: _order(decide_payment),
+    ShipLeg: _order(decide_shipping),
+    DeliverLeg: _order(decide_shipping),
+    HandOverLeg: _order(decide_shipping),
+    PlaceHold: _order(decide_hold),
+    PickUpLeg: _order(decide_hold),
+    ExpireHold: _order(decide_hold),
+    CancelOrder: _order(decide_cancel),
+    ReturnItems: _order(decide_return),
+}
