@@ -72,7 +72,7 @@ def demo(out_root: ResultsRoot = Path("results")) -> None:
         }
     out.print(f"demo: {len(run.log)} events, {len(run.refused)} commands refused by the domain")
     _print_kpis(table.iloc[0].to_dict())
-    out.print(f"wrote {folder.final}")
+    out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
 
 
 @app.command()
