@@ -1,0 +1,1 @@
+"""Policies: small objects, one decision each, registered by name for scenario files."""

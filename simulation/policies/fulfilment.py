@@ -1,0 +1,151 @@
+"""Order sourcing: which locations fulfil an order, as order-management systems decide it.
+
+A :class:`SourcingChain` is a list of filters and a list of sorts over candidate sites, then a
+split rule. Filters drop sites (no stock, out of region, out of pick capacity); sorts rank the
+rest (nearest first, then by priority, ...); the split rule turns the ranking into legs:
+
+- ``none``: the best site that can serve the whole order, or nothing;
+- ``fewest``: one site if any can serve it all, else a greedy cover taking at each step the
+  site that serves the most remaining units (ties by rank), up to ``max_legs``;
+- ``at_most``: like ``fewest`` but always stops at ``max_legs``.
+
+Policies only propose legs; the domain still decides whether stock can be reserved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from simulation.errors import InputError
+from simulation.types import LocationId, SkuId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Site:
+    """A candidate location as the sourcing policy sees it."""
+
+    id: LocationId
+    kind: str  # "warehouse", "store", "dark_store"
+    region: str
+    x: float
+    y: float
+    priority: int = 0
+    cost_per_unit: float = 0.0
+    ships: bool = True  # may send parcels (a store only with ship-from-store on)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    """An order to source: the lines, where the customer is, and what each site may promise."""
+
+    lines: Mapping[SkuId, int]
+    region: str
+    x: float
+    y: float
+    available: Callable[[LocationId, SkuId], int]
+    capacity_left: Callable[[LocationId], float] = field(default=lambda _site: math.inf)
+
+    def units(self) -> int:
+        return sum(self.lines.values())
+
+    def servable(self, site: Site, lines: Mapping[SkuId, int] | None = None) -> dict[SkuId, int]:
+        """Units of each line ``site`` can serve now."""
+        wanted = self.lines if lines is None else lines
+        return {
+            sku: min(qty, self.available(site.id, sku))
+            for sku, qty in wanted.items()
+            if self.available(site.id, sku) > 0
+        }
+
+    def distance(self, site: Site) -> float:
+        return math.hypot(site.x - self.x, site.y - self.y)
+
+
+Filter = Callable[[Site, Request], bool]
+Sort = Callable[[Site, Request], float]
+
+
+def _full_stock(site: Site, request: Request) -> bool:
+    return all(request.available(site.id, sku) >= qty for sku, qty in request.lines.items())
+
+
+def _any_stock(site: Site, request: Request) -> bool:
+    return bool(request.servable(site))
+
+
+FILTERS: dict[str, Filter] = {
+    "has_full_stock": _full_stock,
+    "has_any_stock": _any_stock,
+    "in_region": lambda site, request: site.region == request.region,
+    "under_capacity": lambda site, request: request.capacity_left(site.id) >= request.units(),
+    "ships": lambda site, _request: site.ships,
+}
+"""Filters by name: a site passes when the function returns True."""
+
+SORTS: dict[str, Sort] = {
+    "nearest": lambda site, request: request.distance(site),
+    "priority": lambda site, _request: site.priority,
+    "most_stock": lambda site, request: -sum(request.available(site.id, k) for k in request.lines),
+    "lowest_cost": lambda site, _request: site.cost_per_unit,
+}
+"""Sort keys by name: lower ranks first."""
+
+SPLITS = ("none", "fewest", "at_most")
+
+Leg = tuple[LocationId, dict[SkuId, int]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourcingChain:
+    """Filters, then sorts, then a split rule; see the module docstring."""
+
+    filters: tuple[str, ...] = ("ships", "has_any_stock")
+    sorts: tuple[str, ...] = ("nearest",)
+    split: str = "fewest"
+    max_legs: int = 2
+
+    def __post_init__(self) -> None:
+        for i, name in enumerate(self.filters):
+            if name not in FILTERS:
+                raise InputError(f"filters[{i}]", f"one of {sorted(FILTERS)}", name)
+        for i, name in enumerate(self.sorts):
+            if name not in SORTS:
+                raise InputError(f"sorts[{i}]", f"one of {sorted(SORTS)}", name)
+        if self.split not in SPLITS:
+            raise InputError("split", f"one of {list(SPLITS)}", self.split)
+        if self.max_legs < 1:
+            raise InputError("max_legs", "at least 1", self.max_legs)
+
+    def rank(self, sites: Sequence[Site], request: Request) -> list[Site]:
+        """The sites that pass every filter, best first (ties keep the given order)."""
+        kept = [s for s in sites if all(FILTERS[f](s, request) for f in self.filters)]
+        return sorted(kept, key=lambda s: tuple(SORTS[k](s, request) for k in self.sorts))
+
+    def source(self, sites: Sequence[Site], request: Request) -> list[Leg]:
+        """Legs (location, lines) that cover the whole order, or [] when it cannot be covered."""
+        ranked = self.rank(sites, request)
+        whole = next((s for s in ranked if _full_stock(s, request)), None)
+        if whole is not None:
+            return [(whole.id, dict(request.lines))]
+        if self.split == "none":
+            return []
+        return self._cover(ranked, request)
+
+    def _cover(self, ranked: list[Site], request: Request) -> list[Leg]:
+        remaining = dict(request.lines)
+        legs: list[Leg] = []
+        candidates = list(ranked)
+        while remaining and candidates and len(legs) < self.max_legs:
+            best = max(candidates, key=lambda s: sum(request.servable(s, remaining).values()))
+            served = request.servable(best, remaining)
+            if not served:
+                break
+            legs.append((best.id, served))
+            candidates.remove(best)
+            for sku, qty in served.items():
+                remaining[sku] -= qty
+                if remaining[sku] == 0:
+                    del remaining[sku]
+        return legs if not remaining else []
