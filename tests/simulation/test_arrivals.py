@@ -1,0 +1,73 @@
+"""Arrivals: the NHPP draw against its exact mean, hour profile and campaigns (fixed seeds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation.engine.arrivals import CHANNELS, Campaign, RateProfile, draw
+from simulation.engine.streams import Streams, stable_id
+from simulation.types import Channel
+
+WEEK = 7 * 1440.0
+HOURS = tuple(0.2 if h < 8 else 1.5 if 17 <= h < 21 else 1.0 for h in range(24))
+PROFILE = RateProfile(
+    base_per_hour=30.0,
+    shares={Channel.WEB: 0.5, Channel.APP: 0.3, Channel.INSTAGRAM: 0.2},
+    hour_of_day=HOURS,
+    day_of_week=(1, 1, 1, 1, 1.2, 1.6, 0.8),
+    campaigns=(
+        Campaign(name="post", start=2 * 1440 + 600.5, end=2 * 1440 + 900.25, multiplier=4.0,
+                 channels=(Channel.INSTAGRAM,)),
+    ),
+)  # fmt: skip
+
+
+def test_stable_id_is_stable() -> None:
+    # blake2b of the name: a fixed number on every machine and Python version.
+    assert stable_id("arrivals") == 791231600
+    assert Streams(7)("a").random() == Streams(7)("a").random()
+    assert Streams(7)("a").random() != Streams(7, replication=1)("a").random()
+
+
+def test_expected_counts_are_the_integral_of_the_rate() -> None:
+    expected = PROFILE.expected(WEEK)
+    web = 30.0 * 0.5 * sum(HOURS) * sum((1, 1, 1, 1, 1.2, 1.6, 0.8))
+    assert expected[CHANNELS.index(Channel.WEB)] == pytest.approx(web)
+    hour_10 = HOURS[10]  # the campaign runs 10:00:30 to 15:00:15 on day 2 (a Wednesday)
+    extra = 30.0 * 0.2 * hour_10 * 1.0 * 3.0 * (900.25 - 600.5) / 60.0
+    ig = 30.0 * 0.2 * sum(HOURS) * sum((1, 1, 1, 1, 1.2, 1.6, 0.8)) + extra
+    assert expected[CHANNELS.index(Channel.INSTAGRAM)] == pytest.approx(ig)
+    assert expected[CHANNELS.index(Channel.STORE)] == 0
+
+
+def test_counts_per_channel_lie_in_the_poisson_interval() -> None:
+    arrivals = draw(PROFILE, WEEK, Streams(42)("arrivals"))
+    expected = PROFILE.expected(WEEK)
+    counts = np.bincount(arrivals.channels, minlength=len(CHANNELS))
+    for mean, count in zip(expected, counts, strict=True):
+        # Poisson: a 99.9% interval of mean +- 3.29 sqrt(mean).
+        assert abs(count - mean) <= 3.29 * np.sqrt(mean) + 1e-9
+
+
+def test_hour_profile_is_followed_over_replications() -> None:
+    per_hour = np.zeros(24)
+    for rep in range(20):
+        times = draw(PROFILE, WEEK, Streams(1, rep)("arrivals")).times
+        per_hour += np.bincount(((times // 60) % 24).astype(int), minlength=24)
+    edges = PROFILE.breakpoints(WEEK)
+    mass = PROFILE.rates(edges[:-1]).sum(axis=1) * np.diff(edges)
+    hour = ((edges[:-1] // 60) % 24).astype(int)
+    exact_hour = np.bincount(hour, weights=mass, minlength=24) * 20
+    z = (per_hour - exact_hour) / np.sqrt(exact_hour)
+    assert np.all(np.abs(z) < 4.0), z
+
+
+def test_arrivals_are_sorted_inside_the_horizon_and_reproducible() -> None:
+    a = draw(PROFILE, WEEK, Streams(3)("arrivals"))
+    b = draw(PROFILE, WEEK, Streams(3)("arrivals"))
+    assert np.all(np.diff(a.times) >= 0)
+    assert a.times.min() >= 0
+    assert a.times.max() < WEEK
+    assert np.array_equal(a.times, b.times)
+    assert np.array_equal(a.channels, b.channels)
