@@ -9,13 +9,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from simulation.errors import InputError, OmnicanalError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from simulation.eventlog import EventLog
+    from simulation.results import RunFolder
 
 app = typer.Typer(
     name="omnicanal",
@@ -52,16 +58,12 @@ def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
 @app.command()
 @fails_cleanly
 def demo(out_root: ResultsRoot = Path("results")) -> None:
-    """Fold the scripted demo through the domain; write events, KPIs and a manifest."""
+    """Fold the scripted demo through the domain; write events, KPIs, figures and a report."""
     from simulation.demo import run_demo
-    from simulation.projections import kpis
-    from simulation.results import EVENTS, KPIS, RunFolder
+    from simulation.results import RunFolder
 
     run = run_demo()
     with RunFolder(out_root, "demo") as folder:
-        run.log.write(folder.path / EVENTS)
-        table = kpis(run.log.to_frame())
-        table.to_csv(folder.path / KPIS, index=False)
         folder.manifest |= {
             "seed": None,
             "events": len(run.log),
@@ -70,9 +72,30 @@ def demo(out_root: ResultsRoot = Path("results")) -> None:
                 for c, e in run.refused
             ],
         }
+        table = _write_outputs(folder, [run.log])
     out.print(f"demo: {len(run.log)} events, {len(run.refused)} commands refused by the domain")
     _print_kpis(table.iloc[0].to_dict())
     out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
+
+
+def _write_outputs(folder: RunFolder, logs: list[EventLog]) -> pd.DataFrame:
+    """events.parquet, kpis.csv, figures/*.png and report.html; returns the KPI table."""
+    import pandas as pd
+
+    from simulation.eventlog import LogWriter
+    from simulation.projections import kpis
+    from simulation.report import figures, page
+    from simulation.results import EVENTS, KPIS, REPORT
+
+    with LogWriter(folder.path / EVENTS) as writer:
+        for log in logs:
+            writer.write(list(log), replication=log.replication)
+    frame = pd.concat([log.to_frame() for log in logs], ignore_index=True)
+    table = kpis(frame)
+    table.to_csv(folder.path / KPIS, index=False)
+    drawn = figures.render_all(frame, folder.path / "figures")
+    (folder.path / REPORT).write_text(page.render(folder.manifest, table, drawn), encoding="utf-8")
+    return table
 
 
 @app.command()

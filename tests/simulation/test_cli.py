@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from simulation import projections
 from simulation.cli import app
 from simulation.eventlog import read_log
-from simulation.results import EVENTS, KPIS, MANIFEST, sha256
+from simulation.results import EVENTS, KPIS, MANIFEST, REPORT, sha256
 
 runner = CliRunner()
 
@@ -29,7 +29,13 @@ def test_demo_writes_a_complete_results_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     run = _only_run(tmp_path)
     assert run.name.startswith("demo-")
-    assert sorted(p.name for p in run.iterdir()) == [EVENTS, KPIS, MANIFEST]
+    assert sorted(p.name for p in run.iterdir()) == [EVENTS, "figures", KPIS, MANIFEST, REPORT]
+    assert sorted(p.name for p in (run / "figures").iterdir()) == [
+        "fill_rate_by_channel.png", "orders_by_channel_and_mode.png", "stock_on_hand.png",
+    ]  # fmt: skip
+    report = (run / REPORT).read_text()
+    assert report.count("data:image/png;base64,") == 3
+    assert "fill_rate" in report
     assert f"wrote {run}" in result.output
 
     manifest = json.loads((run / MANIFEST).read_text())

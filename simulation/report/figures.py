@@ -1,0 +1,95 @@
+"""Figures of a run, each a function of the event log (matplotlib, written as PNG).
+
+Every function takes the log and a matplotlib ``Axes`` and draws on it; :func:`render_all`
+makes one PNG per figure and returns their paths, skipping figures the log has no data for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no screen, no GUI toolkit
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+
+from simulation import projections
+from simulation.types import MINUTES_PER_DAY
+
+Figure = Callable[[pd.DataFrame, Axes], bool]
+
+
+def orders_by_channel_and_mode(log: pd.DataFrame, ax: Axes) -> bool:
+    table = projections.orders_by_channel_and_mode(log)
+    if table.empty:
+        return False
+    pivot = table.pivot_table(index="channel", columns="mode", values="orders", aggfunc="sum")
+    pivot.fillna(0).plot.barh(stacked=True, ax=ax)
+    ax.set_xlabel("orders")
+    ax.set_title("Orders by channel and fulfilment mode")
+    return True
+
+
+def fill_rate_by_channel(log: pd.DataFrame, ax: Axes) -> bool:
+    table = projections.fill_rate(log)
+    if table.empty:
+        return False
+    means = table.groupby("channel")["fill_rate"].mean().sort_values()
+    means.plot.barh(ax=ax, color="tab:green")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("fill rate (units ordered / units demanded)")
+    ax.set_title("Fill rate by channel")
+    return True
+
+
+def stock_on_hand_over_time(log: pd.DataFrame, ax: Axes) -> bool:
+    """Units on hand per location (all skus) over time, in the first replication."""
+    first = log[log["replication"] == log["replication"].min()]
+    moves = first[first["type"].isin(list(_ON_HAND))]
+    if moves.empty:
+        return False
+    sign = moves["type"].astype("string").map(_ON_HAND).astype("int64")
+    frame = pd.DataFrame(
+        {
+            "day": moves["t"] / MINUTES_PER_DAY,
+            "location": moves["location"].astype("string"),
+            "units": sign * moves["qty"].astype("int64"),
+        }
+    )
+    for location, part in frame.groupby("location", sort=True):
+        ax.step(part["day"], part["units"].cumsum(), where="post", label=str(location))
+    ax.set_xlabel("day")
+    ax.set_ylabel("units on hand (all skus)")
+    ax.set_title("Stock on hand by location")
+    ax.legend(fontsize="small", ncol=2)
+    return True
+
+
+_ON_HAND = {"StockReceived": 1, "StockRestocked": 1, "StockIssued": -1, "StockWrittenOff": -1}
+
+
+FIGURES: dict[str, Figure] = {
+    "orders_by_channel_and_mode": orders_by_channel_and_mode,
+    "fill_rate_by_channel": fill_rate_by_channel,
+    "stock_on_hand": stock_on_hand_over_time,
+}
+
+
+def render_all(log: pd.DataFrame, folder: Path) -> list[Path]:
+    """Draw every figure that has data into ``folder/<name>.png``; returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, draw in FIGURES.items():
+        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+        try:
+            if draw(log, ax):
+                path = folder / f"{name}.png"
+                fig.savefig(path, dpi=100)
+                written.append(path)
+        finally:
+            plt.close(fig)
+    return written

@@ -1,0 +1,56 @@
+"""The one-page HTML report: what was run, the KPI table, the figures, all in one file.
+
+The page is self-contained (figures embedded as base64 PNG, inline CSS) so it can be mailed or
+attached to a ticket as it is. Every value on it comes from the results folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+_STYLE = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } .meta { color: #666; }
+table { border-collapse: collapse; margin: 1em 0; }
+td, th { border-bottom: 1px solid #ddd; padding: 0.3em 0.8em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+figure { margin: 1.5em 0; } img { max-width: 100%; }
+"""
+
+
+def _kpi_table(kpis: pd.DataFrame) -> str:
+    shown = kpis.set_index("replication").T
+    shown.columns = [f"replication {c}" for c in shown.columns]
+    return shown.to_html(float_format=lambda v: f"{v:,.4g}", border=0, escape=True)
+
+
+def _figure(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    title = html.escape(path.stem.replace("_", " "))
+    return f'<figure><img alt="{title}" src="data:image/png;base64,{data}"></figure>'
+
+
+def render(manifest: dict[str, Any], kpis: pd.DataFrame, figures: list[Path]) -> str:
+    """The report page as a string."""
+    scenario = html.escape(str(manifest.get("scenario", "?")))
+    meta = ", ".join(
+        f"{k} {html.escape(str(manifest[k]))}"
+        for k in ("seed", "created", "git_revision", "events")
+        if manifest.get(k) is not None
+    )
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>omnicanal: {scenario}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{scenario}</h1><p class='meta'>{meta}</p>",
+        "<h2>KPIs</h2>",
+        _kpi_table(kpis),
+        "<h2>Figures</h2>",
+        *(_figure(p) for p in figures),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
