@@ -1,0 +1,108 @@
+"""Replenishment and allocation policies, and the registry that finds them by name."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulation.domain import Backend
+from simulation.domain.commands import ReceiveStock
+from simulation.errors import InputError
+from simulation.policies.allocation import OnlineBuffer, Pooled, RingFenced
+from simulation.policies.registry import REGISTRY, is_import_path, resolve
+from simulation.policies.replenishment import BaseStock, MinMax, ReorderPointQuantity
+from simulation.types import Channel, LocationId, SimTime, SkuId
+
+S01, TEE = LocationId("S01"), SkuId("TEE")
+
+
+@pytest.mark.parametrize(("position", "qty"), [(10, 0), (5, 0), (4, 6), (-3, 13)])
+def test_s_S_orders_up_to_S_at_or_below_s(position: int, qty: int) -> None:
+    assert MinMax(s=4, S=10).order_qty(position) == qty
+
+
+@given(position=st.integers(-50, 50), r=st.integers(-5, 20), q=st.integers(1, 10))
+def test_R_Q_lifts_the_position_just_above_R_in_multiples_of_Q(
+    position: int, r: int, q: int
+) -> None:
+    qty = ReorderPointQuantity(R=r, Q=q).order_qty(position)
+    assert qty % q == 0
+    if position > r:
+        assert qty == 0
+    else:
+        assert r < position + qty <= r + q
+
+
+def test_base_stock_orders_what_was_used() -> None:
+    assert BaseStock(S=14).order_qty(11) == 3
+    assert BaseStock(S=14).order_qty(15) == 0
+
+
+def test_allocations_publish_domain_commands() -> None:
+    siloed = RingFenced(fences={Channel.STORE: 0.5, Channel.WEB: 0.3})
+    backend = Backend()
+    backend.handle(ReceiveStock(at=SimTime(0), location=S01, sku=TEE, qty=10))
+    for command in siloed.commands(SimTime(0), S01, TEE, on_hand=10):
+        backend.handle(command)
+    level = backend.stock_level(S01, TEE)
+    assert level.fence_for(Channel.STORE) == 5
+    assert level.available_to(Channel.APP) == 2  # 10 - 5 (store) - 3 (web)
+    assert level.available_to(Channel.WEB) == 5
+    assert Pooled().commands(SimTime(0), S01, TEE, 10) == []
+    (buffer,) = OnlineBuffer(buffer=2).commands(SimTime(0), S01, TEE, 10)
+    backend.handle(buffer)
+    after = backend.stock_level(S01, TEE)
+    assert after.available_to(Channel.STORE) == 7  # the floor sells through the buffer
+    assert after.available_to(Channel.APP) == 0  # 10 - 5 - 3 - 2
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: MinMax(s=5, S=5), "S"),
+        (lambda: ReorderPointQuantity(R=3, Q=0), "Q"),
+        (lambda: RingFenced(fences={Channel.WEB: 0.7, Channel.APP: 0.4}), "fences"),
+        (lambda: RingFenced(fences={Channel.WEB: 1.5}), "fences.web"),
+        (lambda: Pooled(reserve_at="checkout"), "reserve_at"),
+        (lambda: OnlineBuffer(buffer=-1), "buffer"),
+    ],
+)
+def test_bad_parameters_name_the_field(make: object, field: str) -> None:
+    with pytest.raises(InputError) as raised:
+        make()  # type: ignore[operator]
+    assert raised.value.field == field
+
+
+def test_registry_finds_built_ins_and_imports_a_users_class() -> None:
+    assert resolve("replenishment", "sS") is MinMax
+    assert set(REGISTRY["allocation"]) == {"pooled", "ring_fenced", "online_buffer"}
+    assert resolve("replenishment", "tests.simulation.test_policies:Every3") is Every3
+    assert is_import_path("my_pkg.rules:Cheapest")
+    assert not is_import_path("my_pkg.rules.Cheapest")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("sSs", "one of ['RQ', 'base_stock', 'none', 'sS'] or 'package.module:Class'"),
+        ("no such:Thing", "'package.module:Class'"),
+        ("tests.nowhere:Thing", "an importable module"),
+        (
+            "tests.simulation.test_policies:Missing",
+            "a class Missing in tests.simulation.test_policies",
+        ),
+    ],
+)
+def test_registry_errors_name_what_was_expected(name: str, expected: str) -> None:
+    with pytest.raises(InputError) as raised:
+        resolve("replenishment", name, field="policies.replenishment.kind")
+    assert raised.value.field == "policies.replenishment.kind"
+    assert raised.value.expected.startswith(expected)
+
+
+class Every3:
+    """A user's own replenishment policy: three units at every review."""
+
+    def order_qty(self, position: int) -> int:
+        return 3
