@@ -1,0 +1,407 @@
+"""A customer's visit: a Markov chain over journey steps, moving between channels.
+
+Each visit starts at ``discover`` in the channel the customer arrived through. After every step
+the next one is drawn from the segment's transition matrix, and with the segment's
+``channel_switch`` probability the next step happens in another channel (research online then
+buy in store, ROPO; or browse in store then buy online). Every draw comes from the visit's own
+generator, so a customer behaves the same under every policy (common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from simulation.domain.commands import (
+    AbandonCart,
+    AddToCart,
+    CapturePayment,
+    Leg,
+    LegLine,
+    MoveCart,
+    OpenCart,
+    PlaceOrder,
+)
+from simulation.domain.events import (
+    CustomerArrived,
+    CustomerLeft,
+    SaleLost,
+    StockChecked,
+    TouchpointVisited,
+)
+from simulation.engine import operations
+from simulation.engine.plan import CHANNELS, MODES, NO_STOCK, STEPS, SegmentPlan, SitePlan
+from simulation.engine.world import World
+from simulation.policies.fulfilment import Request
+from simulation.types import (
+    MINUTES_PER_DAY,
+    MINUTES_PER_HOUR,
+    CartId,
+    Channel,
+    CustomerId,
+    FulfilmentMode,
+    LocationId,
+    OrderId,
+    SkuId,
+)
+
+MAX_STEPS = 30
+_STEP = {name: i for i, name in enumerate(STEPS)}
+
+
+@dataclass(slots=True)
+class Visit:
+    """One visit's state: who, where, what they want, their cart."""
+
+    world: World
+    customer: CustomerId
+    segment: SegmentPlan
+    channel: Channel
+    rng: np.random.Generator  # the journey's draws
+    ops: np.random.Generator  # draws of what happens to the orders (picking, carriers, pickups)
+    home: SitePlan  # the nearest store
+    x: float
+    y: float
+    region: str
+    basket: dict[SkuId, int] = field(default_factory=dict)
+    cart: CartId | None = None
+    added: dict[SkuId, int] = field(default_factory=dict)
+    ordered: bool = False
+    gone: bool = False
+
+    def note_left(self, why: str) -> None:
+        self.world.note(
+            CustomerLeft(t=self.world.now, customer=self.customer, channel=self.channel, reason=why)
+        )
+        self.gone = True
+
+
+def visit(
+    world: World,
+    *,
+    customer: int,
+    channel: Channel,
+    segment: int,
+    number: int,
+    where: tuple[str, float, float],
+) -> Generator[simpy.Event, object, None]:
+    """The SimPy process of one visit (and, for repeat customers, of the next ones)."""
+    plan = world.plan
+    rng = world.customer_rng(customer, number)
+    seg = plan.segments[segment]
+    region, x, y = where
+    home = min(plan.stores or plan.sites, key=lambda s: np.hypot(s.site.x - x, s.site.y - y))
+    v = Visit(
+        world=world,
+        customer=CustomerId(customer),
+        segment=seg,
+        channel=channel,
+        rng=rng,
+        ops=world.customer_rng(customer, number, part=1),
+        home=home,
+        x=x,
+        y=y,
+        region=region,
+    )
+    v.basket = _basket(v)
+    # Drawn before the journey, from its start, so the next visit is the same whatever happens
+    # in this one (common random numbers across policies).
+    if rng.random() < seg.repeat_rate:
+        again = rng.exponential(seg.repeat_days * MINUTES_PER_DAY)
+        first = CHANNELS[rng.choice(len(CHANNELS), p=plan.channel_weights(seg))]
+        next_visit = visit(
+            world, customer=customer, channel=first, segment=segment, number=number + 1, where=where
+        )
+        world.env.process(_later(world, again, next_visit))
+    world.note(CustomerArrived(t=world.now, customer=v.customer, channel=channel, segment=seg.name))
+    step = "discover"
+    for _ in range(MAX_STEPS):
+        yield from _STEPS[step](v)
+        if v.gone:
+            break
+        yield world.env.timeout(rng.exponential(seg.step_minutes))
+        if rng.random() < seg.channel_switch:
+            v.channel = _other_channel(v)
+        step = STEPS[rng.choice(len(STEPS), p=seg.transitions[_STEP[step]])]
+    else:
+        _leave(v, "too_many_steps")
+
+
+def _later(
+    world: World, after: float, process: Generator[simpy.Event, object, None]
+) -> Generator[simpy.Event, object, None]:
+    """Run ``process`` ``after`` minutes from now."""
+    yield world.env.timeout(after)
+    yield from process
+
+
+def _basket(v: Visit) -> dict[SkuId, int]:
+    plan, rng = v.world.plan, v.rng
+    units = 1 + rng.poisson(max(v.segment.basket_mean - 1.0, 0.0))
+    picks = rng.choice(len(plan.skus), size=units, p=plan.demand)
+    basket: dict[SkuId, int] = {}
+    for i in picks:
+        basket[plan.skus[i]] = basket.get(plan.skus[i], 0) + 1
+    return basket
+
+
+def _other_channel(v: Visit) -> Channel:
+    weights = v.world.plan.channel_weights(v.segment).copy()
+    weights[CHANNELS.index(v.channel)] = 0.0
+    if weights.sum() <= 0:
+        return v.channel
+    return CHANNELS[v.rng.choice(len(CHANNELS), p=weights / weights.sum())]
+
+
+def _first_sku(v: Visit) -> SkuId:
+    return next(iter(v.basket))
+
+
+# ---------------------------------------------------------------- steps
+
+
+Step = Generator[simpy.Event, object, None]
+
+
+def _look(v: Visit, step: str) -> Step:
+    v.world.note(
+        TouchpointVisited(
+            t=v.world.now, customer=v.customer, channel=v.channel, reason=step, sku=_first_sku(v)
+        )
+    )
+    yield from ()
+
+
+def _check_stock(v: Visit) -> Step:
+    sku = _first_sku(v)
+    shown = v.world.available(v.home.id, sku, v.channel)
+    v.world.note(
+        StockChecked(
+            t=v.world.now,
+            customer=v.customer,
+            channel=v.channel,
+            location=v.home.id,
+            sku=sku,
+            qty=shown,
+        )
+    )
+    yield from ()
+
+
+def _add_to_cart(v: Visit) -> Step:
+    world = v.world
+    if v.cart is None:
+        v.cart = CartId(world.next_id())
+        world.do(OpenCart(at=world.now, customer=v.customer, cart=v.cart, channel=v.channel))
+    for sku, qty in list(v.basket.items()):
+        if v.added.get(sku, 0) >= qty:
+            continue
+        where = _reserve_where(v, sku, qty) if world.plan.allocation.reserve_at == "cart" else None
+        added = world.do(
+            AddToCart(
+                at=world.now,
+                cart=v.cart,
+                sku=sku,
+                qty=qty,
+                unit_price=_price(v, sku),
+                reserve_at=where,
+                ttl=world.plan.allocation.ttl,
+            )
+        )
+        if added is None:
+            yield from _no_stock(v, {sku: qty})
+            if v.gone:
+                return
+            continue
+        v.added[sku] = qty
+        if where is not None:
+            world.env.process(
+                operations.expire_cart(world, v.cart, world.now + world.plan.allocation.ttl)
+            )
+
+
+def _reserve_where(v: Visit, sku: SkuId, qty: int) -> LocationId | None:
+    if v.channel.is_physical:
+        return v.home.id if v.world.available(v.home.id, sku, v.channel) >= qty else None
+    ranked = v.world.plan.sourcing.rank(
+        [s.site for s in v.world.plan.sites], _request(v, {sku: qty})
+    )
+    return next((s.id for s in ranked if v.world.available(s.id, sku, v.channel) >= qty), None)
+
+
+def _move_cart(v: Visit) -> Step:
+    if v.cart is not None and not v.ordered:
+        v.world.do(MoveCart(at=v.world.now, cart=v.cart, channel=v.channel))
+    yield from ()
+
+
+def _checkout(v: Visit) -> Step:
+    if v.cart is None or len(v.added) < len(v.basket):
+        yield from _add_to_cart(v)
+        if v.gone or v.cart is None:
+            return
+    lines = {sku: qty for sku, qty in v.added.items() if qty > 0}
+    mode, legs = _choose_legs(v, lines)
+    world = v.world
+    order = OrderId(world.next_id())
+    placed = None
+    if legs:
+        placed = world.do(
+            PlaceOrder(
+                at=world.now,
+                order=order,
+                cart=v.cart,
+                legs=tuple(
+                    Leg(
+                        location=loc,
+                        mode=mode,
+                        lines=tuple(LegLine(sku=s, qty=q) for s, q in served.items()),
+                    )
+                    for loc, served in legs
+                ),
+            )
+        )
+    if placed is None:
+        yield from _no_stock(v, lines)
+        return
+    amount = sum(_price(v, s) * q for s, q in lines.items())
+    world.do(CapturePayment(at=world.now, order=order, amount=amount))
+    for loc, served in legs:
+        world.use_capacity(loc, sum(served.values()))
+        world.env.process(operations.fulfil(world, v, order, location=loc, mode=mode, lines=served))
+    v.ordered = True
+    v.note_left("ordered")
+
+
+def _choose_legs(
+    v: Visit, lines: dict[SkuId, int]
+) -> tuple[FulfilmentMode, list[tuple[LocationId, dict[SkuId, int]]]]:
+    plan, world = v.world.plan, v.world
+    if v.channel.is_physical:
+        if all(
+            world.available(v.home.id, s, v.channel) + _own(v, v.home.id, s) >= q
+            for s, q in lines.items()
+        ):
+            return FulfilmentMode.CARRY_OUT, [(v.home.id, dict(lines))]
+        mode = FulfilmentMode.ENDLESS_AISLE
+    else:
+        mode = MODES[v.rng.choice(len(MODES), p=v.segment.modes)]
+    if mode is FulfilmentMode.CLICK_AND_COLLECT:
+        ok = all(
+            world.available(v.home.id, s, v.channel) + _own(v, v.home.id, s) >= q
+            for s, q in lines.items()
+        )
+        return mode, [(v.home.id, dict(lines))] if ok and v.home.desk_servers > 0 else []
+    kinds = {"store"} if mode is FulfilmentMode.SHIP_FROM_STORE else {"warehouse", "dark_store"}
+    sites = [s.site for s in plan.sites if s.site.kind in kinds]
+    return mode, plan.sourcing.source(sites, _request(v, lines))
+
+
+def _own(v: Visit, location: LocationId, sku: SkuId) -> int:
+    cart = v.world.backend.cart(v.cart) if v.cart is not None else None
+    if cart is None:
+        return 0
+    return sum(
+        r.qty
+        for r in cart.reservations
+        if r.location == location and r.sku == sku and r.channel == cart.channel
+    )
+
+
+def _request(v: Visit, lines: dict[SkuId, int]) -> Request:
+    world = v.world
+    channel = v.channel
+
+    def available(location: LocationId, sku: SkuId) -> int:
+        return world.available(location, sku, channel) + _own(v, location, sku)
+
+    return Request(
+        lines=lines,
+        region=v.region,
+        x=v.x,
+        y=v.y,
+        available=available,
+        capacity_left=world.capacity_left,
+    )
+
+
+def _no_stock(v: Visit, wanted: dict[SkuId, int]) -> Step:
+    """The segment's reaction to missing stock: switch channel, substitute, wait, or leave."""
+    reaction = NO_STOCK[v.rng.choice(len(NO_STOCK), p=v.segment.no_stock)]
+    world = v.world
+    world.note(
+        TouchpointVisited(
+            t=world.now,
+            customer=v.customer,
+            channel=v.channel,
+            reason=f"no_stock_{reaction}",
+            sku=next(iter(wanted)),
+        )
+    )
+    if reaction == "switch_channel":
+        v.channel = _other_channel(v)
+        if v.cart is not None and not v.ordered:
+            world.do(MoveCart(at=world.now, cart=v.cart, channel=v.channel))
+    elif reaction == "substitute":
+        for sku in wanted:
+            v.basket.pop(sku, None)
+            other = world.plan.skus[v.rng.choice(len(world.plan.skus), p=world.plan.demand)]
+            v.basket[other] = v.basket.get(other, 0) + 1
+    elif reaction == "wait":
+        yield world.env.timeout(v.rng.exponential(MINUTES_PER_DAY))
+    else:
+        for sku, qty in wanted.items():
+            world.note(
+                SaleLost(
+                    t=world.now,
+                    customer=v.customer,
+                    channel=v.channel,
+                    sku=sku,
+                    qty=qty,
+                    amount=qty * _price(v, sku),
+                    reason="no_stock",
+                    location=v.home.id,
+                )
+            )
+        _leave(v, "no_stock")
+
+
+def _come_back_later(v: Visit) -> Step:
+    yield v.world.env.timeout(v.rng.exponential(4 * MINUTES_PER_HOUR))
+
+
+def _leave(v: Visit, why: str) -> None:
+    if v.cart is not None and not v.ordered:
+        v.world.do(AbandonCart(at=v.world.now, cart=v.cart, reason=why))
+    v.note_left(why)
+
+
+def _abandon(v: Visit) -> Step:
+    _leave(v, "abandoned")
+    yield from ()
+
+
+def _leave_step(v: Visit) -> Step:
+    _leave(v, "left")
+    yield from ()
+
+
+def _price(v: Visit, sku: SkuId) -> float:
+    plan = v.world.plan
+    return float(plan.prices[plan.sku_index[sku]])
+
+
+_STEPS = {
+    "discover": lambda v: _look(v, "discover"),
+    "research": lambda v: _look(v, "research"),
+    "check_stock": _check_stock,
+    "add_to_cart": _add_to_cart,
+    "move_cart": _move_cart,
+    "checkout": _checkout,
+    "come_back_later": _come_back_later,
+    "abandon": _abandon,
+    "leave": _leave_step,
+}

@@ -1,0 +1,212 @@
+"""Operations: picking at nodes, carriers, click & collect desks, returns, replenishment.
+
+Each function is a SimPy process. Picking takes a picker (a SimPy resource per location) for
+an exponential time; carriers take a lognormal number of days; a click & collect customer
+comes within opening hours, queues at the desk (a resource with servers) and reneges when
+their patience runs out; holds and cart reservations expire at their deadlines.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from simulation.domain.carts import CartStatus
+from simulation.domain.commands import (
+    DeliverLeg,
+    ExpireHold,
+    ExpireReservations,
+    HandOverLeg,
+    PickUpLeg,
+    PlaceHold,
+    ReceiveStock,
+    ReturnItems,
+    ShipLeg,
+)
+from simulation.domain.events import TouchpointVisited
+from simulation.domain.orders import LegStatus
+from simulation.engine.plan import SitePlan
+from simulation.engine.world import World
+from simulation.types import (
+    MINUTES_PER_DAY,
+    MINUTES_PER_HOUR,
+    CartId,
+    Channel,
+    FulfilmentMode,
+    LocationId,
+    OrderId,
+    ReturnMode,
+    SimTime,
+    SkuId,
+)
+
+if TYPE_CHECKING:
+    from simulation.engine.journeys import Visit
+
+Process = Generator[simpy.Event, object, None]
+
+
+def fulfil(
+    world: World,
+    v: Visit,
+    order: OrderId,
+    *,
+    location: LocationId,
+    mode: FulfilmentMode,
+    lines: dict[SkuId, int],
+) -> Process:
+    """One leg of a paid order, from picking to the customer (and maybe back)."""
+    env = world.env
+    if mode is FulfilmentMode.CARRY_OUT:
+        world.do(HandOverLeg(at=world.now, order=order, location=location))
+        yield from _maybe_return(world, v, order, lines)
+        return
+    site = world.sites[location]
+    with site.pickers.request() as turn:
+        yield turn
+        yield env.timeout(v.ops.exponential(site.plan.pick_minutes))
+    if mode is FulfilmentMode.CLICK_AND_COLLECT:
+        yield from _collect(world, v, order, site.plan)
+    else:
+        if world.do(ShipLeg(at=world.now, order=order, location=location)) is None:
+            return
+        mean, sd = world.plan.ship_days
+        yield env.timeout(_lognormal(v.ops, mean, sd) * MINUTES_PER_DAY)
+        world.do(DeliverLeg(at=world.now, order=order, location=location))
+    leg = world.backend.order(order)
+    received = leg is not None and any(
+        lg.location == location and lg.status.received for lg in leg.legs
+    )
+    if received:
+        yield from _maybe_return(world, v, order, lines)
+
+
+def _collect(world: World, v: Visit, order: OrderId, site: SitePlan) -> Process:
+    env, plan = world.env, world.plan
+    hold = plan.hold_days * MINUTES_PER_DAY
+    if world.do(PlaceHold(at=world.now, order=order, location=site.id, hold_minutes=hold)) is None:
+        return
+    deadline = env.now + hold
+    env.process(_expire_hold(world, order, site.id, deadline))
+    comes = next_open(
+        env.now + v.ops.exponential(v.segment.pickup_delay_hours * MINUTES_PER_HOUR), site
+    )
+    for _attempt in range(3):
+        if comes >= deadline:
+            return
+        yield env.timeout(comes - env.now)
+        world.note(
+            TouchpointVisited(
+                t=world.now, customer=v.customer, channel=Channel.STORE, reason="pickup_queue"
+            )
+        )
+        desk = world.sites[site.id].desk
+        if desk is None:
+            return
+        with desk.request() as turn:
+            patience = env.timeout(v.ops.exponential(v.segment.patience_minutes))
+            got = yield turn | patience
+            if turn in got:  # type: ignore[operator]
+                yield env.timeout(v.ops.exponential(site.desk_minutes))
+                world.do(PickUpLeg(at=world.now, order=order, location=site.id))
+                return
+        world.note(
+            TouchpointVisited(
+                t=world.now, customer=v.customer, channel=Channel.STORE, reason="pickup_reneged"
+            )
+        )
+        comes = next_open(env.now + MINUTES_PER_DAY, site)
+
+
+def _expire_hold(world: World, order: OrderId, location: LocationId, deadline: float) -> Process:
+    yield world.env.timeout(deadline - world.env.now)
+    state = world.backend.order(order)
+    leg = state.leg_at(location) if state is not None else None
+    if leg is not None and leg.status is LegStatus.HELD:
+        world.do(ExpireHold(at=world.now, order=order, location=location))
+
+
+def expire_cart(world: World, cart: CartId, deadline: float) -> Process:
+    """At a reservation's deadline, release what the cart still holds that is due."""
+    yield world.env.timeout(max(0.0, deadline - world.env.now))
+    state = world.backend.cart(cart)
+    if (
+        state is not None
+        and state.status is CartStatus.OPEN
+        and any(r.until <= world.now for r in state.reservations)
+    ):
+        world.do(ExpireReservations(at=world.now, cart=cart))
+
+
+def _maybe_return(world: World, v: Visit, order: OrderId, lines: dict[SkuId, int]) -> Process:
+    seg, rng = v.segment, v.ops
+    if rng.random() >= seg.return_rate:
+        return
+    yield world.env.timeout(rng.exponential(seg.return_days * MINUTES_PER_DAY))
+    sku = list(lines)[rng.integers(len(lines))]
+    qty = int(rng.integers(1, lines[sku] + 1))
+    by_mail = rng.random() < seg.return_by_mail
+    warehouses = [s.id for s in world.plan.sites if s.site.kind == "warehouse"]
+    location = (warehouses[0] if warehouses else v.home.id) if by_mail else v.home.id
+    world.do(
+        ReturnItems(
+            at=world.now,
+            order=order,
+            sku=sku,
+            qty=qty,
+            location=location,
+            return_mode=ReturnMode.MAIL if by_mail else ReturnMode.STORE,
+            restock=bool(rng.random() < seg.restock_rate),
+        )
+    )
+
+
+def replenish(world: World) -> Process:
+    """Review every (location, sku) with a policy once per review period."""
+    env, plan = world.env, world.plan
+    rng = world.streams("replenishment")
+    while True:
+        yield env.timeout(plan.review_days * MINUTES_PER_DAY)
+        for (location, sku), policy in plan.replenishment.items():
+            level = world.backend.stock_level(location, sku)
+            position = level.on_hand - level.reserved_total + world.on_order[location, sku]
+            qty = int(policy.order_qty(position))  # type: ignore[attr-defined]
+            if qty > 0:
+                world.on_order[location, sku] += qty
+                lead = plan.lead_days[plan.sku_index[sku]] * MINUTES_PER_DAY
+                env.process(_deliver(world, location, sku, qty, lead * (0.9 + 0.2 * rng.random())))
+
+
+def _deliver(world: World, location: LocationId, sku: SkuId, qty: int, lead: float) -> Process:
+    yield world.env.timeout(lead)
+    world.on_order[location, sku] -= qty
+    world.do(ReceiveStock(at=world.now, location=location, sku=sku, qty=qty))
+    publish_allocation(world, location, sku)
+
+
+def publish_allocation(world: World, location: LocationId, sku: SkuId) -> None:
+    on_hand = world.backend.stock_level(location, sku).on_hand
+    for command in world.plan.allocation.commands(SimTime(world.env.now), location, sku, on_hand):
+        world.do(command)
+
+
+def next_open(t: float, site: SitePlan) -> float:
+    """The first time at or after ``t`` when the site is open."""
+    day, minute = divmod(t, MINUTES_PER_DAY)
+    opens, closes = site.opens * MINUTES_PER_HOUR, site.closes * MINUTES_PER_HOUR
+    if opens <= minute < closes:
+        return t
+    if minute < opens:
+        return day * MINUTES_PER_DAY + opens
+    return (day + 1) * MINUTES_PER_DAY + opens
+
+
+def _lognormal(rng: np.random.Generator, mean: float, sd: float) -> float:
+    if sd <= 0:
+        return mean
+    sigma2 = math.log(1 + (sd / mean) ** 2)
+    return float(rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))

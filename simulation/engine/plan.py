@@ -1,0 +1,126 @@
+"""The engine's compiled view of a scenario: arrays and small objects, ready to simulate.
+
+A :class:`Plan` holds exactly what the SimPy processes read, in the shape they read it
+(numpy arrays for per-sku data, matrices for journeys); :func:`simulation.engine.compile.plan_of`
+builds one from a validated scenario. Tests build small plans directly.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulation.engine.arrivals import RateProfile
+from simulation.policies.allocation import Allocation, Pooled
+from simulation.policies.fulfilment import Site, SourcingChain
+from simulation.types import Channel, FulfilmentMode, LocationId, SkuId
+
+STEPS: tuple[str, ...] = (
+    "discover",
+    "research",
+    "check_stock",
+    "add_to_cart",
+    "move_cart",
+    "checkout",
+    "come_back_later",
+    "abandon",
+    "leave",
+)
+"""Journey steps, in the order of the transition matrices' rows and columns."""
+
+NO_STOCK: tuple[str, ...] = ("switch_channel", "substitute", "wait", "leave")
+"""What a customer does when a channel has no stock for them."""
+
+MODES: tuple[FulfilmentMode, ...] = (
+    FulfilmentMode.HOME_DELIVERY,
+    FulfilmentMode.CLICK_AND_COLLECT,
+    FulfilmentMode.SHIP_FROM_STORE,
+    FulfilmentMode.ENDLESS_AISLE,
+)
+"""Fulfilment modes a remote customer chooses among (the store floor's is carry-out)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SegmentPlan:
+    name: str
+    share: float
+    channels: np.ndarray  # weights over Channel, for switching channel
+    transitions: np.ndarray  # len(STEPS) x len(STEPS), rows sum to 1
+    step_minutes: float  # mean time between two steps of a visit
+    basket_mean: float  # mean units in a basket (1 + Poisson(basket_mean - 1))
+    modes: np.ndarray  # probabilities over MODES
+    no_stock: np.ndarray  # probabilities over NO_STOCK
+    channel_switch: float  # probability that a step happens in another channel
+    return_rate: float
+    return_by_mail: float
+    restock_rate: float = 0.9
+    return_days: float = 7.0
+    pickup_delay_hours: float = 20.0  # mean time from hold to the customer's visit
+    patience_minutes: float = 15.0  # at the pickup desk queue
+    repeat_rate: float = 0.0  # probability of another visit after this one
+    repeat_days: float = 14.0  # mean days before it
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SitePlan:
+    site: Site
+    pick_capacity: int  # units per day
+    pickers: int = 2  # SimPy resource capacity
+    pick_minutes: float = 30.0  # mean time to pick a leg
+    desk_servers: int = 0  # click & collect pickup desk (stores)
+    desk_minutes: float = 3.0  # mean service time at the desk
+    opens: float = 9.0  # hour of day
+    closes: float = 21.0
+
+    @property
+    def id(self) -> LocationId:
+        return self.site.id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    name: str
+    horizon: float  # minutes
+    warmup: float  # minutes
+    arrivals: RateProfile
+    sites: tuple[SitePlan, ...]
+    skus: tuple[SkuId, ...]
+    prices: np.ndarray
+    unit_costs: np.ndarray
+    demand: np.ndarray  # probabilities over skus
+    lead_days: np.ndarray  # replenishment lead time per sku
+    initial: dict[tuple[LocationId, SkuId], int]
+    segments: tuple[SegmentPlan, ...]
+    sourcing: SourcingChain = field(default_factory=SourcingChain)
+    allocation: Allocation = field(default_factory=Pooled)
+    replenishment: dict[tuple[LocationId, SkuId], object] = field(default_factory=dict)
+    review_days: float = 1.0
+    hold_days: float = 3.0
+    ship_days: tuple[float, float] = (2.0, 0.5)  # carrier lead time: mean, sd (days)
+    ship_cost: dict[str, float] = field(default_factory=dict)  # per unit, by site kind
+    regions: tuple[tuple[str, float, float], ...] = (("all", 0.0, 0.0),)  # customer home areas
+
+    def site(self, location: str) -> SitePlan:
+        return next(s for s in self.sites if s.id == location)
+
+    @property
+    def stores(self) -> tuple[SitePlan, ...]:
+        return tuple(s for s in self.sites if s.site.kind == "store")
+
+    @property
+    def sku_index(self) -> dict[SkuId, int]:
+        return _index(self.skus)
+
+    def channel_weights(self, segment: SegmentPlan) -> np.ndarray:
+        weights: np.ndarray = segment.channels / segment.channels.sum()
+        return weights
+
+
+CHANNELS: tuple[Channel, ...] = tuple(Channel)
+
+
+@functools.cache
+def _index(skus: tuple[SkuId, ...]) -> dict[SkuId, int]:
+    return {sku: i for i, sku in enumerate(skus)}

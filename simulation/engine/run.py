@@ -1,0 +1,54 @@
+"""Run one replication of a plan: stock in, customers arrive, the clock runs to the horizon."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import numpy as np
+import simpy
+
+from simulation.domain.commands import ReceiveStock
+from simulation.engine import arrivals, operations
+from simulation.engine.journeys import visit
+from simulation.engine.plan import Plan
+from simulation.engine.streams import Streams
+from simulation.engine.world import World
+from simulation.eventlog import EventLog
+from simulation.types import SimTime
+
+
+def run_replication(plan: Plan, seed: int, replication: int = 0) -> World:
+    """Simulate ``plan`` once; the world holds the log, the final state and refusal counts."""
+    world = World.build(plan, Streams(seed, replication))
+    for (location, sku), qty in sorted(plan.initial.items()):
+        if qty > 0:
+            world.do(
+                ReceiveStock(at=SimTime(0.0), location=location, sku=sku, qty=qty, reason="initial")
+            )
+            operations.publish_allocation(world, location, sku)
+    world.env.process(_arrive(world))
+    if plan.replenishment:
+        world.env.process(operations.replenish(world))
+    world.env.run(until=plan.horizon)
+    return world
+
+
+def simulate(plan: Plan, seed: int, replication: int = 0) -> EventLog:
+    return run_replication(plan, seed, replication).log
+
+
+def _arrive(world: World) -> Generator[simpy.Event, object, None]:
+    plan, env = world.plan, world.env
+    drawn = arrivals.draw(plan.arrivals, plan.horizon, world.streams("arrivals"))
+    who = world.streams("segments")
+    shares = np.array([s.share for s in plan.segments])
+    segments = who.choice(len(plan.segments), size=len(drawn), p=shares / shares.sum())
+    homes = who.integers(len(plan.regions), size=len(drawn))
+    for i in range(len(drawn)):
+        yield env.timeout(float(drawn.times[i]) - env.now)
+        customer = i + 1
+        where = plan.regions[int(homes[i])]
+        channel, segment = drawn.channel(i), int(segments[i])
+        env.process(
+            visit(world, customer=customer, channel=channel, segment=segment, number=0, where=where)
+        )

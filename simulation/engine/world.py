@@ -1,0 +1,103 @@
+"""The world one replication runs in: the SimPy clock, the backend, the log, the resources.
+
+Processes never change state themselves: they send commands through :meth:`World.do`, which
+asks the domain, appends the events to the log and returns them (or ``None`` when the domain
+refuses), and record observations (a visit, a lost sale) through :meth:`World.note`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from simulation.domain.backend import Backend
+from simulation.domain.commands import Command
+from simulation.domain.errors import DomainError
+from simulation.domain.events import Event
+from simulation.engine.plan import Plan, SitePlan
+from simulation.engine.streams import Streams
+from simulation.eventlog import EventLog
+from simulation.types import MINUTES_PER_DAY, LocationId, SimTime, SkuId
+
+
+@dataclass(slots=True)
+class Site:
+    """A location's SimPy resources and today's pick count."""
+
+    plan: SitePlan
+    pickers: simpy.Resource
+    desk: simpy.Resource | None
+    picked_today: int = 0
+    day: int = 0
+
+
+@dataclass(slots=True)
+class World:
+    env: simpy.Environment
+    plan: Plan
+    streams: Streams
+    backend: Backend = field(default_factory=Backend)
+    log: EventLog = field(default_factory=EventLog)
+    sites: dict[LocationId, Site] = field(default_factory=dict)
+    on_order: Counter[tuple[LocationId, SkuId]] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @classmethod
+    def build(cls, plan: Plan, streams: Streams) -> World:
+        env = simpy.Environment()
+        world = cls(
+            env=env, plan=plan, streams=streams, log=EventLog(replication=streams.replication)
+        )
+        for sp in plan.sites:
+            desk = simpy.Resource(env, sp.desk_servers) if sp.desk_servers > 0 else None
+            world.sites[sp.id] = Site(plan=sp, pickers=simpy.Resource(env, sp.pickers), desk=desk)
+        return world
+
+    @property
+    def now(self) -> SimTime:
+        return SimTime(self.env.now)
+
+    def do(self, command: Command) -> list[Event] | None:
+        """Send a command: its events are logged and returned; a refusal returns None."""
+        try:
+            events = self.backend.handle(command)
+        except DomainError as refused:
+            self.refused[refused.rule] += 1
+            return None
+        self.log.extend(events)
+        return events
+
+    def note(self, event: Event) -> None:
+        """Record an observation that changes no state (a visit, a lost sale)."""
+        self.log.append(event)
+
+    def next_id(self) -> int:
+        return next(self.ids)
+
+    def available(self, location: LocationId, sku: SkuId, channel: object) -> int:
+        return self.backend.stock_level(location, sku).available_to(channel)  # type: ignore[arg-type]
+
+    def capacity_left(self, location: LocationId) -> float:
+        site = self.sites[location]
+        self._roll_day(site)
+        return site.plan.pick_capacity - site.picked_today
+
+    def use_capacity(self, location: LocationId, units: int) -> None:
+        site = self.sites[location]
+        self._roll_day(site)
+        site.picked_today += units
+
+    def _roll_day(self, site: Site) -> None:
+        day = int(self.env.now // MINUTES_PER_DAY)
+        if day != site.day:
+            site.day, site.picked_today = day, 0
+
+    def customer_rng(self, customer: int, visit: int, part: int = 0) -> np.random.Generator:
+        """The draws of one customer's visit: fixed by the customer, whatever the policy (CRN)."""
+        seeds = self.streams.seed_sequence("customer", customer, visit, part)
+        return np.random.Generator(np.random.PCG64(seeds))
