@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simulation.types import MINUTES_PER_DAY
+
 if TYPE_CHECKING:
     from pandas.core.groupby import DataFrameGroupBy
 
@@ -145,8 +147,137 @@ def returns(log: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index().rename(columns={"reason": "outcome"})
 
 
-def kpis(log: pd.DataFrame) -> pd.DataFrame:
-    """The headline KPIs, one row per replication: what ``kpis.csv`` holds."""
+def conversion(log: pd.DataFrame) -> pd.DataFrame:
+    """Visits, orders and conversion rate by (replication, arrival channel, segment).
+
+    A visit starts with ``CustomerArrived``; it converts when the customer places an order
+    before their next visit starts (the order may be placed in another channel).
+    """
+    visits = _of(log, "CustomerArrived")[["replication", "customer", "t", "channel", "segment"]]
+    placed = _of(log, "OrderPlaced")[["replication", "customer", "t", "order"]]
+    if visits.empty:
+        return pd.DataFrame(
+            columns=["replication", "channel", "segment", "visits", "orders", "conversion"]
+        )
+    keys = ["replication", "customer"]
+    visits = visits.astype({"channel": "string", "segment": "string"}).sort_values(
+        "t", kind="stable"
+    )
+    placed = placed.sort_values("t", kind="stable")
+    owner = pd.merge_asof(placed, visits, on="t", by=keys, direction="backward")
+    orders = owner.groupby(["replication", "channel", "segment"], observed=True)["order"].nunique()
+    frame = (
+        visits.groupby(["replication", "channel", "segment"], observed=True)
+        .size()
+        .to_frame("visits")
+    )
+    frame["orders"] = orders.reindex(frame.index, fill_value=0).astype("int64")
+    frame["conversion"] = frame["orders"] / frame["visits"]
+    return frame.reset_index()
+
+
+def lead_times(log: pd.DataFrame) -> pd.DataFrame:
+    """Days from order to delivery (shipped legs) or to pickup (click & collect), per leg."""
+    placed = _of(log, "OrderPlaced")[["replication", "order", "t"]]
+    done = _of(log, "LegDelivered", "LegPickedUp")[
+        ["replication", "order", "location", "mode", "t"]
+    ]
+    legs = done.merge(placed, on=["replication", "order"], suffixes=("", "_placed"))
+    days = (legs["t"] - legs["t_placed"]) / MINUTES_PER_DAY
+    return legs.assign(days=days)[["replication", "order", "location", "mode", "days"]]
+
+
+def pickup_waits(log: pd.DataFrame) -> pd.DataFrame:
+    """Minutes each click & collect customer spent from joining the desk queue to pickup."""
+    joined = log[(log["type"] == "TouchpointVisited") & (log["reason"] == "pickup_queue")]
+    joined = joined[["replication", "customer", "t"]].sort_values("t", kind="stable")
+    picked = _of(log, "LegPickedUp")[["replication", "order", "location", "t"]]
+    owners = _of(log, "OrderPlaced")[["replication", "order", "customer"]]
+    picked = picked.merge(owners, on=["replication", "order"]).sort_values("t", kind="stable")
+    if picked.empty or joined.empty:
+        return pd.DataFrame(columns=["replication", "order", "location", "minutes"])
+    both = pd.merge_asof(
+        picked, joined.rename(columns={"t": "t_joined"}), left_on="t", right_on="t_joined",
+        by=["replication", "customer"], direction="backward",
+    )  # fmt: skip
+    both = both.assign(minutes=both["t"] - both["t_joined"])
+    return both[["replication", "order", "location", "minutes"]]
+
+
+def stockouts(log: pd.DataFrame) -> pd.DataFrame:
+    """How often each (replication, location) ran a sku out: on hand fell to zero."""
+    moves = _of(log, *_ON_HAND).astype({"location": "string", "sku": "string"})
+    running = (
+        _signed(moves, _ON_HAND)
+        .groupby([moves["replication"], moves["location"], moves["sku"]])
+        .cumsum()
+    )
+    out = moves.assign(
+        out=(running == 0) & (moves["type"].isin(["StockIssued", "StockWrittenOff"]))
+    )
+    return (
+        out.groupby(["replication", "location"], observed=True)["out"]
+        .sum()
+        .rename("stockouts")
+        .reset_index()
+    )
+
+
+def inventory_turns(log: pd.DataFrame, horizon: float) -> pd.DataFrame:
+    """Units issued / time-average units on hand, per (replication, location), annualised."""
+    moves = _of(log, *_ON_HAND).astype({"location": "string", "sku": "string"})
+    moves = moves.assign(delta=_signed(moves, _ON_HAND))
+    rows = []
+    for (rep, location), part in moves.groupby(
+        ["replication", "location"], observed=True, sort=True
+    ):
+        level = part["delta"].cumsum().to_numpy(dtype="float64")
+        t = part["t"].to_numpy(dtype="float64")
+        widths = np.diff(np.append(t, horizon))
+        average = float((level * widths).sum() / horizon) if horizon > 0 else 0.0
+        issued = float(part.loc[part["type"] == "StockIssued", "qty"].sum())
+        turns = issued / average * (365.0 * MINUTES_PER_DAY / horizon) if average > 0 else np.nan
+        rows.append(
+            {
+                "replication": rep,
+                "location": location,
+                "issued": issued,
+                "average_on_hand": average,
+                "turns": turns,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["replication", "location", "issued", "average_on_hand", "turns"]
+    )
+
+
+def customer_value(log: pd.DataFrame) -> pd.DataFrame:
+    """Per (replication, customer): segment, orders, net value (ordered - refunded)."""
+    placed = _of(log, "OrderPlaced")[["replication", "customer", "order", "amount"]]
+    refunds = _of(log, "RefundIssued")[["replication", "order", "amount"]]
+    by_order = refunds.groupby(["replication", "order"])["amount"].sum().rename("refunded")
+    orders = placed.merge(by_order.reset_index(), on=["replication", "order"], how="left").fillna(
+        {"refunded": 0.0}
+    )
+    orders = orders.assign(net=orders["amount"] - orders["refunded"])
+    people = (
+        _of(log, "CustomerArrived")
+        .astype({"segment": "string"})
+        .groupby(["replication", "customer"])["segment"]
+        .first()
+    )
+    per = orders.groupby(["replication", "customer"]).agg(
+        orders=("order", "nunique"), net_value=("net", "sum")
+    )
+    frame = people.to_frame().join(per, how="left").fillna({"orders": 0, "net_value": 0.0})
+    return frame.astype({"orders": "int64"}).reset_index()
+
+
+def kpis(log: pd.DataFrame, *, horizon: float | None = None) -> pd.DataFrame:
+    """The headline KPIs, one row per replication: what ``kpis.csv`` holds.
+
+    With the run's ``horizon`` (minutes) it adds annualised inventory turns.
+    """
     reps = pd.Index(sorted(log["replication"].unique()), name="replication")
 
     def total(types: tuple[str, ...], column: str) -> pd.Series:
@@ -165,7 +296,8 @@ def kpis(log: pd.DataFrame) -> pd.DataFrame:
     returned = total(("ReturnReceived",), "qty")
     frame = pd.DataFrame(
         {
-            "customers": _of(log, "CustomerArrived").groupby("replication").size(),
+            "visits": _of(log, "CustomerArrived").groupby("replication").size(),
+            "customers": _of(log, "CustomerArrived").groupby("replication")["customer"].nunique(),
             "orders": placed.groupby("replication").size(),
             "units_ordered": ordered,
             "ordered_value": total(("OrderPlaced",), "amount"),
@@ -183,6 +315,27 @@ def kpis(log: pd.DataFrame) -> pd.DataFrame:
         index=reps,
     )
     frame["net_value"] = frame["ordered_value"] - frame["refunded"]
-    counts = ["customers", "orders"]
+    frame["avg_basket_units"] = frame["units_ordered"] / frame["orders"].where(frame["orders"] > 0)
+    frame["avg_order_value"] = frame["ordered_value"] / frame["orders"].where(frame["orders"] > 0)
+    frame["conversion_rate"] = frame["orders"] / frame["visits"].where(frame["visits"] > 0)
+    legs = _of(log, "LineAllocated").groupby(["replication", "order"])["location"].nunique()
+    frame["split_rate"] = (legs > 1).groupby("replication").mean().reindex(reps)
+    frame["lead_time_days"] = lead_times(log).groupby("replication")["days"].mean().reindex(reps)
+    frame["pickup_wait_minutes"] = (
+        pickup_waits(log).groupby("replication")["minutes"].mean().reindex(reps)
+    )
+    holds = count("HoldPlaced")
+    frame["hold_expiry_rate"] = frame["holds_expired"] / holds.where(holds > 0)
+    frame["stockouts"] = (
+        stockouts(log).groupby("replication")["stockouts"].sum().reindex(reps, fill_value=0)
+    )
+    value = customer_value(log)
+    buyers = value[value["orders"] > 0].groupby("replication")
+    frame["repeat_purchase_rate"] = buyers["orders"].apply(lambda o: (o > 1).mean()).reindex(reps)
+    frame["customer_value"] = value.groupby("replication")["net_value"].mean().reindex(reps)
+    if horizon is not None:
+        turns = inventory_turns(log, horizon)
+        frame["inventory_turns"] = turns.groupby("replication")["turns"].mean().reindex(reps)
+    counts = ["visits", "customers", "orders", "stockouts"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame.reset_index()

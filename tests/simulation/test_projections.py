@@ -87,6 +87,7 @@ def test_conservation_per_location_and_sku_on_the_demo(demo: pd.DataFrame) -> No
 def test_demo_kpis_match_a_hand_count(demo: pd.DataFrame) -> None:
     row = P.kpis(demo).iloc[0]
     assert row["customers"] == 9
+    assert row["visits"] == 9
     assert row["orders"] == 7  # customers 1, 2, 3, 4, 7, 8, 9
     assert row["units_ordered"] == 2 + 2 + 2 + 3 + 1 + 4 + 1
     assert row["units_lost"] == 5 + 1
@@ -138,3 +139,34 @@ def test_kpis_are_per_replication(demo: pd.DataFrame) -> None:
     pd.testing.assert_series_equal(
         table.iloc[0].drop("replication"), table.iloc[1].drop("replication"), check_names=False
     )
+
+
+def test_journey_kpis_on_the_demo(demo: pd.DataFrame) -> None:
+    row = P.kpis(demo, horizon=5000.0).iloc[0]
+    assert row["visits"] == 9
+    assert row["conversion_rate"] == pytest.approx(7 / 9)
+    assert row["avg_basket_units"] == pytest.approx(15 / 7)
+    assert row["split_rate"] == 0.0
+    assert row["hold_expiry_rate"] == 0.5  # customer 4's hold of 2
+    assert row["stockouts"] == 1  # the last sneaker at S02
+    # Delivered or collected legs: order 3 picked up at t=600, order 7 at 1800, order 2 at 2000.
+    assert row["lead_time_days"] == pytest.approx(
+        ((600 - 42) + (1800 - 302) + (2000 - 32)) / 3 / 1440
+    )
+    assert row["customer_value"] == pytest.approx((39.8 + 59.0 + 59.0 + 0 + 89.0 + 79.6 + 0) / 9)
+
+
+def test_conversion_counts_the_order_to_the_visit_it_came_from(demo: pd.DataFrame) -> None:
+    table = P.conversion(demo).set_index(["channel", "segment"])
+    assert table.loc[("instagram", "social"), "orders"] == 1  # discovered there, bought in store
+    assert table.loc[("marketplace", "bulk"), "conversion"] == 0.0
+    assert table["visits"].sum() == 9
+
+
+def test_inventory_turns_integrate_on_hand_over_time() -> None:
+    frame = run_demo().log.to_frame()
+    turns = P.inventory_turns(frame, horizon=5000.0).set_index("location")
+    # S02: 8 tee + 1 sneaker from t=0; sneaker out at 400; one tee written off at 1000.
+    average = (9 * 400 + 8 * 600 + 7 * 4000) / 5000
+    assert turns.loc["S02", "average_on_hand"] == pytest.approx(average)
+    assert turns.loc["S02", "turns"] == pytest.approx(1 / average * 365 * 1440 / 5000)
