@@ -59,6 +59,8 @@ class StockLevel:
 
     def fenced_for_others(self, channel: Channel) -> int:
         """Units ring-fenced for other channels and not yet reserved by them."""
+        if not any(self.fences):  # the common, unfenced case, on the hot path
+            return 0
         i = _INDEX[channel]
         return sum(
             max(0, fence - used)

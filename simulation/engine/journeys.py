@@ -224,12 +224,13 @@ def _add_to_cart(v: Visit) -> Step:
 
 
 def _reserve_where(v: Visit, sku: SkuId, qty: int) -> LocationId | None:
+    """Where an add-to-cart reservation goes: the home store on the floor, else the best site."""
+    world = v.world
     if v.channel.is_physical:
-        return v.home.id if v.world.available(v.home.id, sku, v.channel) >= qty else None
-    ranked = v.world.plan.sourcing.rank(
-        [s.site for s in v.world.plan.sites], _request(v, {sku: qty})
-    )
-    return next((s.id for s in ranked if v.world.available(s.id, sku, v.channel) >= qty), None)
+        return v.home.id if world.available(v.home.id, sku, v.channel) >= qty else None
+    shipping = [s.site for s in world.plan.sites if s.site.ships]
+    ranked = world.plan.sourcing.order(shipping, _request(v, {sku: qty}))
+    return next((s.id for s in ranked if world.available(s.id, sku, v.channel) >= qty), None)
 
 
 def _move_cart(v: Visit) -> Step:

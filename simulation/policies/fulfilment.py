@@ -121,7 +121,11 @@ class SourcingChain:
     def rank(self, sites: Sequence[Site], request: Request) -> list[Site]:
         """The sites that pass every filter, best first (ties keep the given order)."""
         kept = [s for s in sites if all(FILTERS[f](s, request) for f in self.filters)]
-        return sorted(kept, key=lambda s: tuple(SORTS[k](s, request) for k in self.sorts))
+        return self.order(kept, request)
+
+    def order(self, sites: Sequence[Site], request: Request) -> list[Site]:
+        """``sites`` best first by the sorts alone (no filter)."""
+        return sorted(sites, key=lambda s: tuple(SORTS[k](s, request) for k in self.sorts))
 
     def source(self, sites: Sequence[Site], request: Request) -> list[Leg]:
         """Legs (location, lines) that cover the whole order, or [] when it cannot be covered."""
