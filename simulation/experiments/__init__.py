@@ -1,0 +1,1 @@
+"""Experiments: replications, common random numbers, confidence intervals, comparisons, sweeps."""
