@@ -166,6 +166,13 @@ class LogWriter:
             self._next_seq[replication] = first + len(chunk)
             self.rows += len(chunk)
 
+    def write_table(self, table: pa.Table) -> None:
+        """Append a table already in the log schema (one replication's log, from a worker)."""
+        if self._writer is None:
+            raise RuntimeError("LogWriter.write_table called outside its `with` block")
+        self._writer.write_table(table.cast(SCHEMA))
+        self.rows += table.num_rows
+
     def __exit__(
         self,
         kind: type[BaseException] | None,
