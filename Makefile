@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/omnicanal demo
+	$(BIN)/omnicanal run scenarios/baseline.toml
 
 lint: $(STAMP)
 	$(BIN)/ruff check simulation loadtests tests

@@ -204,8 +204,8 @@ def pickup_waits(log: pd.DataFrame) -> pd.DataFrame:
     return both[["replication", "order", "location", "minutes"]]
 
 
-def stockouts(log: pd.DataFrame) -> pd.DataFrame:
-    """How often each (replication, location) ran a sku out: on hand fell to zero."""
+def stockouts(log: pd.DataFrame, since: float = 0.0) -> pd.DataFrame:
+    """Times each (replication, location) ran a sku out (on hand fell to 0) after ``since``."""
     moves = _of(log, *_ON_HAND).astype({"location": "string", "sku": "string"})
     running = (
         _signed(moves, _ON_HAND)
@@ -223,20 +223,25 @@ def stockouts(log: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def inventory_turns(log: pd.DataFrame, horizon: float) -> pd.DataFrame:
-    """Units issued / time-average units on hand, per (replication, location), annualised."""
+def inventory_turns(log: pd.DataFrame, horizon: float, since: float = 0.0) -> pd.DataFrame:
+    """Units issued / time-average units on hand, per (replication, location), annualised.
+
+    Measured over [since, horizon): the level carried into ``since`` counts from there.
+    """
     moves = _of(log, *_ON_HAND).astype({"location": "string", "sku": "string"})
     moves = moves.assign(delta=_signed(moves, _ON_HAND))
+    span = horizon - since
     rows = []
     for (rep, location), part in moves.groupby(
         ["replication", "location"], observed=True, sort=True
     ):
         level = part["delta"].cumsum().to_numpy(dtype="float64")
-        t = part["t"].to_numpy(dtype="float64")
+        t = np.clip(part["t"].to_numpy(dtype="float64"), since, horizon)
         widths = np.diff(np.append(t, horizon))
-        average = float((level * widths).sum() / horizon) if horizon > 0 else 0.0
-        issued = float(part.loc[part["type"] == "StockIssued", "qty"].sum())
-        turns = issued / average * (365.0 * MINUTES_PER_DAY / horizon) if average > 0 else np.nan
+        average = float((level * widths).sum() / span) if span > 0 else 0.0
+        measured = (part["type"] == "StockIssued") & (part["t"] >= since)
+        issued = float(part.loc[measured, "qty"].sum())
+        turns = issued / average * (365.0 * MINUTES_PER_DAY / span) if average > 0 else np.nan
         rows.append(
             {
                 "replication": rep,
@@ -273,12 +278,15 @@ def customer_value(log: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({"orders": "int64"}).reset_index()
 
 
-def kpis(log: pd.DataFrame, *, horizon: float | None = None) -> pd.DataFrame:
+def kpis(log: pd.DataFrame, *, horizon: float | None = None, warmup: float = 0.0) -> pd.DataFrame:
     """The headline KPIs, one row per replication: what ``kpis.csv`` holds.
 
-    With the run's ``horizon`` (minutes) it adds annualised inventory turns.
+    Events before ``warmup`` (minutes) stay in the log but are left out of the KPIs; stock
+    levels still start from the beginning (stock-outs count only after the warm-up). With the
+    run's ``horizon`` it adds annualised inventory turns over the measured period.
     """
     reps = pd.Index(sorted(log["replication"].unique()), name="replication")
+    full, log = log, log[log["t"] >= warmup]
 
     def total(types: tuple[str, ...], column: str) -> pd.Series:
         rows = _of(log, *types)
@@ -327,14 +335,17 @@ def kpis(log: pd.DataFrame, *, horizon: float | None = None) -> pd.DataFrame:
     holds = count("HoldPlaced")
     frame["hold_expiry_rate"] = frame["holds_expired"] / holds.where(holds > 0)
     frame["stockouts"] = (
-        stockouts(log).groupby("replication")["stockouts"].sum().reindex(reps, fill_value=0)
+        stockouts(full, since=warmup)
+        .groupby("replication")["stockouts"]
+        .sum()
+        .reindex(reps, fill_value=0)
     )
     value = customer_value(log)
     buyers = value[value["orders"] > 0].groupby("replication")
     frame["repeat_purchase_rate"] = buyers["orders"].apply(lambda o: (o > 1).mean()).reindex(reps)
     frame["customer_value"] = value.groupby("replication")["net_value"].mean().reindex(reps)
     if horizon is not None:
-        turns = inventory_turns(log, horizon)
+        turns = inventory_turns(full, horizon, since=warmup)
         frame["inventory_turns"] = turns.groupby("replication")["turns"].mean().reindex(reps)
     counts = ["visits", "customers", "orders", "stockouts"]
     frame[counts] = frame[counts].fillna(0).astype("int64")

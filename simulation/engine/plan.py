@@ -101,6 +101,7 @@ class Plan:
     ship_days: tuple[float, float] = (2.0, 0.5)  # carrier lead time: mean, sd (days)
     ship_cost: dict[str, float] = field(default_factory=dict)  # per unit, by site kind
     regions: tuple[tuple[str, float, float], ...] = (("all", 0.0, 0.0),)  # customer home areas
+    region_weights: np.ndarray | None = None  # probabilities over regions (uniform if None)
 
     def site(self, location: str) -> SitePlan:
         return next(s for s in self.sites if s.id == location)

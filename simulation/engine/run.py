@@ -43,7 +43,7 @@ def _arrive(world: World) -> Generator[simpy.Event, object, None]:
     who = world.streams("segments")
     shares = np.array([s.share for s in plan.segments])
     segments = who.choice(len(plan.segments), size=len(drawn), p=shares / shares.sum())
-    homes = who.integers(len(plan.regions), size=len(drawn))
+    homes = who.choice(len(plan.regions), size=len(drawn), p=plan.region_weights)
     for i in range(len(drawn)):
         yield env.timeout(float(drawn.times[i]) - env.now)
         customer = i + 1

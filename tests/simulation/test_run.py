@@ -1,0 +1,78 @@
+"""``omnicanal run`` on a small scenario: determinism, KPIs from the log alone, the manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from simulation import projections
+from simulation.cli import app
+from simulation.eventlog import read_log
+from simulation.results import EVENTS, KPIS, MANIFEST
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("scenario")
+    (folder / "baseline.toml").write_text((SCENARIOS / "baseline.toml").read_text())
+    (folder / "small.toml").write_text(
+        'extends = "baseline.toml"\nhorizon_days = 2\nwarmup_days = 0.5\n'
+        "[arrivals]\nper_hour = 12\n[catalogue.generate]\ncount = 20\n"
+    )
+    return folder / "small.toml"
+
+
+def _run(small: Path, out: Path, *args: str) -> Path:
+    result = runner.invoke(app, ["run", str(small), "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    (run,) = [p for p in out.iterdir() if p.name.startswith("small-")]
+    return run
+
+
+def test_same_seed_same_bytes_and_another_seed_differs(small: Path, tmp_path: Path) -> None:
+    a = _run(small, tmp_path / "a", "--seed", "3", "--workers", "1")
+    b = _run(small, tmp_path / "b", "--seed", "3", "--workers", "1")
+    c = _run(small, tmp_path / "c", "--seed", "4", "--workers", "1")
+    assert (a / EVENTS).read_bytes() == (b / EVENTS).read_bytes()
+    assert (a / EVENTS).read_bytes() != (c / EVENTS).read_bytes()
+
+
+def test_replications_kpis_and_manifest(small: Path, tmp_path: Path) -> None:
+    run = _run(small, tmp_path, "--seed", "5", "--replications", "2", "--workers", "2")
+    log = read_log(run / EVENTS)
+    assert sorted(log["replication"].unique()) == [0, 1]
+    written = pd.read_csv(run / KPIS)
+    again = projections.kpis(log, horizon=2 * 1440.0, warmup=0.5 * 1440.0)
+    pd.testing.assert_frame_equal(written, again, check_dtype=False)
+    manifest = json.loads((run / MANIFEST).read_text())
+    assert manifest["seed"] == 5
+    assert manifest["replications"] == 2
+    assert manifest["warmup_days"] == 0.5
+    assert manifest["scenario_file"]["arrivals"]["per_hour"] == 12
+    assert {"events.parquet", "kpis.csv", "report.html"} <= set(manifest["files"])
+
+
+def test_warmup_events_are_logged_but_not_counted(small: Path, tmp_path: Path) -> None:
+    log = read_log(_run(small, tmp_path, "--seed", "5", "--workers", "1") / EVENTS)
+    early = log[log["t"] < 720]
+    assert (early["type"] == "CustomerArrived").sum() > 0
+    kpis = projections.kpis(log, warmup=720.0).iloc[0]
+    assert kpis["visits"] == ((log["type"] == "CustomerArrived") & (log["t"] >= 720)).sum()
+
+
+def test_a_bad_scenario_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        (SCENARIOS / "baseline.toml").read_text().replace("per_hour = 45", "per_hour = -1")
+    )
+    result = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "arrivals.per_hour: expected greater than 0, got -1" in result.output
+    assert not (tmp_path / "out").exists()
