@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from simulation.projections import Costs
     from simulation.results import RunFolder
     from simulation.scenario import Scenario
 
@@ -80,7 +81,11 @@ def demo(out_root: ResultsRoot = Path("results")) -> None:
 
 
 def _write_outputs(
-    folder: RunFolder, tables: list[pa.Table], horizon: float | None = None, warmup: float = 0.0
+    folder: RunFolder,
+    tables: list[pa.Table],
+    horizon: float | None = None,
+    warmup: float = 0.0,
+    costs: Costs | None = None,
 ) -> pd.DataFrame:
     """events.parquet, kpis.csv, figures/*.png and report.html; returns the KPI table."""
     import pyarrow as pa
@@ -94,7 +99,7 @@ def _write_outputs(
         for table in tables:
             writer.write_table(table)
     frame = table_to_frame(pa.concat_tables(tables))
-    table = kpis(frame, horizon=horizon, warmup=warmup)
+    table = kpis(frame, horizon=horizon, warmup=warmup, costs=costs)
     table.to_csv(folder.path / KPIS, index=False)
     drawn = figures.render_all(frame, folder.path / "figures")
     (folder.path / REPORT).write_text(page.render(folder.manifest, table, drawn), encoding="utf-8")
@@ -154,7 +159,9 @@ def run(
     seconds = time.perf_counter() - started
     with RunFolder(out_root, scenario.name) as folder:
         folder.manifest |= _run_manifest(scenario, root_seed, replications, tables, seconds)
-        table = _write_outputs(folder, tables, horizon=plan.horizon, warmup=plan.warmup)
+        table = _write_outputs(
+            folder, tables, horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs()
+        )
     events = sum(t.num_rows for t in tables)
     out.print(
         f"{scenario.name}: {replications} replication(s), {events:,} events in {seconds:.1f} s"

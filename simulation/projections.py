@@ -7,6 +7,8 @@ group-bys; :func:`simulation.eventlog.replay` is the slow, obvious oracle the te
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -278,12 +280,78 @@ def customer_value(log: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({"orders": "int64"}).reset_index()
 
 
-def kpis(log: pd.DataFrame, *, horizon: float | None = None, warmup: float = 0.0) -> pd.DataFrame:
+@dataclass(frozen=True, slots=True)
+class Costs:
+    """What the log does not carry: each sku's unit cost, each location's cost per unit shipped."""
+
+    unit_cost: Mapping[str, float]
+    ship_cost: Mapping[str, float]
+
+
+_SHIPPED = ("home_delivery", "ship_from_store", "endless_aisle")
+
+
+def _price_of(keys: pd.Series, prices: Mapping[str, float]) -> pd.Series:
+    return keys.astype("string").map(dict(prices)).astype("float64")
+
+
+def margin(log: pd.DataFrame, costs: Costs) -> pd.DataFrame:
+    """Revenue, cost of goods, gross margin and fulfilment cost per replication.
+
+    Revenue is the value of units that left a location (at the order's price) less refunds for
+    returns; cost of goods counts those units at unit cost less the units restocked; fulfilment
+    cost is units shipped to an address times the sending location's cost per unit.
+    """
+    prices = _of(log, "LineAllocated")[["replication", "order", "sku", "amount"]].drop_duplicates(
+        ["replication", "order", "sku"]
+    )
+    issued = _of(log, "StockIssued")[["replication", "order", "sku", "location", "mode", "qty"]]
+    sold = issued.merge(prices, on=["replication", "order", "sku"], how="left")
+    units = sold["qty"].astype("float64")
+    sku = sold["sku"]
+    shipped = sold["mode"].astype("string").isin(_SHIPPED)
+    frame = (
+        pd.DataFrame(
+            {
+                "replication": sold["replication"],
+                "sales": units * sold["amount"],
+                "cogs": units * _price_of(sku, costs.unit_cost),
+                "fulfilment_cost": (units * _price_of(sold["location"], costs.ship_cost))
+                .where(shipped, 0.0)
+                .astype("float64"),
+            }
+        )
+        .groupby("replication")
+        .sum()
+    )
+    back = _of(log, "ReturnReceived")
+    refunds = back.groupby("replication")["amount"].sum()
+    restocked = _of(log, "StockRestocked")
+    restocked_units = restocked["qty"].astype("float64")
+    restocked_cost = (
+        (restocked_units * _price_of(restocked["sku"], costs.unit_cost))
+        .groupby(restocked["replication"])
+        .sum()
+    )
+    frame["revenue"] = frame["sales"] - refunds.reindex(frame.index, fill_value=0.0)
+    frame["cogs"] -= restocked_cost.reindex(frame.index, fill_value=0.0)
+    frame["margin"] = frame["revenue"] - frame["cogs"]
+    return frame[["revenue", "cogs", "margin", "fulfilment_cost"]].reset_index()
+
+
+def kpis(
+    log: pd.DataFrame,
+    *,
+    horizon: float | None = None,
+    warmup: float = 0.0,
+    costs: Costs | None = None,
+) -> pd.DataFrame:
     """The headline KPIs, one row per replication: what ``kpis.csv`` holds.
 
     Events before ``warmup`` (minutes) stay in the log but are left out of the KPIs; stock
     levels still start from the beginning (stock-outs count only after the warm-up). With the
-    run's ``horizon`` it adds annualised inventory turns over the measured period.
+    run's ``horizon`` it adds annualised inventory turns over the measured period; with the
+    scenario's ``costs``, revenue, gross margin and fulfilment cost per order.
     """
     reps = pd.Index(sorted(log["replication"].unique()), name="replication")
     full, log = log, log[log["t"] >= warmup]
@@ -347,6 +415,13 @@ def kpis(log: pd.DataFrame, *, horizon: float | None = None, warmup: float = 0.0
     if horizon is not None:
         turns = inventory_turns(full, horizon, since=warmup)
         frame["inventory_turns"] = turns.groupby("replication")["turns"].mean().reindex(reps)
+    if costs is not None:
+        money = margin(log, costs).set_index("replication").reindex(reps, fill_value=0.0)
+        frame["revenue"] = money["revenue"]
+        frame["gross_margin"] = money["margin"]
+        frame["fulfilment_cost_per_order"] = money["fulfilment_cost"] / frame["orders"].where(
+            frame["orders"] > 0
+        )
     counts = ["visits", "customers", "orders", "stockouts"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame.reset_index()

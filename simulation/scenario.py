@@ -23,7 +23,7 @@ from simulation.types import Channel
 
 STEPS = (
     "discover", "research", "check_stock", "add_to_cart", "move_cart", "checkout",
-    "come_back_later", "abandon", "leave",
+    "come_back_later", "contact_service", "abandon", "leave",
 )  # fmt: skip
 DEFAULT_TRANSITIONS: dict[str, dict[str, float]] = {
     "discover": {"research": 0.45, "add_to_cart": 0.25, "check_stock": 0.1, "leave": 0.2},
@@ -32,7 +32,8 @@ DEFAULT_TRANSITIONS: dict[str, dict[str, float]] = {
     "add_to_cart": {"checkout": 0.55, "move_cart": 0.1, "come_back_later": 0.15, "abandon": 0.2},
     "move_cart": {"checkout": 0.8, "abandon": 0.2},
     "checkout": {"leave": 1.0},
-    "come_back_later": {"checkout": 0.5, "abandon": 0.5},
+    "come_back_later": {"checkout": 0.45, "contact_service": 0.05, "abandon": 0.5},
+    "contact_service": {"checkout": 0.5, "add_to_cart": 0.2, "leave": 0.3},
     "abandon": {"leave": 1.0},
     "leave": {"leave": 1.0},
 }
@@ -428,8 +429,11 @@ def _read_merged(file: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], st
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+        inherited = merged.get(key)
+        # A policy of another kind takes other parameters: its table replaces the inherited one.
+        if isinstance(value, dict) and isinstance(inherited, dict):
+            kind = value.get("kind", inherited.get("kind"))
+            merged[key] = value if kind != inherited.get("kind") else _merge(inherited, value)
         else:
             merged[key] = value
     return merged

@@ -374,6 +374,22 @@ def _come_back_later(v: Visit) -> Step:
     yield v.world.env.timeout(v.rng.exponential(4 * MINUTES_PER_HOUR))
 
 
+def _contact_service(v: Visit) -> Step:
+    """A question to customer service, by chat or phone, then back to the journey."""
+    channel = Channel.CHAT if v.rng.random() < 0.6 else Channel.PHONE
+    world = v.world
+    world.note(
+        TouchpointVisited(
+            t=world.now,
+            customer=v.customer,
+            channel=channel,
+            reason="contact_service",
+            sku=_first_sku(v),
+        )
+    )
+    yield world.env.timeout(v.rng.exponential(8.0))
+
+
 def _leave(v: Visit, why: str) -> None:
     if v.cart is not None and not v.ordered:
         v.world.do(AbandonCart(at=v.world.now, cart=v.cart, reason=why))
@@ -403,6 +419,7 @@ _STEPS = {
     "move_cart": _move_cart,
     "checkout": _checkout,
     "come_back_later": _come_back_later,
+    "contact_service": _contact_service,
     "abandon": _abandon,
     "leave": _leave_step,
 }

@@ -12,34 +12,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulation import scenario
 from simulation.engine.arrivals import RateProfile
 from simulation.policies.allocation import Allocation, Pooled
 from simulation.policies.fulfilment import Site, SourcingChain
+from simulation.projections import Costs
 from simulation.types import Channel, FulfilmentMode, LocationId, SkuId
 
-STEPS: tuple[str, ...] = (
-    "discover",
-    "research",
-    "check_stock",
-    "add_to_cart",
-    "move_cart",
-    "checkout",
-    "come_back_later",
-    "abandon",
-    "leave",
-)
-"""Journey steps, in the order of the transition matrices' rows and columns."""
-
-NO_STOCK: tuple[str, ...] = ("switch_channel", "substitute", "wait", "leave")
-"""What a customer does when a channel has no stock for them."""
-
-MODES: tuple[FulfilmentMode, ...] = (
-    FulfilmentMode.HOME_DELIVERY,
-    FulfilmentMode.CLICK_AND_COLLECT,
-    FulfilmentMode.SHIP_FROM_STORE,
-    FulfilmentMode.ENDLESS_AISLE,
-)
+MODES: tuple[FulfilmentMode, ...] = tuple(FulfilmentMode(m) for m in scenario.MODES)
 """Fulfilment modes a remote customer chooses among (the store floor's is carry-out)."""
+STEPS, NO_STOCK = scenario.STEPS, scenario.NO_STOCK
+"""Journey steps (the transition matrices' order) and the reactions to missing stock."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,6 +96,13 @@ class Plan:
     @property
     def sku_index(self) -> dict[SkuId, int]:
         return _index(self.skus)
+
+    def costs(self) -> Costs:
+        """The scenario's costs, for the margin and fulfilment-cost KPIs."""
+        return Costs(
+            unit_cost={sku: float(c) for sku, c in zip(self.skus, self.unit_costs, strict=True)},
+            ship_cost=dict(self.ship_cost),
+        )
 
     def channel_weights(self, segment: SegmentPlan) -> np.ndarray:
         weights: np.ndarray = segment.channels / segment.channels.sum()

@@ -18,7 +18,8 @@ _T = {
     "add_to_cart": {"checkout": 0.6, "move_cart": 0.1, "come_back_later": 0.1, "abandon": 0.2},
     "move_cart": {"checkout": 0.8, "abandon": 0.2},
     "checkout": {"leave": 1.0},
-    "come_back_later": {"checkout": 0.6, "abandon": 0.4},
+    "come_back_later": {"checkout": 0.5, "contact_service": 0.1, "abandon": 0.4},
+    "contact_service": {"checkout": 0.6, "leave": 0.4},
     "abandon": {"leave": 1.0},
     "leave": {"leave": 1.0},
 }

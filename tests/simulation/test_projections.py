@@ -170,3 +170,18 @@ def test_inventory_turns_integrate_on_hand_over_time() -> None:
     average = (9 * 400 + 8 * 600 + 7 * 4000) / 5000
     assert turns.loc["S02", "average_on_hand"] == pytest.approx(average)
     assert turns.loc["S02", "turns"] == pytest.approx(1 / average * 365 * 1440 / 5000)
+
+
+def test_revenue_margin_and_fulfilment_cost_by_hand(demo: pd.DataFrame) -> None:
+    costs = P.Costs(
+        unit_cost={"TEE": 8.0, "JEANS": 25.0, "SNEAKER": 40.0},
+        ship_cost={"WH1": 4.0, "S01": 6.0, "S02": 6.0},
+    )
+    row = P.kpis(demo, costs=costs).iloc[0]
+    # Units that left: 2+4 tees at S01, jeans 1 (WH1) + 2 (S01), sneakers 1 (WH1) + 1 (S02).
+    sales = 2 * 19.9 + 59.0 + 89.0 + 2 * 59.0 + 89.0 + 4 * 19.9
+    assert row["revenue"] == pytest.approx(sales - 89.0 - 59.0)  # two returns refunded
+    cogs = 6 * 8.0 + 3 * 25.0 + 2 * 40.0 - 25.0  # one pair of jeans back on the shelf
+    assert row["gross_margin"] == pytest.approx(sales - 148.0 - cogs)
+    # Parcels: 2 units from WH1, 1 from S02, 4 from S01 (carry-out and pickup cost nothing).
+    assert row["fulfilment_cost_per_order"] == pytest.approx((2 * 4.0 + 6.0 + 4 * 6.0) / 7)

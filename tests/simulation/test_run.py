@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 
 from simulation import projections
 from simulation.cli import app
+from simulation.engine.compile import plan_of
 from simulation.eventlog import read_log
 from simulation.results import EVENTS, KPIS, MANIFEST
+from simulation.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 runner = CliRunner()
@@ -49,7 +51,9 @@ def test_replications_kpis_and_manifest(small: Path, tmp_path: Path) -> None:
     log = read_log(run / EVENTS)
     assert sorted(log["replication"].unique()) == [0, 1]
     written = pd.read_csv(run / KPIS)
-    again = projections.kpis(log, horizon=2 * 1440.0, warmup=0.5 * 1440.0)
+    plan = plan_of(load_scenario(small))
+    again = projections.kpis(log, horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs())
+    assert {"revenue", "gross_margin", "fulfilment_cost_per_order"} <= set(written.columns)
     pd.testing.assert_frame_equal(written, again, check_dtype=False)
     manifest = json.loads((run / MANIFEST).read_text())
     assert manifest["seed"] == 5
@@ -76,3 +80,25 @@ def test_a_bad_scenario_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "arrivals.per_hour: expected greater than 0, got -1" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_users_policy_is_loaded_from_package_module_class(small: Path, tmp_path: Path) -> None:
+    own = tmp_path / "own.toml"
+    own.write_text(
+        f'extends = "{small}"\nhorizon_days = 5\n[policies.replenishment]\n'
+        'kind = "tests.simulation.test_policies:Every3"\nparams = { store = {}, warehouse = {} }\n'
+    )
+    plan = plan_of(load_scenario(own))
+    assert {type(p).__name__ for p in plan.replenishment.values()} == {"Every3"}
+    run = _run_named(own, tmp_path / "out")
+    log = read_log(run / EVENTS)
+    received = log[(log["type"] == "StockReceived") & (log["reason"] == "replenishment")]
+    assert len(received) > 0
+    assert set(received["qty"]) == {3}
+
+
+def _run_named(file: Path, out: Path) -> Path:
+    result = runner.invoke(app, ["run", str(file), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    (run,) = list(out.iterdir())
+    return run
