@@ -275,5 +275,12 @@ def _is_null(value: Any) -> bool:
 def replay(log: pd.DataFrame | pa.Table | Iterable[Event]) -> Backend:
     """Fold a log (a frame, a table or events) of one replication into the backend state."""
     if isinstance(log, pd.DataFrame | pa.Table):
+        reps = set(
+            log["replication"].to_pylist() if isinstance(log, pa.Table) else log["replication"]
+        )
+        if len(reps) > 1:
+            raise LogFormatError(
+                "replication", "one replication (select it first)", sorted(reps), where="replay"
+            )
         return fold(iter_events(log))
     return fold(log)
