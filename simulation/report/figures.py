@@ -72,7 +72,36 @@ def stock_on_hand_over_time(log: pd.DataFrame, ax: Axes) -> bool:
 _ON_HAND = {"StockReceived": 1, "StockRestocked": 1, "StockIssued": -1, "StockWrittenOff": -1}
 
 
+def conversion_by_channel(log: pd.DataFrame, ax: Axes) -> bool:
+    """Conversion rate of visits by the channel they started in, per segment."""
+    table = projections.conversion(log)
+    if table.empty:
+        return False
+    rates = table.groupby(["channel", "segment"])[["orders", "visits"]].sum()
+    pivot = (rates["orders"] / rates["visits"]).unstack("segment")
+    pivot.plot.barh(ax=ax)
+    ax.set_xlabel("orders per visit")
+    ax.set_title("Conversion by first channel and segment")
+    return True
+
+
+def lead_time_distribution(log: pd.DataFrame, ax: Axes) -> bool:
+    """Days from order to delivery or pickup, by fulfilment mode."""
+    legs = projections.lead_times(log)
+    if legs.empty:
+        return False
+    for mode, part in legs.groupby(legs["mode"].astype("string"), sort=True):
+        ax.hist(part["days"], bins=40, histtype="step", label=str(mode))
+    ax.set_xlabel("days from order to the customer")
+    ax.set_ylabel("legs")
+    ax.set_title("Lead time by fulfilment mode")
+    ax.legend(fontsize="small")
+    return True
+
+
 FIGURES: dict[str, Figure] = {
+    "conversion_by_channel": conversion_by_channel,
+    "lead_time": lead_time_distribution,
     "orders_by_channel_and_mode": orders_by_channel_and_mode,
     "fill_rate_by_channel": fill_rate_by_channel,
     "stock_on_hand": stock_on_hand_over_time,

@@ -31,10 +31,11 @@ def test_demo_writes_a_complete_results_folder(tmp_path: Path) -> None:
     assert run.name.startswith("demo-")
     assert sorted(p.name for p in run.iterdir()) == [EVENTS, "figures", KPIS, MANIFEST, REPORT]
     assert sorted(p.name for p in (run / "figures").iterdir()) == [
-        "fill_rate_by_channel.png", "orders_by_channel_and_mode.png", "stock_on_hand.png",
+        "conversion_by_channel.png", "fill_rate_by_channel.png", "lead_time.png",
+        "orders_by_channel_and_mode.png", "stock_on_hand.png",
     ]  # fmt: skip
     report = (run / REPORT).read_text()
-    assert report.count("data:image/png;base64,") == 3
+    assert report.count("data:image/png;base64,") == 5
     assert "fill_rate" in report
     assert f"wrote {run}" in result.output
 
