@@ -170,6 +170,148 @@ def run(
     out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
 
 
+@app.command()
+@fails_cleanly
+def compare(
+    files: Annotated[
+        list[Path], typer.Argument(help="Two or more scenario files; the first is the reference.")
+    ],
+    replications: Annotated[
+        int, typer.Option(min=2, help="Replications per scenario (the start, with --half-width).")
+    ] = 5,
+    half_width: Annotated[
+        str | None,
+        typer.Option(
+            help="Add replications until each --kpi's relative CI half-width is at most this (1%)."
+        ),
+    ] = None,
+    kpi: Annotated[
+        list[str] | None, typer.Option(help="KPIs for --half-width (repeatable).")
+    ] = None,
+    max_replications: Annotated[int, typer.Option(min=2)] = 50,
+    seed: Annotated[
+        int | None, typer.Option(help="Root seed, shared by all scenarios (CRN).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+    out_root: ResultsRoot = Path("results"),
+) -> None:
+    """Paired comparison of scenarios with common random numbers and 95% confidence intervals."""
+
+    from simulation.engine.compile import plan_of
+    from simulation.eventlog import LogWriter, table_to_frame
+    from simulation.experiments.compare import comparison, until_precise
+    from simulation.experiments.replications import run_replications
+    from simulation.projections import kpis as kpis_of
+    from simulation.report import figures, page
+    from simulation.results import KPIS, REPORT, RunFolder
+    from simulation.scenario import load_scenario
+
+    if len(files) < 2:
+        raise InputError("FILES", "two or more scenario files", [str(f) for f in files])
+    target = _percent(half_width) if half_width is not None else None
+    chosen = kpi or ["net_value", "fill_rate", "orders"]
+    scenarios = [load_scenario(f) for f in files]
+    names = _unique([s.name for s in scenarios])
+    plans = dict(zip(names, (plan_of(s) for s in scenarios), strict=True))
+    root_seed = scenarios[0].seed if seed is None else seed
+    logs: dict[str, list[pa.Table]] = {name: [] for name in names}
+    counter = {"next": 0}
+
+    def more(n: int) -> dict[str, pd.DataFrame]:
+        numbers = list(range(counter["next"], counter["next"] + n))
+        counter["next"] += n
+        found = {}
+        for name, plan in plans.items():
+            tables = run_replications(plan, root_seed, numbers, workers=workers)
+            logs[name] += tables
+            frames = [table_to_frame(t) for t in tables]
+            found[name] = pd.concat(
+                [
+                    kpis_of(f, horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs())
+                    for f in frames
+                ],
+                ignore_index=True,
+            )
+            err.print(f"{name}: {counter['next']} replications", highlight=False)
+        return found
+
+    import time
+
+    import pandas as pd
+
+    started = time.perf_counter()
+    if target is None:
+        tables, done = more(replications), replications
+    else:
+        tables, done = until_precise(
+            more,
+            chosen,
+            target=target,
+            start=replications,
+            step=max(2, workers or 2),
+            most=max_replications,
+        )
+    result = comparison(tables)
+    with RunFolder(out_root, "compare") as folder:
+        folder.manifest |= {
+            "scenarios": {n: str(f) for n, f in zip(names, files, strict=True)},
+            "seed": root_seed,
+            "replications": done,
+            "replications_rule": f"until relative half-width <= {target} on {chosen}"
+            if target
+            else "fixed",
+            "run_seconds": round(time.perf_counter() - started, 3),
+        }
+        result.to_csv(folder.path / "comparison.csv", index=False)
+        pd.concat([t.assign(scenario=n) for n, t in tables.items()]).to_csv(
+            folder.path / KPIS, index=False
+        )
+        for name, parts in logs.items():
+            with LogWriter(folder.path / "events" / f"{name}.parquet") as writer:
+                for part in parts:
+                    writer.write_table(part)
+        drawn = figures.render_comparison(result, folder.path / "figures")
+        (folder.path / REPORT).write_text(
+            page.render_comparison(folder.manifest, result, drawn), encoding="utf-8"
+        )
+    _print_comparison(result, chosen)
+    out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError as e:
+        raise InputError("--half-width", "a fraction or a percentage such as 1%", text) from e
+    if not 0 < value < 1:
+        raise InputError("--half-width", "between 0 and 100%", text)
+    return value
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out_names = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out_names.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
+    return out_names
+
+
+def _print_comparison(result: pd.DataFrame, chosen: list[str]) -> None:
+    table = Table("KPI", "scenario", "mean [95% CI]", "difference [95% CI]", title="Comparison")
+    for row in result[result["kpi"].isin(chosen)].to_dict("records"):
+        diff = ""
+        if row["scenario"] != result["scenario"].iloc[0]:
+            mark = " *" if row["differs"] else ""
+            diff = (
+                f"{row['diff']:,.4g} [{row['diff_ci_low']:,.4g}, {row['diff_ci_high']:,.4g}]{mark}"
+            )
+        own = f"{row['mean']:,.4g} [{row['ci_low']:,.4g}, {row['ci_high']:,.4g}]"
+        table.add_row(str(row["kpi"]), str(row["scenario"]), own, diff)
+    out.print(table)
+    out.print("* the interval of the difference excludes zero")
+
+
 def _run_manifest(
     scenario: Scenario, seed: int, replications: int, tables: list[pa.Table], seconds: float
 ) -> dict[str, object]:

@@ -108,6 +108,28 @@ FIGURES: dict[str, Figure] = {
 }
 
 
+def render_comparison(result: pd.DataFrame, folder: Path) -> list[Path]:
+    """One figure per headline KPI: each scenario's mean with its 95% CI."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kpi in ("net_value", "fill_rate", "conversion_rate", "lead_time_days", "orders"):
+        rows = result[result["kpi"] == kpi]
+        if rows.empty or rows["mean"].isna().all():
+            continue
+        fig, ax = plt.subplots(figsize=(7, 0.6 * len(rows) + 1.5), layout="constrained")
+        try:
+            errors = [rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]
+            ax.errorbar(rows["mean"], rows["scenario"], xerr=errors, fmt="o", capsize=4)
+            ax.set_xlabel(kpi)
+            ax.set_title(f"{kpi}: mean and 95% CI")
+            path = folder / f"{kpi}.png"
+            fig.savefig(path, dpi=100)
+            written.append(path)
+        finally:
+            plt.close(fig)
+    return written
+
+
 def render_all(log: pd.DataFrame, folder: Path) -> list[Path]:
     """Draw every figure that has data into ``folder/<name>.png``; returns the files written."""
     folder.mkdir(parents=True, exist_ok=True)

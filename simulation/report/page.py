@@ -36,7 +36,19 @@ def _figure(path: Path) -> str:
 
 
 def render(manifest: dict[str, Any], kpis: pd.DataFrame, figures: list[Path]) -> str:
-    """The report page as a string."""
+    """The report page of a run as a string."""
+    return _page(manifest, "KPIs", _kpi_table(kpis), figures)
+
+
+def render_comparison(manifest: dict[str, Any], table: pd.DataFrame, figures: list[Path]) -> str:
+    """The report page of a comparison: every KPI, every scenario, the paired differences."""
+    shown = table.to_html(index=False, float_format=lambda v: f"{v:,.4g}", border=0, escape=True)
+    return _page(
+        manifest, "Paired comparison (95% CIs; differences to the first scenario)", shown, figures
+    )
+
+
+def _page(manifest: dict[str, Any], heading: str, table_html: str, figures: list[Path]) -> str:
     scenario = html.escape(str(manifest.get("scenario", "?")))
     meta = ", ".join(
         f"{k} {html.escape(str(manifest[k]))}"
@@ -47,8 +59,8 @@ def render(manifest: dict[str, Any], kpis: pd.DataFrame, figures: list[Path]) ->
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>omnicanal: {scenario}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{scenario}</h1><p class='meta'>{meta}</p>",
-        "<h2>KPIs</h2>",
-        _kpi_table(kpis),
+        f"<h2>{html.escape(heading)}</h2>",
+        table_html,
         "<h2>Figures</h2>",
         *(_figure(p) for p in figures),
         "</body></html>",
