@@ -130,6 +130,37 @@ def render_comparison(result: pd.DataFrame, folder: Path) -> list[Path]:
     return written
 
 
+def render_sweep(summary: pd.DataFrame, params: list[str], folder: Path) -> list[Path]:
+    """Each headline KPI against each swept parameter, with 95% CI bands."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for param in params:
+        for kpi in ("net_value", "fill_rate", "orders", "lead_time_days"):
+            rows = summary[summary["kpi"] == kpi]
+            if rows.empty:
+                continue
+            fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+            try:
+                others = [p for p in params if p != param]
+                groups = rows.groupby(others, sort=True) if others else [("all", rows)]
+                for label, group in groups:
+                    part = group.sort_values(param)
+                    name = ", ".join(map(str, label)) if isinstance(label, tuple) else str(label)
+                    ax.plot(part[param], part["mean"], marker="o", label=name)
+                    ax.fill_between(part[param], part["ci_low"], part["ci_high"], alpha=0.2)
+                ax.set_xlabel(param)
+                ax.set_ylabel(kpi)
+                ax.set_title(f"{kpi} against {param} (95% CI)")
+                if others:
+                    ax.legend(title=", ".join(others), fontsize="small")
+                path = folder / f"{kpi}-vs-{param}.png"
+                fig.savefig(path, dpi=100)
+                written.append(path)
+            finally:
+                plt.close(fig)
+    return written
+
+
 def render_all(log: pd.DataFrame, folder: Path) -> list[Path]:
     """Draw every figure that has data into ``folder/<name>.png``; returns the files written."""
     folder.mkdir(parents=True, exist_ok=True)
