@@ -342,6 +342,60 @@ def sweep(
     out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
 
 
+@app.command("validate-model")
+@fails_cleanly
+def validate_model(
+    case: Annotated[list[str] | None, typer.Option(help="Cases to run (default: all).")] = None,
+    arrival_rate: Annotated[float | None, typer.Option(help="mmc: arrivals per minute.")] = None,
+    service_rate: Annotated[
+        float | None, typer.Option(help="mmc: services per minute per server.")
+    ] = None,
+    servers: Annotated[int | None, typer.Option(help="mmc: desk servers.")] = None,
+    replications: Annotated[int, typer.Option(min=2)] = 10,
+    seed: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the table as JSON records.")
+    ] = False,
+) -> None:
+    """Run the model against closed forms; print case, exact value, simulated mean, 95% CI."""
+    import json
+
+    from simulation.validation import CASES, run_case
+
+    names = case or list(CASES)
+    for i, name in enumerate(names):
+        if name not in CASES:
+            raise InputError(f"--case[{i}]", f"one of {sorted(CASES)}", name)
+    given = {"arrival_rate": arrival_rate, "service_rate": service_rate, "servers": servers}
+    params = {k: float(v) for k, v in given.items() if v is not None}
+    rows = [
+        run_case(CASES[n], params, replications=replications, seed=seed, workers=workers)
+        for n in names
+    ]
+    if json_out:
+        fields = ("case", "metric", "exact", "mean", "ci_low", "ci_high", "inside")
+        out.print_json(json.dumps([{k: r[k] for k in fields} for r in rows]))
+        return
+    table = Table(
+        "case", "parameters", "metric", "exact", "mean", "95% CI", "inside", title="Validation"
+    )
+    for r in rows:
+        ci = f"[{r['ci_low']:.6g}, {r['ci_high']:.6g}]"
+        table.add_row(
+            r["case"],
+            r["parameters"],
+            r["metric"],
+            f"{r['exact']:.6g}",
+            f"{r['mean']:.6g}",
+            ci,
+            "yes" if r["inside"] else "NO",
+        )
+    out.print(table)
+    if not all(r["inside"] for r in rows):
+        raise typer.Exit(1)
+
+
 def _percent(text: str) -> float:
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)

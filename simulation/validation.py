@@ -1,0 +1,105 @@
+"""Validation cases: the model, run through its ordinary scenario files, against closed forms.
+
+Each case names a scenario file under ``scenarios/validation/``, the overrides its parameters
+map to, the exact value from :mod:`simulation.closed_forms`, and how to measure the same
+quantity from one replication's event log. :func:`run_case` replicates it and says whether the
+exact value lies inside the 95% confidence interval of the simulated mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulation import closed_forms, projections
+from simulation.engine.compile import plan_of
+from simulation.eventlog import table_to_frame
+from simulation.experiments.replications import run_replications
+from simulation.experiments.stats import t_interval
+from simulation.scenario import Scenario, load_scenario
+
+FOLDER = Path(__file__).resolve().parents[1] / "scenarios" / "validation"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    name: str
+    metric: str
+    file: str
+    defaults: Mapping[str, float]
+    overrides: Callable[[Mapping[str, float]], dict[str, Any]]
+    exact: Callable[[Mapping[str, float]], float]
+    measure: Callable[[pd.DataFrame, float], float]
+
+
+def _desk_sojourn(log: pd.DataFrame, warmup: float) -> float:
+    """Mean minutes from joining the pickup desk queue to pickup, for pickups after warm-up."""
+    waits = projections.pickup_waits(log)
+    picked = log[log["type"] == "LegPickedUp"][["order", "t"]]
+    kept = waits.merge(picked, on="order")
+    return float(kept.loc[kept["t"] >= warmup, "minutes"].mean())
+
+
+def _mmc_overrides(p: Mapping[str, float]) -> dict[str, Any]:
+    return {
+        "arrivals.per_hour": p["arrival_rate"] * 60.0,
+        "network.locations.0.desk_minutes": 1.0 / p["service_rate"],
+        "network.locations.0.desk_servers": int(p["servers"]),
+    }
+
+
+CASES: dict[str, Case] = {
+    "mmc": Case(
+        name="mmc",
+        metric="W at the pickup desk (min)",
+        file="mmc.toml",
+        defaults={"arrival_rate": 2.0, "service_rate": 1.0, "servers": 3},
+        overrides=_mmc_overrides,
+        exact=lambda p: (
+            closed_forms.mmc_wq(p["arrival_rate"], p["service_rate"], int(p["servers"]))
+            + 1.0 / p["service_rate"]
+        ),
+        measure=_desk_sojourn,
+    ),
+}
+"""The validation cases by name."""
+
+
+def scenario_for(case: Case, params: Mapping[str, float]) -> Scenario:
+    base = load_scenario(FOLDER / case.file)
+    return base.with_overrides(case.overrides(params), source=str(FOLDER / case.file))
+
+
+def run_case(
+    case: Case,
+    params: Mapping[str, float] | None = None,
+    *,
+    replications: int = 10,
+    seed: int | None = None,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """One row of the validation table: case, metric, exact, mean, ci_low, ci_high, inside."""
+    values = {**case.defaults, **(params or {})}
+    scenario = scenario_for(case, values)
+    plan = plan_of(scenario)
+    tables = run_replications(
+        plan, scenario.seed if seed is None else seed, replications, workers=workers
+    )
+    measured = [case.measure(table_to_frame(t), plan.warmup) for t in tables]
+    interval = t_interval(measured)
+    exact = case.exact(values)
+    return {
+        "case": case.name,
+        "parameters": ", ".join(f"{k}={v:g}" for k, v in values.items()),
+        "metric": case.metric,
+        "exact": exact,
+        "mean": interval.mean,
+        "ci_low": interval.low,
+        "ci_high": interval.high,
+        "replications": interval.n,
+        "inside": interval.covers(exact),
+    }

@@ -1,0 +1,43 @@
+"""The model against theory, through its ordinary scenario files and CLI (fixed seeds)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from simulation.cli import app
+from simulation.closed_forms import mmc_wq
+from simulation.validation import CASES, run_case
+
+
+def test_pickup_desk_reproduces_erlang_c() -> None:
+    # lambda = 2/min, mu = 1/min, c = 3: Wq = 4/9 (Erlang C), so W = 13/9 minutes.
+    row = run_case(CASES["mmc"], replications=6, seed=3, workers=2)
+    assert row["exact"] == pytest.approx(4 / 9 + 1)
+    assert row["inside"], row
+    assert row["ci_high"] - row["ci_low"] < 0.3  # the interval is tight enough to mean something
+
+
+@pytest.mark.slow
+def test_pickup_desk_under_heavier_load() -> None:
+    params = {"arrival_rate": 2.0, "service_rate": 0.5, "servers": 5}
+    row = run_case(CASES["mmc"], params, replications=8, seed=5, workers=2)
+    assert row["exact"] == pytest.approx(mmc_wq(2.0, 0.5, 5) + 2.0)
+    assert row["inside"], row
+
+
+def test_validate_model_prints_json_records() -> None:
+    args = ["validate-model", "--case", "mmc", "--replications", "3", "--seed", "3", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(result.output)
+    assert set(record) == {"case", "metric", "exact", "mean", "ci_low", "ci_high", "inside"}
+    assert record["case"] == "mmc"
+
+
+def test_an_unknown_case_is_named() -> None:
+    result = CliRunner().invoke(app, ["validate-model", "--case", "mm1"])
+    assert result.exit_code == 2
+    assert "--case[0]: expected one of ['mmc'], got 'mm1'" in result.output
