@@ -20,7 +20,13 @@ if TYPE_CHECKING:
     from pandas.core.groupby import DataFrameGroupBy
 
 # Signed effect of each event type on on-hand and reserved units.
-_ON_HAND = {"StockReceived": 1, "StockRestocked": 1, "StockIssued": -1, "StockWrittenOff": -1}
+ON_HAND = {
+    "StockReceived": 1,
+    "StockRestocked": 1,
+    "StockIssued": -1,
+    "StockWrittenOff": -1,
+    "StockTransferredOut": -1,
+}
 _RESERVED = {
     "StockReserved": 1,
     "ReservationReleased": -1,
@@ -50,19 +56,19 @@ def stock_at(log: pd.DataFrame, t: float = np.inf) -> pd.DataFrame:
 
     Columns: replication, location, sku, on_hand, reserved, free (= on_hand - reserved).
     """
-    moves = _of(log[log["t"] <= t], *_ON_HAND, *_RESERVED)
-    frame = moves.assign(on_hand=_signed(moves, _ON_HAND), reserved=_signed(moves, _RESERVED))
+    moves = _of(log[log["t"] <= t], *ON_HAND, *_RESERVED)
+    frame = moves.assign(on_hand=_signed(moves, ON_HAND), reserved=_signed(moves, _RESERVED))
     out = _group(frame, _STOCK_KEY)[["on_hand", "reserved"]].sum().reset_index()
     return out.assign(free=out["on_hand"] - out["reserved"])
 
 
 def stock_flows(log: pd.DataFrame) -> pd.DataFrame:
-    """Units received, restocked, issued and written off per (replication, location, sku).
+    """Units received, restocked, issued, written off, sent away per (replication, location, sku).
 
-    Conservation: received + restocked - issued - written_off == on_hand of :func:`stock_at`.
+    Conservation: received + restocked - issued - written_off - transferred_out == on_hand.
     """
     moves = (
-        _of(log, *_ON_HAND)
+        _of(log, *ON_HAND)
         .astype({"location": "string", "sku": "string"})
         .assign(
             flow=lambda f: f["type"].astype("string").map(_FLOW_NAMES),
@@ -81,6 +87,7 @@ _FLOW_NAMES = {
     "StockRestocked": "restocked",
     "StockIssued": "issued",
     "StockWrittenOff": "written_off",
+    "StockTransferredOut": "transferred_out",
 }
 
 
@@ -208,14 +215,15 @@ def pickup_waits(log: pd.DataFrame) -> pd.DataFrame:
 
 def stockouts(log: pd.DataFrame, since: float = 0.0) -> pd.DataFrame:
     """Times each (replication, location) ran a sku out (on hand fell to 0) after ``since``."""
-    moves = _of(log, *_ON_HAND).astype({"location": "string", "sku": "string"})
+    moves = _of(log, *ON_HAND).astype({"location": "string", "sku": "string"})
     running = (
-        _signed(moves, _ON_HAND)
+        _signed(moves, ON_HAND)
         .groupby([moves["replication"], moves["location"], moves["sku"]])
         .cumsum()
     )
     out = moves.assign(
-        out=(running == 0) & (moves["type"].isin(["StockIssued", "StockWrittenOff"]))
+        out=(running == 0)
+        & (moves["type"].isin(["StockIssued", "StockWrittenOff", "StockTransferredOut"]))
     )
     return (
         out.groupby(["replication", "location"], observed=True)["out"]
@@ -230,8 +238,8 @@ def inventory_turns(log: pd.DataFrame, horizon: float, since: float = 0.0) -> pd
 
     Measured over [since, horizon): the level carried into ``since`` counts from there.
     """
-    moves = _of(log, *_ON_HAND).astype({"location": "string", "sku": "string"})
-    moves = moves.assign(delta=_signed(moves, _ON_HAND))
+    moves = _of(log, *ON_HAND).astype({"location": "string", "sku": "string"})
+    moves = moves.assign(delta=_signed(moves, ON_HAND))
     span = horizon - since
     rows = []
     for (rep, location), part in moves.groupby(

@@ -282,6 +282,8 @@ class Allocation(Model):
 class Replenishment(Model):
     kind: str = "sS"
     review_days: Positive = 1.0
+    transfers: bool = False  # a store short of a sku first pulls from the nearest store
+    transfer_days: Positive = 0.5
     params: dict[Kind, dict[str, float]] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -34,6 +34,7 @@ from simulation.domain.commands import (
     ReturnItems,
     SetSafetyStock,
     ShipLeg,
+    TransferStock,
     WriteOffStock,
 )
 from simulation.domain.events import (
@@ -61,6 +62,7 @@ from simulation.domain.events import (
     StockIssued,
     StockReserved,
     StockRestocked,
+    StockTransferredOut,
     StockWrittenOff,
 )
 from simulation.types import (
@@ -453,6 +455,19 @@ CASES: list[Case] = [
         WriteOffStock(at=T(5), location=ST, sku=TEE, qty=2, reason="damaged"),
         errors.InsufficientStock,
         {"requested": 2, "available": 1},
+    ),
+    Case(
+        "a transfer sends unreserved units away",
+        [*stocked(5), *cart(2)],
+        TransferStock(at=T(5), location=ST, to=WH, sku=TEE, qty=3),
+        [StockTransferredOut(t=T(5), location=ST, sku=TEE, qty=3, reason="to WH1")],
+    ),
+    Case(
+        "a transfer never takes reserved units",
+        [*stocked(5), *cart(2)],
+        TransferStock(at=T(5), location=ST, to=WH, sku=TEE, qty=4),
+        errors.InsufficientStock,
+        {"requested": 4, "available": 3},
     ),
     Case(
         "a write-off takes units off hand",

@@ -29,6 +29,7 @@ from simulation.domain.commands import (
     ReturnItems,
     SetSafetyStock,
     ShipLeg,
+    TransferStock,
     WriteOffStock,
 )
 from simulation.types import (
@@ -95,6 +96,7 @@ def commands(at: float = 0.0) -> st.SearchStrategy[Command]:
         st.builds(SetSafetyStock, at=t, level=levels, **where),
         st.builds(FenceStock, at=t, channel=channels, level=levels, **where),
         st.builds(WriteOffStock, at=t, qty=units, reason=st.just("damaged"), **where),
+        st.builds(TransferStock, at=t, qty=units, to=locations, **where),
         st.builds(OpenCart, at=t, customer=ids.map(CustomerId), cart=carts, channel=channels),
         st.builds(
             AddToCart, at=t, cart=carts, sku=skus, qty=units,

@@ -35,6 +35,7 @@ from simulation.domain.commands import (
     ReturnItems,
     SetSafetyStock,
     ShipLeg,
+    TransferStock,
     WriteOffStock,
 )
 from simulation.domain.errors import MalformedCommand
@@ -169,6 +170,7 @@ _DECIDERS: dict[type[Command], Decider] = {
     SetSafetyStock: _stock,
     FenceStock: _stock,
     WriteOffStock: _stock,
+    TransferStock: _stock,
     OpenCart: _cart,
     AddToCart: _cart,
     RemoveFromCart: _cart,

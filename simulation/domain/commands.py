@@ -29,7 +29,7 @@ from simulation.types import (
 _POSITIVE = frozenset({"qty", "unit_price"})
 _NON_NEGATIVE = frozenset({"level", "amount", "hold_minutes", "ttl"})
 _IDS = frozenset({"customer", "cart", "order"})
-_NAMES = frozenset({"location", "sku", "reason"})
+_NAMES = frozenset({"location", "sku", "reason", "to"})
 _ENUMS: dict[str, type] = {
     "channel": Channel,
     "mode": FulfilmentMode,
@@ -122,6 +122,17 @@ class WriteOffStock(Command):
     sku: SkuId
     qty: int
     reason: str
+
+
+@command
+class TransferStock(Command):
+    """Send unreserved units from ``location`` to another location ``to`` (arrives later)."""
+
+    at: SimTime
+    location: LocationId
+    to: LocationId
+    sku: SkuId
+    qty: int
 
 
 # ---------------------------------------------------------------- carts

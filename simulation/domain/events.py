@@ -170,6 +170,19 @@ class StockIssued(Event):
 
 
 @event
+class StockTransferredOut(Event):
+    """Units left a location for another one; ``reason`` names the destination.
+
+    They arrive later as a ``StockReceived`` with reason ``transfer``.
+    """
+
+    location: LocationId
+    sku: SkuId
+    qty: int
+    reason: str
+
+
+@event
 class StockWrittenOff(Event):
     """Units removed from on-hand stock (damage, shrink, an unsellable return)."""
 

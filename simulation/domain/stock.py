@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from simulation.domain.commands import FenceStock, ReceiveStock, SetSafetyStock, WriteOffStock
+from simulation.domain.commands import (
+    FenceStock,
+    ReceiveStock,
+    SetSafetyStock,
+    TransferStock,
+    WriteOffStock,
+)
 from simulation.domain.errors import InsufficientStock
 from simulation.domain.events import (
     Event,
@@ -22,6 +28,7 @@ from simulation.domain.events import (
     StockReceived,
     StockReserved,
     StockRestocked,
+    StockTransferredOut,
     StockWrittenOff,
 )
 from simulation.types import Channel, SimTime
@@ -30,7 +37,7 @@ CHANNELS: tuple[Channel, ...] = tuple(Channel)
 _INDEX = {c: i for i, c in enumerate(CHANNELS)}
 _ZEROS = (0,) * len(CHANNELS)
 
-StockCommand = ReceiveStock | SetSafetyStock | FenceStock | WriteOffStock
+StockCommand = ReceiveStock | SetSafetyStock | FenceStock | WriteOffStock | TransferStock
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,16 +112,27 @@ def decide_stock(command: StockCommand, state: StockLevel) -> list[Event]:
                     qty=command.level,
                 )
             ]
-        case WriteOffStock():
+        case WriteOffStock() | TransferStock():
             if command.qty > state.free:
+                verb = "write off" if isinstance(command, WriteOffStock) else "transfer"
                 raise InsufficientStock(
-                    f"cannot write off {command.qty} of {command.sku} at {command.location}: "
+                    f"cannot {verb} {command.qty} of {command.sku} at {command.location}: "
                     f"only {state.free} unreserved on hand",
                     location=command.location,
                     sku=command.sku,
                     requested=command.qty,
                     available=state.free,
                 )
+            if isinstance(command, TransferStock):
+                return [
+                    StockTransferredOut(
+                        t=at,
+                        location=command.location,
+                        sku=command.sku,
+                        qty=command.qty,
+                        reason=f"to {command.to}",
+                    )
+                ]
             return [
                 StockWrittenOff(
                     t=at,
@@ -181,7 +199,7 @@ def evolve_stock(state: StockLevel, event: Event) -> StockLevel:
                 on_hand=state.on_hand - qty,
                 reserved=_add(state.reserved, channel, -qty),
             )
-        case StockWrittenOff(qty=qty):
+        case StockWrittenOff(qty=qty) | StockTransferredOut(qty=qty):
             return replace(state, on_hand=state.on_hand - qty)
         case _:
             return state
@@ -198,6 +216,7 @@ STOCK_EVENTS: frozenset[type[Event]] = frozenset(
         ReservationExpired,
         StockIssued,
         StockWrittenOff,
+        StockTransferredOut,
     }
 )
 """Event types that change a (location, sku) stock level."""

@@ -45,6 +45,11 @@ def plan_of(scenario: Scenario) -> Plan:
         allocation=_allocation_policy(scenario),
         replenishment=_replenishment_policies(scenario, skus),
         review_days=scenario.policies.replenishment.review_days,
+        transfer_days=(
+            scenario.policies.replenishment.transfer_days
+            if scenario.policies.replenishment.transfers
+            else None
+        ),
         hold_days=scenario.policies.allocation.hold_days,
         ship_days=(scenario.carriers.ship_days_mean, scenario.carriers.ship_days_sd),
         ship_cost={loc.id: loc.ship_cost for loc in scenario.network.locations},

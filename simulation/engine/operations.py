@@ -26,6 +26,7 @@ from simulation.domain.commands import (
     ReceiveStock,
     ReturnItems,
     ShipLeg,
+    TransferStock,
 )
 from simulation.domain.events import TouchpointVisited
 from simulation.domain.orders import LegStatus
@@ -175,16 +176,66 @@ def replenish(world: World) -> Process:
             level = world.backend.stock_level(location, sku)
             position = level.on_hand - level.reserved_total + world.on_order[location, sku]
             qty = int(policy.order_qty(position))  # type: ignore[attr-defined]
+            if (
+                qty > 0
+                and plan.transfer_days is not None
+                and world.sites[location].plan.site.kind == "store"
+            ):
+                qty -= _transfer_in(world, location, sku, qty)
             if qty > 0:
                 world.on_order[location, sku] += qty
                 lead = plan.lead_days[plan.sku_index[sku]] * MINUTES_PER_DAY
                 env.process(_deliver(world, location, sku, qty, lead * (0.9 + 0.2 * rng.random())))
 
 
-def _deliver(world: World, location: LocationId, sku: SkuId, qty: int, lead: float) -> Process:
+def _position(world: World, location: LocationId, sku: SkuId) -> int:
+    level = world.backend.stock_level(location, sku)
+    return level.on_hand - level.reserved_total + world.on_order[location, sku]
+
+
+def _spare(world: World, location: LocationId, sku: SkuId, wanted: int) -> int:
+    """Units a store can give without its own policy asking for more at once."""
+    policy = world.plan.replenishment.get((location, sku))
+    free = world.backend.stock_level(location, sku).free
+    position = _position(world, location, sku)
+    give = min(wanted, free)
+    while give > 0 and policy is not None and policy.order_qty(position - give) > 0:  # type: ignore[attr-defined]
+        give -= 1
+    return give
+
+
+def _transfer_in(world: World, location: LocationId, sku: SkuId, qty: int) -> int:
+    """Pull up to ``qty`` units from the nearest store with spare stock; returns units sent."""
+    here = world.sites[location].plan.site
+    stores = [s.site for s in world.plan.stores if s.id != location]
+    for donor in sorted(stores, key=lambda s: (s.x - here.x) ** 2 + (s.y - here.y) ** 2):
+        give = _spare(world, donor.id, sku, qty)
+        if give <= 0:
+            continue
+        if (
+            world.do(TransferStock(at=world.now, location=donor.id, to=location, sku=sku, qty=give))
+            is None
+        ):
+            continue
+        world.on_order[location, sku] += give
+        lead = (world.plan.transfer_days or 0.0) * MINUTES_PER_DAY
+        world.env.process(_deliver(world, location, sku, give, lead, reason="transfer"))
+        return give
+    return 0
+
+
+def _deliver(
+    world: World,
+    location: LocationId,
+    sku: SkuId,
+    qty: int,
+    lead: float,
+    *,
+    reason: str = "replenishment",
+) -> Process:
     yield world.env.timeout(lead)
     world.on_order[location, sku] -= qty
-    world.do(ReceiveStock(at=world.now, location=location, sku=sku, qty=qty))
+    world.do(ReceiveStock(at=world.now, location=location, sku=sku, qty=qty, reason=reason))
     publish_allocation(world, location, sku)
 
 

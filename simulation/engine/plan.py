@@ -80,6 +80,7 @@ class Plan:
     allocation: Allocation = field(default_factory=Pooled)
     replenishment: dict[tuple[LocationId, SkuId], object] = field(default_factory=dict)
     review_days: float = 1.0
+    transfer_days: float | None = None  # stores pull from the nearest store with spare units
     hold_days: float = 3.0
     ship_days: tuple[float, float] = (2.0, 0.5)  # carrier lead time: mean, sd (days)
     ship_cost: dict[str, float] = field(default_factory=dict)  # per unit, by site kind

@@ -49,10 +49,10 @@ def fill_rate_by_channel(log: pd.DataFrame, ax: Axes) -> bool:
 def stock_on_hand_over_time(log: pd.DataFrame, ax: Axes) -> bool:
     """Units on hand per location (all skus) over time, in the first replication."""
     first = log[log["replication"] == log["replication"].min()]
-    moves = first[first["type"].isin(list(_ON_HAND))]
+    moves = first[first["type"].isin(list(projections.ON_HAND))]
     if moves.empty:
         return False
-    sign = moves["type"].astype("string").map(_ON_HAND).astype("int64")
+    sign = moves["type"].astype("string").map(projections.ON_HAND).astype("int64")
     frame = pd.DataFrame(
         {
             "day": moves["t"] / MINUTES_PER_DAY,
@@ -67,9 +67,6 @@ def stock_on_hand_over_time(log: pd.DataFrame, ax: Axes) -> bool:
     ax.set_title("Stock on hand by location")
     ax.legend(fontsize="small", ncol=2)
     return True
-
-
-_ON_HAND = {"StockReceived": 1, "StockRestocked": 1, "StockIssued": -1, "StockWrittenOff": -1}
 
 
 def conversion_by_channel(log: pd.DataFrame, ax: Axes) -> bool:

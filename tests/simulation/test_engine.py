@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,14 +41,8 @@ def test_folding_the_log_rebuilds_the_final_state(world: World, tmp_path: Path) 
 
 
 def test_stock_is_never_negative_in_the_log(log: pd.DataFrame) -> None:
-    moves = log[
-        log["type"].isin(["StockReceived", "StockRestocked", "StockIssued", "StockWrittenOff"])
-    ]
-    sign = (
-        moves["type"]
-        .astype("string")
-        .map({"StockReceived": 1, "StockRestocked": 1, "StockIssued": -1, "StockWrittenOff": -1})
-    )
+    moves = log[log["type"].isin(list(P.ON_HAND))]
+    sign = moves["type"].astype("string").map(P.ON_HAND).astype("int64")
     delta = sign * moves["qty"].astype("int64")
     running = delta.groupby(
         [moves["location"].astype("string"), moves["sku"].astype("string")]
@@ -58,7 +53,13 @@ def test_stock_is_never_negative_in_the_log(log: pd.DataFrame) -> None:
 
 def test_conservation_for_each_sku_and_location(world: World, log: pd.DataFrame) -> None:
     flows = P.stock_flows(log).set_index(["location", "sku"])
-    balance = flows["received"] + flows["restocked"] - flows["issued"] - flows["written_off"]
+    balance = (
+        flows["received"]
+        + flows["restocked"]
+        - flows["issued"]
+        - flows["written_off"]
+        - flows["transferred_out"]
+    )
     for (location, sku), units in balance.items():
         assert world.backend.stock_level(location, sku).on_hand == units
     assert flows["issued"].sum() > 0
@@ -119,3 +120,17 @@ def test_customers_are_the_same_under_another_policy() -> None:
 
     pd.testing.assert_frame_equal(arrived(pooled), arrived(fenced))
     assert not pooled["type"].equals(fenced["type"])
+
+
+def test_stores_short_of_a_sku_pull_it_from_the_nearest_store() -> None:
+    plan = replace(small_plan(days=4.0), transfer_days=0.25)
+    world = run_replication(plan, seed=2)
+    log = world.log.to_frame()
+    out = log[log["type"] == "StockTransferredOut"]
+    arrived = log[(log["type"] == "StockReceived") & (log["reason"] == "transfer")]
+    assert len(out) > 0
+    assert set(out["location"].astype("string")) <= {"S01", "S02"}
+    # Everything sent arrives, except what is still on the road at the end.
+    in_transit = out[out["t"] > plan.horizon - 0.25 * 1440]["qty"].sum()
+    assert arrived["qty"].sum() == out["qty"].sum() - in_transit
+    assert replay(log) == world.backend

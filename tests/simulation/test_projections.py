@@ -67,7 +67,13 @@ def test_stock_at_matches_the_fold_on_random_logs(commands: list[Command], t: fl
     assert _nonzero(_projected_stock(frame, t)) == _nonzero(_oracle_stock(list(log), t))
     flows = P.stock_flows(frame).set_index(["location", "sku"])
     final = P.stock_at(frame).set_index(["location", "sku"])
-    on_hand = flows["received"] + flows["restocked"] - flows["issued"] - flows["written_off"]
+    on_hand = (
+        flows["received"]
+        + flows["restocked"]
+        - flows["issued"]
+        - flows["written_off"]
+        - flows["transferred_out"]
+    )
     assert on_hand.to_dict() == final["on_hand"].reindex(on_hand.index).to_dict()
 
 
@@ -77,10 +83,17 @@ def test_conservation_per_location_and_sku_on_the_demo(demo: pd.DataFrame) -> No
     # Worked by hand from simulation/demo.py.
     assert flows.loc[("S01", "TEE")].to_dict() == {
         "replication": 0, "received": 10, "restocked": 0, "issued": 6, "written_off": 0,
+        "transferred_out": 0,
     }  # fmt: skip
     assert flows.loc[("S01", "JEANS"), "restocked"] == 1
     assert flows.loc[("S02", "TEE"), "written_off"] == 1
-    balance = flows["received"] + flows["restocked"] - flows["issued"] - flows["written_off"]
+    balance = (
+        flows["received"]
+        + flows["restocked"]
+        - flows["issued"]
+        - flows["written_off"]
+        - flows["transferred_out"]
+    )
     assert (balance == stock["on_hand"]).all()
 
 
