@@ -94,6 +94,9 @@ class Location(Model):
 class Network(Model):
     regions: list[Region] = Field(default_factory=lambda: [Region(name="all", x=0, y=0)])
     locations: list[Location] = Field(min_length=1)
+    # Road distances (km) from each customer region to every location; regions not listed
+    # use straight lines between coordinates.
+    distances: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
@@ -102,6 +105,16 @@ class Network(Model):
             if loc.id in seen:
                 raise ValueError(f"locations[{i}].id: expected a unique id, got {loc.id!r} twice")
             seen.add(loc.id)
+        regions = {r.name for r in self.regions}
+        for region, row in self.distances.items():
+            if region not in regions:
+                raise ValueError(f"distances.{region}: expected a region in {sorted(regions)}")
+            missing = sorted(seen - set(row))
+            if missing:
+                raise ValueError(
+                    f"distances.{region}: expected a distance to every location, "
+                    f"got none for {missing}"
+                )
         return self
 
 

@@ -55,6 +55,7 @@ def plan_of(scenario: Scenario) -> Plan:
         ship_cost={loc.id: loc.ship_cost for loc in scenario.network.locations},
         regions=tuple((r.name, r.x, r.y) for r in regions),
         region_weights=np.array([r.weight for r in regions]) / sum(r.weight for r in regions),
+        distances={k: dict(v) for k, v in scenario.network.distances.items()},
     )
 
 

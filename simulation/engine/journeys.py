@@ -93,7 +93,7 @@ def visit(
     rng = world.customer_rng(customer, number)
     seg = plan.segments[segment]
     region, x, y = where
-    home = min(plan.stores or plan.sites, key=lambda s: np.hypot(s.site.x - x, s.site.y - y))
+    home = min(plan.stores or plan.sites, key=lambda s: plan.distance(region, x, y, s.site))
     v = Visit(
         world=world,
         customer=CustomerId(customer),
@@ -326,6 +326,7 @@ def _request(v: Visit, lines: dict[SkuId, int]) -> Request:
         y=v.y,
         available=available,
         capacity_left=world.capacity_left,
+        distances=world.plan.distances.get(v.region),
     )
 
 

@@ -86,6 +86,7 @@ class Plan:
     ship_cost: dict[str, float] = field(default_factory=dict)  # per unit, by site kind
     regions: tuple[tuple[str, float, float], ...] = (("all", 0.0, 0.0),)  # customer home areas
     region_weights: np.ndarray | None = None  # probabilities over regions (uniform if None)
+    distances: dict[str, dict[str, float]] = field(default_factory=dict)  # region -> site -> km
 
     def site(self, location: str) -> SitePlan:
         return next(s for s in self.sites if s.id == location)
@@ -93,6 +94,11 @@ class Plan:
     @property
     def stores(self) -> tuple[SitePlan, ...]:
         return tuple(s for s in self.sites if s.site.kind == "store")
+
+    def distance(self, region: str, x: float, y: float, site: Site) -> float:
+        """Km from a customer's home area to a site: the matrix if given, else straight line."""
+        row = self.distances.get(region)
+        return row[site.id] if row is not None else float(np.hypot(site.x - x, site.y - y))
 
     @property
     def sku_index(self) -> dict[SkuId, int]:

@@ -46,6 +46,7 @@ class Request:
     y: float
     available: Callable[[LocationId, SkuId], int]
     capacity_left: Callable[[LocationId], float] = field(default=lambda _site: math.inf)
+    distances: Mapping[str, float] | None = None  # km to each site, when a matrix replaces x, y
 
     def units(self) -> int:
         return sum(self.lines.values())
@@ -60,6 +61,8 @@ class Request:
         }
 
     def distance(self, site: Site) -> float:
+        if self.distances is not None:
+            return self.distances[site.id]
         return math.hypot(site.x - self.x, site.y - self.y)
 
 

@@ -123,3 +123,14 @@ def test_bad_chain_names_the_field(kwargs: dict[str, object], field: str) -> Non
     with pytest.raises(InputError) as raised:
         SourcingChain(**kwargs)  # type: ignore[arg-type]
     assert raised.value.field == field
+
+
+def test_a_distance_matrix_replaces_straight_lines() -> None:
+    stock = {"WH1": {"TEE": 9}, "S01": {"TEE": 9}}
+    chain = SourcingChain(filters=("has_full_stock",), sorts=("nearest",), split="none")
+    req = Request(
+        lines={TEE: 1}, region="north", x=4.0, y=0.0,
+        available=lambda loc, sku: stock.get(loc, {}).get(sku, 0),
+        distances={"WH1": 3.0, "S01": 40.0, "S02": 50.0, "S03": 60.0},  # a river between
+    )  # fmt: skip
+    assert chain.source(SITES, req) == [("WH1", {TEE: 1})]

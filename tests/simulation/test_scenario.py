@@ -116,6 +116,10 @@ MISTAKES = [
      "network.locations[1].region", "'east'", None),
     ("initial stock at an unknown location", BASE + "\n[catalogue.initial.S99]\nSKU0001 = 3\n",
      "catalogue.initial.S99", None, None),
+    ("distance matrix missing a location", BASE + "\n[network.distances.north]\nWH1 = 10\nS01 = 2\n",
+     "network.distances.north", "none for ['S02', 'S03', 'S04', 'S05', 'S06', 'S07', 'S08']", None),
+    ("distance matrix for an unknown region", BASE + "\n[network.distances.east]\nWH1 = 10\n",
+     "network.distances.east", None, None),
     ("TOML syntax", _edit("seed = 1 ", "seed = = 1 "), "toml", None, "seed = = 1"),
 ]  # fmt: skip
 
