@@ -91,7 +91,7 @@ def _write_outputs(
     import pyarrow as pa
 
     from simulation.eventlog import LogWriter, table_to_frame
-    from simulation.projections import kpis
+    from simulation.projections import conversion, kpis, stockouts
     from simulation.report import figures, page
     from simulation.results import EVENTS, KPIS, REPORT
 
@@ -101,6 +101,9 @@ def _write_outputs(
     frame = table_to_frame(pa.concat_tables(tables))
     table = kpis(frame, horizon=horizon, warmup=warmup, costs=costs)
     table.to_csv(folder.path / KPIS, index=False)
+    measured = frame[frame["t"] >= warmup]
+    conversion(measured).to_csv(folder.path / "conversion.csv", index=False)
+    stockouts(frame, since=warmup).to_csv(folder.path / "stockouts.csv", index=False)
     drawn = figures.render_all(frame, folder.path / "figures")
     (folder.path / REPORT).write_text(page.render(folder.manifest, table, drawn), encoding="utf-8")
     return table

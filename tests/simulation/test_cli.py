@@ -29,7 +29,9 @@ def test_demo_writes_a_complete_results_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     run = _only_run(tmp_path)
     assert run.name.startswith("demo-")
-    assert sorted(p.name for p in run.iterdir()) == [EVENTS, "figures", KPIS, MANIFEST, REPORT]
+    assert sorted(p.name for p in run.iterdir()) == sorted(
+        [EVENTS, "conversion.csv", "figures", KPIS, MANIFEST, REPORT, "stockouts.csv"]
+    )
     assert sorted(p.name for p in (run / "figures").iterdir()) == [
         "conversion_by_channel.png", "fill_rate_by_channel.png", "lead_time.png",
         "orders_by_channel_and_mode.png", "stock_on_hand.png",
