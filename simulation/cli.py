@@ -105,6 +105,12 @@ def _write_outputs(
     conversion(measured).to_csv(folder.path / "conversion.csv", index=False)
     stockouts(frame, since=warmup).to_csv(folder.path / "stockouts.csv", index=False)
     drawn = figures.render_all(frame, folder.path / "figures")
+    if horizon is not None:
+        from simulation.experiments.warmup import suggest_days
+
+        welch = figures.welch_plot(frame, horizon, folder.path / "figures")
+        drawn += [welch] if welch is not None else []
+        folder.manifest["warmup_suggestion_days"] = round(suggest_days(frame, horizon), 3)
     (folder.path / REPORT).write_text(page.render(folder.manifest, table, drawn), encoding="utf-8")
     return table
 

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no screen, no GUI toolkit
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
@@ -103,6 +104,32 @@ FIGURES: dict[str, Figure] = {
     "fill_rate_by_channel": fill_rate_by_channel,
     "stock_on_hand": stock_on_hand_over_time,
 }
+
+
+def welch_plot(log: pd.DataFrame, horizon: float, folder: Path) -> Path | None:
+    """Welch's plot of orders per hour (24-hour window) with the MSER-5 suggestion marked."""
+    from simulation.experiments import warmup
+
+    counts = warmup.hourly(log, horizon)
+    if counts.size == 0 or counts.sum() == 0:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    try:
+        days = np.arange(counts.shape[1]) / 24.0
+        ax.plot(days, counts.mean(axis=0), alpha=0.3, label="mean over replications")
+        ax.plot(days, warmup.welch(counts, window=24), label="moving average (24 h)")
+        suggested = warmup.suggest_days(log, horizon)
+        ax.axvline(suggested, color="tab:red", linestyle="--", label=f"MSER-5: {suggested:.2f} d")
+        ax.set_xlabel("day")
+        ax.set_ylabel("orders per hour")
+        ax.set_title("Warm-up: Welch's plot")
+        ax.legend(fontsize="small")
+        path = folder / "welch.png"
+        fig.savefig(path, dpi=100)
+        return path
+    finally:
+        plt.close(fig)
 
 
 def render_comparison(result: pd.DataFrame, folder: Path) -> list[Path]:

@@ -60,7 +60,10 @@ def test_replications_kpis_and_manifest(small: Path, tmp_path: Path) -> None:
     assert manifest["replications"] == 2
     assert manifest["warmup_days"] == 0.5
     assert manifest["scenario_file"]["arrivals"]["per_hour"] == 12
-    assert {"events.parquet", "kpis.csv", "report.html"} <= set(manifest["files"])
+    assert {"events.parquet", "kpis.csv", "report.html", "figures/welch.png"} <= set(
+        manifest["files"]
+    )
+    assert 0 <= manifest["warmup_suggestion_days"] < 2
 
 
 def test_warmup_events_are_logged_but_not_counted(small: Path, tmp_path: Path) -> None:
