@@ -405,6 +405,39 @@ def validate_model(
         raise typer.Exit(1)
 
 
+@app.command()
+@fails_cleanly
+def export(
+    run: Annotated[Path, typer.Argument(help="A results folder, or an events.parquet file.")],
+    format_: Annotated[str, typer.Option("--format", help="ocel (OCEL 2.0 JSON) or csv.")] = "ocel",
+    out_file: Annotated[Path | None, typer.Option("--out", help="File to write.")] = None,
+    replication: Annotated[int | None, typer.Option(help="ocel: which replication.")] = None,
+) -> None:
+    """Write the event log as OCEL 2.0 JSON (process mining) or flat CSV."""
+    from simulation import export as formats
+    from simulation.eventlog import read_log
+    from simulation.results import EVENTS
+
+    if format_ not in {"ocel", "csv"}:
+        raise InputError("--format", "ocel or csv", format_)
+    path = run / EVENTS if run.is_dir() else run
+    if not path.exists():
+        raise InputError("RESULTS", "a results folder or an events.parquet file", str(run))
+    log = read_log(path)
+    base = run if run.is_dir() else run.parent
+    if format_ == "ocel":
+        document = formats.to_ocel(log, replication=replication)
+        target = out_file or base / "events.ocel.json"
+        formats.write_atomically(target, formats.ocel_json(document))
+        counts = f"{len(document['events']):,} events, {len(document['objects']):,} objects"
+    else:
+        target = out_file or base / "events.csv"
+        formats.write_atomically(target, formats.to_csv_frame(log).to_csv(index=False))
+        counts = f"{len(log):,} events"
+    out.print(f"export: {counts}", highlight=False)
+    out.print(f"wrote {target}", soft_wrap=True, highlight=False)
+
+
 def _percent(text: str) -> float:
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
