@@ -196,8 +196,9 @@ def _add_to_cart(v: Visit) -> Step:
     if v.cart is None:
         v.cart = CartId(world.next_id())
         world.do(OpenCart(at=world.now, customer=v.customer, cart=v.cart, channel=v.channel))
-    for sku, qty in list(v.basket.items()):
-        if v.added.get(sku, 0) >= qty:
+    for sku, wanted in list(v.basket.items()):
+        qty = wanted - v.added.get(sku, 0)  # a substitute may add to a sku already in the cart
+        if qty <= 0:
             continue
         where = _reserve_where(v, sku, qty) if world.plan.allocation.reserve_at == "cart" else None
         added = world.do(
@@ -216,7 +217,7 @@ def _add_to_cart(v: Visit) -> Step:
             if v.gone:
                 return
             continue
-        v.added[sku] = qty
+        v.added[sku] = wanted
         if where is not None:
             world.env.process(
                 operations.expire_cart(world, v.cart, world.now + world.plan.allocation.ttl)
