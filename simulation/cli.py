@@ -438,6 +438,55 @@ def export(
     out.print(f"wrote {target}", soft_wrap=True, highlight=False)
 
 
+@app.command()
+@fails_cleanly
+def serve(
+    scenario: Annotated[
+        Path, typer.Option(help="Catalogue, locations and initial stock from here.")
+    ] = Path("scenarios/baseline.toml"),
+    host: Annotated[
+        str, typer.Option(help="Interface to bind (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    token_file: Annotated[
+        Path | None, typer.Option(help="File holding the bearer token for writes.")
+    ] = None,
+) -> None:
+    """Serve the reference API (the domain behind HTTP) with the scenario's initial stock.
+
+    The bearer token comes from OMNICANAL_API_TOKEN or --token-file, never the command line.
+    """
+    import os
+
+    import uvicorn
+
+    from loadtests.reference_api.app import Receipt, create_app
+    from simulation.engine.compile import plan_of
+    from simulation.scenario import load_scenario
+
+    token = os.environ.get("OMNICANAL_API_TOKEN")
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError as e:
+            raise InputError(
+                "--token-file", "a readable file holding the token", str(token_file)
+            ) from e
+    if not token:
+        raise InputError("OMNICANAL_API_TOKEN", "a token in the environment or --token-file", None)
+    plan = plan_of(load_scenario(scenario))
+    initial = [
+        Receipt(location=loc, sku=sku, qty=qty)
+        for (loc, sku), qty in sorted(plan.initial.items())
+        if qty > 0
+    ]
+    out.print(
+        f"serving {scenario} on http://{host}:{port} ({len(initial)} stock lines); docs at /docs",
+        highlight=False,
+    )
+    uvicorn.run(create_app(token=token, initial=initial), host=host, port=port, log_level="warning")
+
+
 def _percent(text: str) -> float:
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)

@@ -1,0 +1,474 @@
+"""The reference API: the domain deciders behind HTTP, so load tests run out of the box.
+
+Every write turns a JSON body into a domain command, decides it under one lock, appends its
+events to the event log and answers with them. Domain refusals are RFC 9457 problem details
+(409, or 404 for an unknown id, 422 for a malformed command) that carry the rule, the ids and
+the quantities; nothing is ever a 500 for bad input. Writes need a bearer token (from
+``OMNICANAL_API_TOKEN`` or a token file), accept an ``Idempotency-Key`` (a retried request
+with the same key gets the same answer and writes nothing twice), and the server clock is
+minutes since it started, unless the client sends ``X-Sim-Time`` (the replay does).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulation.domain.backend import Backend
+from simulation.domain.commands import (
+    AbandonCart,
+    AddToCart,
+    CancelOrder,
+    CapturePayment,
+    Command,
+    DeliverLeg,
+    ExpireHold,
+    ExpireReservations,
+    FenceStock,
+    HandOverLeg,
+    Leg,
+    LegLine,
+    MoveCart,
+    OpenCart,
+    PickUpLeg,
+    PlaceHold,
+    PlaceOrder,
+    ReceiveStock,
+    RemoveFromCart,
+    ReturnItems,
+    SetSafetyStock,
+    ShipLeg,
+    TransferStock,
+    WriteOffStock,
+)
+from simulation.domain.errors import DomainError, MalformedCommand, UnknownAggregate
+from simulation.domain.events import Event
+from simulation.domain.orders import OrderState
+from simulation.eventlog import EventLog
+from simulation.types import (
+    CartId,
+    Channel,
+    CustomerId,
+    FulfilmentMode,
+    LocationId,
+    OrderId,
+    ReturnMode,
+    SimTime,
+    SkuId,
+)
+
+PROBLEM = "application/problem+json"
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewCart(Body):
+    customer: int = Field(ge=0)
+    cart: int = Field(ge=0)
+    channel: Channel
+
+
+class NewItem(Body):
+    sku: str = Field(min_length=1)
+    qty: int = Field(gt=0)
+    unit_price: float = Field(gt=0)
+    reserve_at: str | None = None
+    ttl: float = Field(default=30.0, ge=0)
+
+
+class Quantity(Body):
+    qty: int = Field(gt=0)
+
+
+class Move(Body):
+    channel: Channel
+
+
+class Reason(Body):
+    reason: str = Field(default="customer", min_length=1)
+
+
+class LineBody(Body):
+    sku: str = Field(min_length=1)
+    qty: int = Field(gt=0)
+
+
+class LegBody(Body):
+    location: str = Field(min_length=1)
+    mode: FulfilmentMode
+    lines: list[LineBody] = Field(min_length=1)
+
+
+class NewOrder(Body):
+    order: int = Field(ge=0)
+    cart: int = Field(ge=0)
+    legs: list[LegBody] = Field(min_length=1)
+
+
+class Payment(Body):
+    amount: float = Field(ge=0)
+
+
+class Hold(Body):
+    hold_minutes: float = Field(ge=0)
+
+
+class NewReturn(Body):
+    sku: str = Field(min_length=1)
+    qty: int = Field(gt=0)
+    location: str = Field(min_length=1)
+    mode: ReturnMode
+    restock: bool = True
+
+
+class Receipt(Body):
+    location: str = Field(min_length=1)
+    sku: str = Field(min_length=1)
+    qty: int = Field(gt=0)
+
+
+class Level(Body):
+    location: str = Field(min_length=1)
+    sku: str = Field(min_length=1)
+    level: int = Field(ge=0)
+
+
+class Fence(Level):
+    channel: Channel
+
+
+class WriteOff(Receipt):
+    reason: str = Field(min_length=1)
+
+
+class Transfer(Receipt):
+    to: str = Field(min_length=1)
+
+
+@dataclass
+class State:
+    """The server's state: the backend, its event log, the idempotency answers, one lock."""
+
+    token: str | None
+    backend: Backend = field(default_factory=Backend)
+    log: EventLog = field(default_factory=EventLog)
+    answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    started: float = field(default_factory=time.monotonic)
+
+    def now(self, sim_time: float | None) -> SimTime:
+        return SimTime(sim_time if sim_time is not None else (time.monotonic() - self.started) / 60)
+
+
+def _event_json(event: Event) -> dict[str, Any]:
+    fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    return {"type": event.TYPE, **{k: v for k, v in fields.items() if v is not None}}
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def create_app(token: str | None = None, *, initial: list[Receipt] | None = None) -> FastAPI:
+    """The API over a fresh in-memory backend; ``initial`` stock is received at start."""
+    state = State(token=token)
+    app = FastAPI(title="omnicanal reference API", version="0.1.0")
+    app.state.omnicanal = state
+    for receipt in initial or []:
+        _decide(
+            state,
+            ReceiveStock(
+                at=SimTime(0.0),
+                location=LocationId(receipt.location),
+                sku=SkuId(receipt.sku),
+                qty=receipt.qty,
+                reason="initial",
+            ),
+        )
+
+    def handle(key: str | None, build: Callable[[], Command]) -> JSONResponse:
+        command = build()  # a malformed command fails here, before the lock
+        with state.lock:  # the key is checked and stored under the same lock as the write
+            if key is not None and key in state.answers:
+                status, body = state.answers[key]
+                return JSONResponse(body, status_code=status)
+            body = {"events": [_event_json(e) for e in _decide(state, command)]}
+            if key is not None:
+                state.answers[key] = (200, body)
+        return JSONResponse(body)
+
+    _answer_problems(app)
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "events": len(state.log)}
+
+    @app.get("/stock/{location}/{sku}")
+    def stock(location: str, sku: str, channel: Channel = Channel.WEB) -> dict[str, Any]:
+        level = state.backend.stock_level(LocationId(location), SkuId(sku))
+        return {
+            "location": location, "sku": sku, "on_hand": level.on_hand,
+            "reserved": level.reserved_total, "available": level.available_to(channel),
+            "channel": channel.value,
+        }  # fmt: skip
+
+    @app.post("/carts", status_code=200)
+    def open_cart(body: NewCart, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+        return handle(
+            key,
+            lambda: OpenCart(
+                at=state.now(at),
+                customer=CustomerId(body.customer),
+                cart=CartId(body.cart),
+                channel=body.channel,
+            ),
+        )
+
+    @app.post("/carts/{cart}/items")
+    def add(
+        cart: int, body: NewItem, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
+        where = LocationId(body.reserve_at) if body.reserve_at else None
+        return handle(
+            key,
+            lambda: AddToCart(
+                at=state.now(at), cart=CartId(cart), sku=SkuId(body.sku), qty=body.qty,
+                unit_price=body.unit_price, reserve_at=where, ttl=body.ttl,
+            ),
+        )  # fmt: skip
+
+    @app.post("/carts/{cart}/items/{sku}/remove")
+    def remove(
+        cart: int, sku: str, body: Quantity, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
+        return handle(
+            key,
+            lambda: RemoveFromCart(
+                at=state.now(at), cart=CartId(cart), sku=SkuId(sku), qty=body.qty
+            ),
+        )
+
+    @app.post("/carts/{cart}/move")
+    def move(cart: int, body: Move, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+        return handle(
+            key, lambda: MoveCart(at=state.now(at), cart=CartId(cart), channel=body.channel)
+        )
+
+    @app.post("/carts/{cart}/abandon")
+    def abandon(
+        cart: int, body: Reason, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
+        return handle(
+            key, lambda: AbandonCart(at=state.now(at), cart=CartId(cart), reason=body.reason)
+        )
+
+    @app.post("/carts/{cart}/expire")
+    def expire_cart(cart: int, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+        return handle(key, lambda: ExpireReservations(at=state.now(at), cart=CartId(cart)))
+
+    @app.post("/orders")
+    def place(body: NewOrder, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+        legs = tuple(
+            Leg(location=LocationId(leg.location), mode=leg.mode,
+                lines=tuple(LegLine(sku=SkuId(line.sku), qty=line.qty) for line in leg.lines))
+            for leg in body.legs
+        )  # fmt: skip
+        return handle(
+            key,
+            lambda: PlaceOrder(
+                at=state.now(at), order=OrderId(body.order), cart=CartId(body.cart), legs=legs
+            ),
+        )
+
+    @app.post("/orders/{order}/payment")
+    def pay(
+        order: int, body: Payment, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
+        return handle(
+            key, lambda: CapturePayment(at=state.now(at), order=OrderId(order), amount=body.amount)
+        )
+
+    @app.post("/orders/{order}/cancel")
+    def cancel(
+        order: int, body: Reason, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
+        return handle(
+            key, lambda: CancelOrder(at=state.now(at), order=OrderId(order), reason=body.reason)
+        )
+
+    @app.post("/orders/{order}/legs/{location}/hold")
+    def hold(
+        order: int, location: str, body: Hold, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
+        return handle(
+            key,
+            lambda: PlaceHold(
+                at=state.now(at),
+                order=OrderId(order),
+                location=LocationId(location),
+                hold_minutes=body.hold_minutes,
+            ),
+        )
+
+    @app.post("/orders/{order}/legs/{location}/{action}")
+    def leg_action(
+        order: int, location: str, action: str, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
+        kind = _LEG_ACTIONS.get(action)
+        if kind is None:
+            return _problem(
+                404,
+                "unknown action",
+                f"action: expected one of {sorted(_LEG_ACTIONS)}, got {action!r}",
+            )
+        return handle(
+            key, lambda: kind(at=state.now(at), order=OrderId(order), location=LocationId(location))
+        )
+
+    @app.post("/orders/{order}/returns")
+    def give_back(
+        order: int, body: NewReturn, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
+        return handle(key, lambda: ReturnItems(
+            at=state.now(at), order=OrderId(order), sku=SkuId(body.sku), qty=body.qty,
+            location=LocationId(body.location), return_mode=body.mode, restock=body.restock,
+        ))  # fmt: skip
+
+    @app.post("/admin/stock")
+    def receive(body: Receipt, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+        return handle(
+            key,
+            lambda: ReceiveStock(
+                at=state.now(at),
+                location=LocationId(body.location),
+                sku=SkuId(body.sku),
+                qty=body.qty,
+            ),
+        )
+
+    @app.post("/admin/safety")
+    def safety(body: Level, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+        return handle(key, lambda: SetSafetyStock(
+            at=state.now(at), location=LocationId(body.location), sku=SkuId(body.sku),
+            level=body.level,
+        ))  # fmt: skip
+
+    @app.post("/admin/fence")
+    def fence(body: Fence, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+        return handle(key, lambda: FenceStock(
+            at=state.now(at), location=LocationId(body.location), sku=SkuId(body.sku),
+            channel=body.channel, level=body.level,
+        ))  # fmt: skip
+
+    @app.post("/admin/write-off")
+    def write_off(body: WriteOff, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+        return handle(key, lambda: WriteOffStock(
+            at=state.now(at), location=LocationId(body.location), sku=SkuId(body.sku),
+            qty=body.qty, reason=body.reason,
+        ))  # fmt: skip
+
+    @app.post("/admin/transfer")
+    def transfer(body: Transfer, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+        return handle(key, lambda: TransferStock(
+            at=state.now(at), location=LocationId(body.location), to=LocationId(body.to),
+            sku=SkuId(body.sku), qty=body.qty,
+        ))  # fmt: skip
+
+    @app.get("/admin/state")
+    def admin_state(_: Write) -> dict[str, Any]:
+        with state.lock:
+            stock_rows = [
+                {"location": loc, "sku": sku, "on_hand": s.on_hand, "reserved": s.reserved_total}
+                for (loc, sku), s in sorted(state.backend.stock.items())
+            ]
+            orders = [_order_json(oid, o) for oid, o in sorted(state.backend.orders.items())]
+        return {"stock": stock_rows, "orders": orders, "events": len(state.log)}
+
+    return app
+
+
+def _answer_problems(app: FastAPI) -> None:
+    """Every refusal as RFC 9457 problem details: the rule, the field, what was expected."""
+
+    @app.exception_handler(DomainError)
+    async def refused(_: Request, error: DomainError) -> JSONResponse:
+        status = 404 if isinstance(error, UnknownAggregate) else 409
+        context = {
+            k: v if isinstance(v, int | float | str | bool | list) else str(v)
+            for k, v in error.context.items()
+        }
+        return _problem(status, error.rule, error.message, rule=error.rule, context=context)
+
+    @app.exception_handler(MalformedCommand)
+    async def malformed(_: Request, error: MalformedCommand) -> JSONResponse:
+        return _problem(
+            422, "malformed command", str(error), field=error.field, expected=error.expected
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return _problem(422, "invalid request", f"{where}: {first['msg']}", field=where)
+
+    @app.exception_handler(_Unauthorised)
+    async def unauthorised(_: Request, __: Exception) -> JSONResponse:
+        return _problem(401, "unauthorised", "a valid bearer token is required for writes")
+
+
+class _Unauthorised(Exception):
+    pass
+
+
+def _authorised(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Writes and admin reads need the bearer token (compared in constant time)."""
+    token = request.app.state.omnicanal.token
+    if token is None:
+        return
+    given = (authorization or "").removeprefix("Bearer ")
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        raise _Unauthorised
+
+
+Write = Annotated[None, Depends(_authorised)]
+SimClock = Annotated[float | None, Header(alias="X-Sim-Time")]
+Key = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+_LEG_ACTIONS: dict[str, Any] = {
+    "ship": ShipLeg,
+    "deliver": DeliverLeg,
+    "handover": HandOverLeg,
+    "pickup": PickUpLeg,
+    "expire": ExpireHold,
+}
+
+
+def _order_json(order_id: int, order: OrderState) -> dict[str, Any]:
+    legs = [
+        {"location": leg.location, "mode": leg.mode.value, "status": leg.status.value}
+        for leg in order.legs
+    ]
+    return {
+        "order": order_id, "paid": order.paid, "refunded": order.refunded,
+        "cancelled": order.cancelled, "legs": legs,
+    }  # fmt: skip
+
+
+def _decide(state: State, command: Command) -> list[Event]:
+    events = state.backend.handle(command)
+    state.log.extend(events)
+    return events
