@@ -103,3 +103,17 @@ def test_inspect_of_a_missing_folder_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["inspect", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "expected a results folder or an events.parquet file" in result.output
+
+
+def test_serve_refuses_to_start_without_a_token(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("OMNICANAL_API_TOKEN", raising=False)
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert (
+        "OMNICANAL_API_TOKEN: expected a token in the environment or --token-file" in result.output
+    )
+    missing = runner.invoke(app, ["serve", "--token-file", str(tmp_path / "none")])
+    assert missing.exit_code == 2
+    assert "--token-file: expected a readable file holding the token" in missing.output
