@@ -1,0 +1,109 @@
+"""The event store interface: streams with versions, one gapless global position.
+
+A stream is the history of one aggregate; ``version`` counts its events from 1. ``position``
+numbers every event of the store from 1 with no gap, in commit order, so a reader can follow
+the whole store by position. An append names the version it expects the stream to be at
+(optimistic concurrency): if another writer got there first it raises :class:`VersionConflict`
+and writes nothing. An append with an idempotency key that was already used returns the first
+answer and writes nothing.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from simulation.errors import OmnicanalError
+
+
+class StoreError(OmnicanalError):
+    """The store could not do what was asked."""
+
+
+class VersionConflict(StoreError):
+    """Another writer appended to the stream since the caller read it."""
+
+    def __init__(self, stream: str, expected: int, actual: int) -> None:
+        self.stream, self.expected, self.actual = stream, expected, actual
+        super().__init__(f"stream {stream!r}: expected version {expected}, found {actual}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewEvent:
+    type: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredEvent:
+    stream: str
+    version: int
+    position: int
+    type: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppendResult:
+    stream: str
+    first_version: int
+    last_version: int
+    first_position: int
+    last_position: int
+
+
+Batch = Sequence[tuple[str, int | None, Sequence[NewEvent]]]
+"""(stream, expected version or None for no check, events) per stream, appended atomically."""
+
+
+class EventStore(ABC):
+    """Append-only streams with a gapless global position."""
+
+    @abstractmethod
+    def append_many(
+        self, batch: Batch, *, idempotency_key: str | None = None
+    ) -> list[AppendResult]:
+        """Append to several streams at once: all or nothing."""
+
+    def append(
+        self,
+        stream: str,
+        events: Sequence[NewEvent],
+        *,
+        expected_version: int | None,
+        idempotency_key: str | None = None,
+    ) -> AppendResult:
+        (result,) = self.append_many(
+            [(stream, expected_version, events)], idempotency_key=idempotency_key
+        )
+        return result
+
+    @abstractmethod
+    def read_stream(self, stream: str, from_version: int = 1) -> list[StoredEvent]: ...
+
+    @abstractmethod
+    def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]: ...
+
+    @abstractmethod
+    def stream_version(self, stream: str) -> int: ...
+
+    @abstractmethod
+    def last_position(self) -> int: ...
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store's resources."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
