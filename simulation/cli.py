@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from loadtests.reference_api.store import EventStore
     from simulation.projections import Costs
     from simulation.results import RunFolder
     from simulation.scenario import Scenario
@@ -451,6 +452,9 @@ def serve(
     token_file: Annotated[
         Path | None, typer.Option(help="File holding the bearer token for writes.")
     ] = None,
+    db: Annotated[
+        str, typer.Option(help="Event store: a SQLite file path, sqlite:///PATH, or memory.")
+    ] = "results/reference-api.db",
 ) -> None:
     """Serve the reference API (the domain behind HTTP) with the scenario's initial stock.
 
@@ -474,6 +478,7 @@ def serve(
             ) from e
     if not token:
         raise InputError("OMNICANAL_API_TOKEN", "a token in the environment or --token-file", None)
+    store = _open_store(db)
     plan = plan_of(load_scenario(scenario))
     initial = [
         Receipt(location=loc, sku=sku, qty=qty)
@@ -481,10 +486,28 @@ def serve(
         if qty > 0
     ]
     out.print(
-        f"serving {scenario} on http://{host}:{port} ({len(initial)} stock lines); docs at /docs",
+        f"serving {scenario} on http://{host}:{port} ({len(initial)} stock lines, store {db}); "
+        "docs at /docs",
         highlight=False,
     )
-    uvicorn.run(create_app(token=token, initial=initial), host=host, port=port, log_level="warning")
+    api = create_app(token=token, initial=initial, store=store)
+    uvicorn.run(api, host=host, port=port, log_level="warning")
+
+
+def _open_store(db: str) -> EventStore:
+    """The event store a ``--db`` value names."""
+    from loadtests.reference_api.store import MemoryStore, SQLiteStore
+
+    if db == "memory":
+        return MemoryStore()
+    if db.startswith(("postgresql://", "postgres://")):
+        expected = "memory, sqlite:///PATH or a file path (PostgreSQL is not wired yet)"
+        raise InputError(
+            "--db", expected, "postgresql://..."
+        )  # never echo a DSN: it may hold a password
+    path = Path(db.removeprefix("sqlite:///"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SQLiteStore(path)
 
 
 def _percent(text: str) -> float:

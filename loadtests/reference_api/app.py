@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from loadtests.reference_api.store import EventStore, MemoryStore, NewEvent, VersionConflict
 from simulation.domain.backend import Backend
 from simulation.domain.commands import (
     AbandonCart,
@@ -54,7 +55,7 @@ from simulation.domain.commands import (
 from simulation.domain.errors import DomainError, MalformedCommand, UnknownAggregate
 from simulation.domain.events import Event
 from simulation.domain.orders import OrderState
-from simulation.eventlog import EventLog
+from simulation.eventlog import event_from_row
 from simulation.types import (
     CartId,
     Channel,
@@ -162,8 +163,10 @@ class State:
     """The server's state: the backend, its event log, the idempotency answers, one lock."""
 
     token: str | None
+    store: EventStore = field(default_factory=MemoryStore)
     backend: Backend = field(default_factory=Backend)
-    log: EventLog = field(default_factory=EventLog)
+    version: int = 0  # of the store's one stream, as this process last wrote or read it
+    position: int = 0  # the last store position folded into the backend
     answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = field(default_factory=time.monotonic)
@@ -182,12 +185,22 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def create_app(token: str | None = None, *, initial: list[Receipt] | None = None) -> FastAPI:
-    """The API over a fresh in-memory backend; ``initial`` stock is received at start."""
-    state = State(token=token)
+def create_app(
+    token: str | None = None,
+    *,
+    initial: list[Receipt] | None = None,
+    store: EventStore | None = None,
+) -> FastAPI:
+    """The API over ``store`` (in memory by default).
+
+    A store that already holds events is folded into the backend first (a restart); an empty
+    one receives the ``initial`` stock.
+    """
+    state = State(token=token, store=store or MemoryStore())
     app = FastAPI(title="omnicanal reference API", version="0.1.0")
     app.state.omnicanal = state
-    for receipt in initial or []:
+    _recover(state)
+    for receipt in [] if state.version else initial or []:
         _decide(
             state,
             ReceiveStock(
@@ -214,7 +227,7 @@ def create_app(token: str | None = None, *, initial: list[Receipt] | None = None
 
     @app.get("/health")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "events": len(state.log)}
+        return {"status": "ok", "events": state.store.last_position()}
 
     @app.get("/stock/{location}/{sku}")
     def stock(location: str, sku: str, channel: Channel = Channel.WEB) -> dict[str, Any]:
@@ -395,7 +408,7 @@ def create_app(token: str | None = None, *, initial: list[Receipt] | None = None
                 for (loc, sku), s in sorted(state.backend.stock.items())
             ]
             orders = [_order_json(oid, o) for oid, o in sorted(state.backend.orders.items())]
-        return {"stock": stock_rows, "orders": orders, "events": len(state.log)}
+        return {"stock": stock_rows, "orders": orders, "events": state.store.last_position()}
 
     return app
 
@@ -423,6 +436,11 @@ def _answer_problems(app: FastAPI) -> None:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         return _problem(422, "invalid request", f"{where}: {first['msg']}", field=where)
+
+    @app.exception_handler(VersionConflict)
+    async def conflict(_: Request, error: VersionConflict) -> JSONResponse:
+        detail = f"{error}: another writer changed the state; nothing was written, retry"
+        return _problem(409, "store.version_conflict", detail, rule="store.version_conflict")
 
     @app.exception_handler(_Unauthorised)
     async def unauthorised(_: Request, __: Exception) -> JSONResponse:
@@ -468,7 +486,30 @@ def _order_json(order_id: int, order: OrderState) -> dict[str, Any]:
     }  # fmt: skip
 
 
+STREAM = "backend"
+"""Every event goes to one stream: its version is the whole backend's, so one check guards all."""
+
+
 def _decide(state: State, command: Command) -> list[Event]:
-    events = state.backend.handle(command)
-    state.log.extend(events)
+    """Decide, append to the store (checking nobody else wrote), then fold into the backend."""
+    events = state.backend.decide(command)
+    stored = [NewEvent(type=e.TYPE, data=_event_json(e)) for e in events]
+    try:
+        result = state.store.append(STREAM, stored, expected_version=state.version)
+    except VersionConflict:
+        _recover(state)  # another process wrote: catch up, so that the client's retry works
+        raise
+    for event in events:
+        state.backend.evolve(event)
+    state.version, state.position = result.last_version, result.last_position
     return events
+
+
+def _recover(state: State) -> None:
+    """Fold what the store holds beyond what this process has seen (a restart, another writer)."""
+    while page := state.store.read_all(after_position=state.position, limit=10_000):
+        for stored in page:
+            where = f"store position {stored.position}"
+            state.backend.evolve(event_from_row(stored.data, where=where))
+        state.position = page[-1].position
+    state.version = state.store.stream_version(STREAM)

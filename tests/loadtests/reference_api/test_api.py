@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from loadtests.reference_api.app import Receipt, create_app
+from loadtests.reference_api.store import SQLiteStore
 
 TOKEN = "s3cret-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -96,3 +99,56 @@ def test_admin_state_shows_stock_and_orders() -> None:
     assert state["orders"][0]["legs"] == [
         {"location": "S01", "mode": "carry_out", "status": "handed_over"}
     ]
+
+
+def test_state_survives_a_restart_on_the_sqlite_store(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    first = TestClient(
+        create_app(
+            token=TOKEN,
+            store=SQLiteStore(path),
+            initial=[Receipt(location="S01", sku="TEE", qty=3)],
+        )
+    )
+    first.post("/carts", json={"customer": 1, "cart": 1, "channel": "app"}, headers=AUTH)
+    first.post(
+        "/carts/1/items",
+        json={"sku": "TEE", "qty": 2, "unit_price": 10.0, "reserve_at": "S01"},
+        headers=AUTH,
+    )
+    before = first.get("/admin/state", headers=AUTH).json()
+    again = TestClient(
+        create_app(
+            token=TOKEN,
+            store=SQLiteStore(path),
+            initial=[Receipt(location="S01", sku="TEE", qty=99)],
+        )
+    )
+    assert again.get("/admin/state", headers=AUTH).json() == before  # initial stock not re-applied
+    assert again.get("/stock/S01/TEE").json()["available"] == 1
+
+
+def test_two_servers_on_one_file_never_lose_or_double_a_write(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    a = TestClient(
+        create_app(
+            token=TOKEN,
+            store=SQLiteStore(path),
+            initial=[Receipt(location="S01", sku="TEE", qty=3)],
+        )
+    )
+    b = TestClient(create_app(token=TOKEN, store=SQLiteStore(path)))
+    assert (
+        a.post(
+            "/carts", json={"customer": 1, "cart": 1, "channel": "app"}, headers=AUTH
+        ).status_code
+        == 200
+    )
+    stale = b.post("/carts", json={"customer": 2, "cart": 2, "channel": "web"}, headers=AUTH)
+    assert stale.status_code == 409
+    assert stale.json()["rule"] == "store.version_conflict"
+    retry = b.post("/carts", json={"customer": 2, "cart": 2, "channel": "web"}, headers=AUTH)
+    assert retry.status_code == 200
+    duplicate = b.post("/carts", json={"customer": 1, "cart": 1, "channel": "app"}, headers=AUTH)
+    assert duplicate.json()["rule"] == "aggregate.duplicate"  # b now knows a's cart
+    assert b.get("/health").json()["events"] == 3  # initial stock, cart 1, cart 2
