@@ -117,3 +117,11 @@ def test_serve_refuses_to_start_without_a_token(
     missing = runner.invoke(app, ["serve", "--token-file", str(tmp_path / "none")])
     assert missing.exit_code == 2
     assert "--token-file: expected a readable file holding the token" in missing.output
+
+
+def test_serve_refuses_a_password_in_the_dsn(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMNICANAL_API_TOKEN", "t")
+    result = runner.invoke(app, ["serve", "--db", "postgresql://user:hunter2@127.0.0.1/test"])
+    assert result.exit_code == 2
+    assert "a DSN without a password" in result.output
+    assert "hunter2" not in result.output
