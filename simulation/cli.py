@@ -605,3 +605,7 @@ def _print_kpis(row: Mapping[Hashable, object]) -> None:
 
 def main() -> None:  # pragma: no cover - the console script
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m simulation.cli
+    main()
