@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from loadtests.reference_api.store import EventStore
+    from simulation.engine.plan import Plan
     from simulation.projections import Costs
     from simulation.results import RunFolder
     from simulation.scenario import Scenario
@@ -145,6 +146,8 @@ def run(
         int | None, typer.Option(min=1, help="Processes (default: all cores).")
     ] = None,
     out_root: ResultsRoot = Path("results"),
+    executor: Annotated[str, typer.Option(help="local (processes) or dask.")] = "local",
+    address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:8786.")] = None,
 ) -> None:
     """Simulate a scenario; write events, KPIs, figures and a report to a results folder."""
     import time
@@ -152,7 +155,6 @@ def run(
     from rich.progress import Progress
 
     from simulation.engine.compile import plan_of
-    from simulation.experiments.replications import run_replications
     from simulation.results import RunFolder
     from simulation.scenario import load_scenario
 
@@ -162,8 +164,8 @@ def run(
     started = time.perf_counter()
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"{scenario.name}: replications", total=replications)
-        tables = run_replications(
-            plan, root_seed, replications, workers=workers,
+        tables = _replicate(
+            plan, root_seed, replications, workers=workers, executor=executor, address=address,
             progress=lambda done: progress.update(task, completed=done),
         )  # fmt: skip
     seconds = time.perf_counter() - started
@@ -549,6 +551,28 @@ def _print_comparison(result: pd.DataFrame, chosen: list[str]) -> None:
         table.add_row(str(row["kpi"]), str(row["scenario"]), own, diff)
     out.print(table)
     out.print("* the interval of the difference excludes zero")
+
+
+def _replicate(
+    plan: Plan,
+    seed: int,
+    replications: int,
+    *,
+    workers: int | None,
+    executor: str,
+    address: str | None,
+    progress: Callable[[int], None] | None = None,
+) -> list[pa.Table]:
+    """Replications on local processes, or on the Dask cluster at ``address``."""
+    from simulation.experiments.replications import run_on_dask, run_replications
+
+    if executor == "local":
+        return run_replications(plan, seed, replications, workers=workers, progress=progress)
+    if executor != "dask":
+        raise InputError("--executor", "local or dask", executor)
+    if not address:
+        raise InputError("--address", "a Dask scheduler address such as tcp://HOST:8786", address)
+    return run_on_dask(plan, seed, replications, address=address, progress=progress)
 
 
 def _run_manifest(

@@ -44,6 +44,27 @@ def run_replications(
         return list(_tick(jobs, progress))
 
 
+def run_on_dask(
+    plan: Plan,
+    seed: int,
+    replications: Sequence[int] | int,
+    *,
+    address: str,
+    progress: Progress | None = None,
+) -> list[pa.Table]:
+    """The same logs as :func:`run_replications`, computed on a Dask cluster at ``address``.
+
+    Every task gets its seed and replication number explicitly, and is submitted with
+    ``pure=False``: Dask would otherwise reuse a cached result for repeated arguments.
+    """
+    from distributed import Client
+
+    numbers = list(range(replications)) if isinstance(replications, int) else list(replications)
+    with Client(address, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+        futures = [client.submit(replicate, plan, seed, r, pure=False) for r in numbers]
+        return list(_tick((f.result() for f in futures), progress))
+
+
 def _tick(tables: Iterable[pa.Table], progress: Progress | None) -> Iterable[pa.Table]:
     for i, table in enumerate(tables, start=1):
         if progress is not None:
