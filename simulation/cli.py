@@ -206,13 +206,14 @@ def compare(
     ] = None,
     workers: Annotated[int | None, typer.Option(min=1)] = None,
     out_root: ResultsRoot = Path("results"),
+    executor: Annotated[str, typer.Option(help="local (processes) or dask.")] = "local",
+    address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:8786.")] = None,
 ) -> None:
     """Paired comparison of scenarios with common random numbers and 95% confidence intervals."""
 
     from simulation.engine.compile import plan_of
     from simulation.eventlog import LogWriter, table_to_frame
     from simulation.experiments.compare import comparison, until_precise
-    from simulation.experiments.replications import run_replications
     from simulation.projections import kpis as kpis_of
     from simulation.report import figures, page
     from simulation.results import KPIS, REPORT, RunFolder
@@ -234,7 +235,9 @@ def compare(
         counter["next"] += n
         found = {}
         for name, plan in plans.items():
-            tables = run_replications(plan, root_seed, numbers, workers=workers)
+            tables = _replicate(
+                plan, root_seed, numbers, workers=workers, executor=executor, address=address
+            )
             logs[name] += tables
             frames = [table_to_frame(t) for t in tables]
             found[name] = pd.concat(
@@ -303,6 +306,8 @@ def sweep(
     ] = None,
     workers: Annotated[int | None, typer.Option(min=1)] = None,
     out_root: ResultsRoot = Path("results"),
+    executor: Annotated[str, typer.Option(help="local (processes) or dask.")] = "local",
+    address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:8786.")] = None,
 ) -> None:
     """Run a grid of parameter values, each point replicated: a tidy table and figures."""
     import pandas as pd
@@ -311,7 +316,6 @@ def sweep(
     from simulation.engine.compile import plan_of
     from simulation.eventlog import table_to_frame
     from simulation.experiments import sweep as sweeps
-    from simulation.experiments.replications import run_replications
     from simulation.projections import kpis as kpis_of
     from simulation.report import figures
     from simulation.results import RunFolder
@@ -329,7 +333,9 @@ def sweep(
 
         def run_point(point: dict[str, object]) -> pd.DataFrame:
             plan = plan_of(base.with_overrides(point, source=str(file)))
-            tables = run_replications(plan, root_seed, replications, workers=workers)
+            tables = _replicate(
+                plan, root_seed, replications, workers=workers, executor=executor, address=address
+            )
             frames = [
                 kpis_of(
                     table_to_frame(t), horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs()
@@ -556,7 +562,7 @@ def _print_comparison(result: pd.DataFrame, chosen: list[str]) -> None:
 def _replicate(
     plan: Plan,
     seed: int,
-    replications: int,
+    replications: int | list[int],
     *,
     workers: int | None,
     executor: str,
