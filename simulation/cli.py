@@ -525,6 +525,72 @@ def _open_store(db: str) -> EventStore:
     return SQLiteStore(path)
 
 
+@app.command()
+@fails_cleanly
+def select(
+    files: Annotated[list[Path], typer.Argument(help="Two or more scenario files.")],
+    kpi: Annotated[
+        str, typer.Option(help="The KPI that decides (a kpis.csv column).")
+    ] = "net_value",
+    delta: Annotated[
+        float, typer.Option(help="Indifference zone: a difference worth finding.")
+    ] = 1000.0,
+    alpha: Annotated[
+        float, typer.Option(help="1 - the probability of a correct selection.")
+    ] = 0.05,
+    n0: Annotated[int, typer.Option(min=2, help="First replications of each scenario.")] = 10,
+    minimise: Annotated[bool, typer.Option(help="Smaller is better (costs, lead times).")] = False,
+    seed: Annotated[
+        int | None, typer.Option(help="Root seed, shared by all scenarios (CRN).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """Which scenario is best, with probability 1 - alpha (the KN procedure, on CRN)."""
+    from simulation.engine.compile import plan_of
+    from simulation.eventlog import table_to_frame
+    from simulation.experiments.replications import run_replications
+    from simulation.experiments.selection import kn_select
+    from simulation.projections import kpis as kpis_of
+    from simulation.scenario import load_scenario
+
+    scenarios = [load_scenario(f) for f in files]
+    plans = [plan_of(s) for s in scenarios]
+    root_seed = scenarios[0].seed if seed is None else seed
+    values: dict[tuple[int, int], float] = {}
+
+    def measure(i: int, numbers: list[int]) -> None:
+        plan = plans[i]
+        for r, table in zip(
+            numbers, run_replications(plan, root_seed, numbers, workers=workers), strict=True
+        ):
+            row = kpis_of(
+                table_to_frame(table), horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs()
+            )
+            if kpi not in row.columns:
+                raise InputError("--kpi", f"a KPI column such as {sorted(row.columns)[:6]}...", kpi)
+            values[i, r] = float(row[kpi].iloc[0])
+
+    for i in range(len(plans)):
+        measure(i, list(range(n0)))
+
+    def sample(i: int, r: int) -> float:
+        if (i, r) not in values:
+            measure(i, [r])
+        return values[i, r]
+
+    choice = kn_select(sample, len(plans), delta=delta, alpha=alpha, n0=n0, maximise=not minimise)
+    table = Table("scenario", f"mean {kpi}", "replications", title="KN selection")
+    for i, s in enumerate(scenarios):
+        mark = " (best)" if i == choice.best else ""
+        table.add_row(s.name + mark, f"{choice.means[i]:,.4g}", str(choice.replications[i]))
+    out.print(table)
+    out.print(
+        f"best: {scenarios[choice.best].name}, with probability >= {1 - alpha:.0%} "
+        f"if it leads by at least {delta:g} on {kpi}",
+        highlight=False,
+    )
+
+
 def _percent(text: str) -> float:
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)

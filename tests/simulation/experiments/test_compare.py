@@ -80,3 +80,26 @@ def test_one_file_is_not_a_comparison(files: tuple[Path, Path], tmp_path: Path) 
     result = runner.invoke(app, ["compare", str(files[0]), "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "FILES: expected two or more scenario files" in result.output
+
+
+def test_select_names_the_best_scenario(files: tuple[Path, Path]) -> None:
+    small, siloed = files
+    args = [
+        "select",
+        str(siloed),
+        str(small),
+        "--kpi",
+        "orders",
+        "--delta",
+        "5",
+        "--n0",
+        "3",
+        "--seed",
+        "2",
+    ]
+    result = runner.invoke(app, [*args, "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "best: small," in result.output
+    bad = runner.invoke(app, ["select", str(small), str(siloed), "--kpi", "happiness", "--n0", "2"])
+    assert bad.exit_code == 2
+    assert "--kpi: expected a KPI column" in bad.output
