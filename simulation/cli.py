@@ -113,6 +113,12 @@ def _write_outputs(
         welch = figures.welch_plot(frame, horizon, folder.path / "figures")
         drawn += [welch] if welch is not None else []
         folder.manifest["warmup_suggestion_days"] = round(suggest_days(frame, horizon), 3)
+        if len(tables) == 1:  # one long run: steady-state estimates by batch means instead
+            from simulation.experiments.warmup import steady_state
+
+            steady_state(frame, horizon, warmup).to_csv(
+                folder.path / "batch_means.csv", index=False
+            )
     (folder.path / REPORT).write_text(page.render(folder.manifest, table, drawn), encoding="utf-8")
     return table
 
@@ -317,8 +323,8 @@ def sweep(
     from simulation.eventlog import table_to_frame
     from simulation.experiments import sweep as sweeps
     from simulation.projections import kpis as kpis_of
-    from simulation.report import figures
-    from simulation.results import RunFolder
+    from simulation.report import figures, page
+    from simulation.results import REPORT, RunFolder
     from simulation.scenario import load_scenario
 
     base = load_scenario(file)
@@ -355,7 +361,9 @@ def sweep(
         table.to_csv(folder.path / "sweep.csv", index=False)
         table.to_parquet(folder.path / "sweep.parquet", index=False)
         summary.to_csv(folder.path / "summary.csv", index=False)
-        figures.render_sweep(summary, list(grid), folder.path / "figures")
+        drawn = figures.render_sweep(summary, list(grid), folder.path / "figures")
+        report = page.render_sweep(folder.manifest, summary, drawn)
+        (folder.path / REPORT).write_text(report, encoding="utf-8")
     out.print(f"sweep: {len(grid_points)} points x {replications} replications")
     out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
 

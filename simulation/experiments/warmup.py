@@ -38,3 +38,41 @@ def suggest_days(log: pd.DataFrame, horizon: float, kind: str = "OrderPlaced") -
     """MSER-5 on the mean hourly series: the warm-up it suggests, in days."""
     counts = hourly(log, horizon, kind)
     return mser5(counts.mean(axis=0)) * MINUTES_PER_HOUR / MINUTES_PER_DAY
+
+
+def steady_state(
+    log: pd.DataFrame, horizon: float, warmup: float, batches: int = 20
+) -> pd.DataFrame:
+    """Batch-means estimates from one long run, after the warm-up (Law §9.5.3).
+
+    Series: orders per hour, days from order to the customer per leg (in completion order),
+    minutes at the pickup desk per pickup. Columns: series, mean, ci_low, ci_high, batches,
+    observations. A series too short for the batches is left out.
+    """
+    from simulation import projections
+    from simulation.experiments.stats import batch_means
+
+    first = log[log["replication"] == log["replication"].min()]
+    hours = hourly(first, horizon)[0][int(warmup // MINUTES_PER_HOUR) :]
+    legs = projections.lead_times(first).merge(
+        first[first["type"].isin(["LegDelivered", "LegPickedUp"])][["order", "location", "t"]],
+        on=["order", "location"],
+    )
+    waits = projections.pickup_waits(first)
+    series = {
+        "orders_per_hour": hours,
+        "lead_time_days": legs.loc[legs["t"] >= warmup].sort_values("t")["days"].to_numpy(),
+        "pickup_wait_minutes": waits["minutes"].to_numpy(dtype="float64"),
+    }
+    rows = []
+    for name, values in series.items():
+        if len(values) < 2 * batches:
+            continue
+        interval = batch_means(values, batches=batches)
+        rows.append(
+            {"series": name, "mean": interval.mean, "ci_low": interval.low,
+             "ci_high": interval.high, "batches": batches, "observations": len(values)}
+        )  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["series", "mean", "ci_low", "ci_high", "batches", "observations"]
+    )

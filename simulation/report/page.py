@@ -48,11 +48,29 @@ def render_comparison(manifest: dict[str, Any], table: pd.DataFrame, figures: li
     )
 
 
+def render_sweep(manifest: dict[str, Any], summary: pd.DataFrame, figures: list[Path]) -> str:
+    """The report page of a sweep: every point's mean and CI of the headline KPIs, the figures."""
+    headline = summary[summary["kpi"].isin(["net_value", "fill_rate", "orders", "lead_time_days"])]
+    shown = headline.to_html(index=False, float_format=lambda v: f"{v:,.4g}", border=0, escape=True)
+    return _page(manifest, "Sweep (95% CIs over replications)", shown, figures)
+
+
 def _page(manifest: dict[str, Any], heading: str, table_html: str, figures: list[Path]) -> str:
     scenario = html.escape(str(manifest.get("scenario", "?")))
     meta = ", ".join(
         f"{k} {html.escape(str(manifest[k]))}"
-        for k in ("seed", "created", "git_revision", "events")
+        for k in (
+            "seed",
+            "replications",
+            "horizon_days",
+            "warmup_days",
+            "warmup_suggestion_days",
+            "events",
+            "run_seconds",
+            "created",
+            "git_revision",
+            "streams",
+        )
         if manifest.get(k) is not None
     )
     parts = [

@@ -13,6 +13,7 @@ from simulation import projections
 from simulation.cli import app
 from simulation.engine.compile import plan_of
 from simulation.eventlog import read_log
+from simulation.experiments.warmup import steady_state
 from simulation.results import EVENTS, KPIS, MANIFEST
 from simulation.scenario import load_scenario
 
@@ -59,6 +60,7 @@ def test_replications_kpis_and_manifest(small: Path, tmp_path: Path) -> None:
     assert manifest["seed"] == 5
     assert manifest["replications"] == 2
     assert manifest["warmup_days"] == 0.5
+    assert not (run / "batch_means.csv").exists()  # replications answer it instead
     assert manifest["scenario_file"]["arrivals"]["per_hour"] == 12
     assert {"events.parquet", "kpis.csv", "report.html", "figures/welch.png"} <= set(
         manifest["files"]
@@ -67,7 +69,17 @@ def test_replications_kpis_and_manifest(small: Path, tmp_path: Path) -> None:
 
 
 def test_warmup_events_are_logged_but_not_counted(small: Path, tmp_path: Path) -> None:
-    log = read_log(_run(small, tmp_path, "--seed", "5", "--workers", "1") / EVENTS)
+    run = _run(small, tmp_path, "--seed", "5", "--workers", "1")
+    log = read_log(run / EVENTS)
+    # One long run also gets steady-state estimates by batch means, after the warm-up.
+    assert list(pd.read_csv(run / "batch_means.csv").columns) == [
+        "series", "mean", "ci_low", "ci_high", "batches", "observations",
+    ]  # fmt: skip
+    steady = steady_state(log, horizon=2 * 1440.0, warmup=720.0, batches=6).set_index("series")
+    placed = log[(log["type"] == "OrderPlaced") & (log["t"] >= 720)]
+    hourly = placed.groupby(placed["t"] // 60).size().reindex(range(12, 48), fill_value=0)
+    assert steady.loc["orders_per_hour", "observations"] == 36
+    assert steady.loc["orders_per_hour", "mean"] == pytest.approx(hourly.mean())
     early = log[log["t"] < 720]
     assert (early["type"] == "CustomerArrived").sum() > 0
     kpis = projections.kpis(log, warmup=720.0).iloc[0]

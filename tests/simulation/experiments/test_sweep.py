@@ -60,6 +60,7 @@ def test_sweep_writes_a_tidy_table(tmp_path: Path) -> None:
     means = table.groupby("arrivals.per_hour")["visits"].mean()
     assert means[15] > means[5]
     assert (run / "figures" / "orders-vs-arrivals.per_hour.png").exists()
+    assert "data:image/png;base64," in (run / "report.html").read_text()
 
 
 def test_a_bad_point_is_refused_before_anything_runs(tmp_path: Path) -> None:
