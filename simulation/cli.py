@@ -376,7 +376,11 @@ def validate_model(
     service_rate: Annotated[
         float | None, typer.Option(help="mmc: services per minute per server.")
     ] = None,
-    servers: Annotated[int | None, typer.Option(help="mmc: desk servers.")] = None,
+    servers: Annotated[int | None, typer.Option(help="mmc, erlang_a: desk servers.")] = None,
+    mean_service: Annotated[float | None, typer.Option(help="mg1_*: mean service minutes.")] = None,
+    abandonment_rate: Annotated[
+        float | None, typer.Option(help="erlang_a: 1 / mean patience (per minute).")
+    ] = None,
     replications: Annotated[int, typer.Option(min=2)] = 10,
     seed: Annotated[int | None, typer.Option()] = None,
     workers: Annotated[int | None, typer.Option(min=1)] = None,
@@ -393,12 +397,16 @@ def validate_model(
     for i, name in enumerate(names):
         if name not in CASES:
             raise InputError(f"--case[{i}]", f"one of {sorted(CASES)}", name)
-    given = {"arrival_rate": arrival_rate, "service_rate": service_rate, "servers": servers}
-    params = {k: float(v) for k, v in given.items() if v is not None}
-    rows = [
-        run_case(CASES[n], params, replications=replications, seed=seed, workers=workers)
-        for n in names
-    ]
+    given = {
+        "arrival_rate": arrival_rate, "service_rate": service_rate, "servers": servers,
+        "mean_service": mean_service, "abandonment_rate": abandonment_rate,
+    }  # fmt: skip
+    rows = []
+    for n in names:  # each case takes the options it knows
+        params = {k: float(v) for k, v in given.items() if v is not None and k in CASES[n].defaults}
+        rows.append(
+            run_case(CASES[n], params, replications=replications, seed=seed, workers=workers)
+        )
     if json_out:
         fields = ("case", "metric", "exact", "mean", "ci_low", "ci_high", "inside")
         out.print_json(json.dumps([{k: r[k] for k in fields} for r in rows]))

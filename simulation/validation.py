@@ -52,6 +52,34 @@ def _mmc_overrides(p: Mapping[str, float]) -> dict[str, Any]:
     }
 
 
+def _abandon_share(log: pd.DataFrame, warmup: float) -> float:
+    """Desk arrivals after warm-up that gave up waiting / all desk arrivals after warm-up."""
+    visits = log[(log["type"] == "TouchpointVisited") & (log["t"] >= warmup)]
+    joined = int((visits["reason"] == "pickup_queue").sum())
+    gave_up = int((visits["reason"] == "pickup_reneged").sum())
+    return gave_up / joined if joined else float("nan")
+
+
+def _mg1_overrides(service: str) -> Callable[[Mapping[str, float]], dict[str, Any]]:
+    def overrides(p: Mapping[str, float]) -> dict[str, Any]:
+        return {
+            "arrivals.per_hour": p["arrival_rate"] * 60.0,
+            "network.locations.0.desk_minutes": p["mean_service"],
+            "network.locations.0.desk_servers": 1,
+            "network.locations.0.desk_service": service,
+        }
+
+    return overrides
+
+
+def _erlang_a_overrides(p: Mapping[str, float]) -> dict[str, Any]:
+    return {
+        **_mmc_overrides(p),
+        "segments.0.patience_minutes": 1.0 / p["abandonment_rate"],
+        "segments.0.pickup_attempts": 1,
+    }
+
+
 CASES: dict[str, Case] = {
     "mmc": Case(
         name="mmc",
@@ -64,6 +92,41 @@ CASES: dict[str, Case] = {
             + 1.0 / p["service_rate"]
         ),
         measure=_desk_sojourn,
+    ),
+    "mg1_deterministic": Case(
+        name="mg1_deterministic",
+        metric="W at a one-server desk, constant service (min)",
+        file="mmc.toml",
+        defaults={"arrival_rate": 0.6, "mean_service": 1.0},
+        overrides=_mg1_overrides("deterministic"),
+        exact=lambda p: (
+            closed_forms.mg1_wq(p["arrival_rate"], p["mean_service"], 0.0) + p["mean_service"]
+        ),
+        measure=_desk_sojourn,
+    ),
+    "mg1_erlang2": Case(
+        name="mg1_erlang2",
+        metric="W at a one-server desk, Erlang-2 service (min)",
+        file="mmc.toml",
+        defaults={"arrival_rate": 0.6, "mean_service": 1.0},
+        overrides=_mg1_overrides("erlang2"),
+        exact=lambda p: (
+            closed_forms.mg1_wq(p["arrival_rate"], p["mean_service"], 0.5) + p["mean_service"]
+        ),
+        measure=_desk_sojourn,
+    ),
+    "erlang_a": Case(
+        name="erlang_a",
+        metric="P(abandon) at the desk",
+        file="mmc.toml",
+        defaults={"arrival_rate": 1.5, "service_rate": 1.0, "servers": 2, "abandonment_rate": 0.5},
+        overrides=_erlang_a_overrides,
+        exact=lambda p: (
+            closed_forms.erlang_a(
+                p["arrival_rate"], p["service_rate"], int(p["servers"]), p["abandonment_rate"]
+            ).p_abandon
+        ),
+        measure=_abandon_share,
     ),
 }
 """The validation cases by name."""

@@ -90,7 +90,8 @@ def _site(loc: Any) -> SitePlan:
     return SitePlan(
         site=site, pick_capacity=loc.pick_capacity, pickers=loc.pickers,
         pick_minutes=loc.pick_minutes, desk_servers=loc.desk_servers,
-        desk_minutes=loc.desk_minutes, opens=loc.opens, closes=loc.closes,
+        desk_minutes=loc.desk_minutes, desk_service=loc.desk_service, opens=loc.opens,
+        closes=loc.closes,
     )  # fmt: skip
 
 
@@ -147,6 +148,7 @@ def _segment(s: Segment) -> SegmentPlan:
         return_days=s.return_days,
         pickup_delay_hours=s.pickup_delay_hours,
         patience_minutes=s.patience_minutes,
+        pickup_attempts=s.pickup_attempts,
         repeat_rate=s.repeat_rate,
         repeat_days=s.repeat_days,
     )

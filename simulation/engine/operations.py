@@ -96,7 +96,7 @@ def _collect(world: World, v: Visit, order: OrderId, site: SitePlan) -> Process:
     comes = next_open(
         env.now + v.ops.exponential(v.segment.pickup_delay_hours * MINUTES_PER_HOUR), site
     )
-    for _attempt in range(3):
+    for _attempt in range(v.segment.pickup_attempts):
         if comes >= deadline:
             return
         yield env.timeout(comes - env.now)
@@ -112,7 +112,7 @@ def _collect(world: World, v: Visit, order: OrderId, site: SitePlan) -> Process:
             patience = env.timeout(v.ops.exponential(v.segment.patience_minutes))
             got = yield turn | patience
             if turn in got:  # type: ignore[operator]
-                yield env.timeout(v.ops.exponential(site.desk_minutes))
+                yield env.timeout(_service(v.ops, site))
                 world.do(PickUpLeg(at=world.now, order=order, location=site.id))
                 return
         world.note(
@@ -254,6 +254,17 @@ def next_open(t: float, site: SitePlan) -> float:
     if minute < opens:
         return day * MINUTES_PER_DAY + opens
     return (day + 1) * MINUTES_PER_DAY + opens
+
+
+def _service(rng: np.random.Generator, site: SitePlan) -> float:
+    """One service time at the pickup desk, of the site's distribution and mean."""
+    match site.desk_service:
+        case "deterministic":
+            return site.desk_minutes
+        case "erlang2":
+            return float(rng.gamma(2.0, site.desk_minutes / 2.0))
+        case _:
+            return float(rng.exponential(site.desk_minutes))
 
 
 def _lognormal(rng: np.random.Generator, mean: float, sd: float) -> float:

@@ -42,6 +42,7 @@ class SegmentPlan:
     return_days: float = 7.0
     pickup_delay_hours: float = 20.0  # mean time from hold to the customer's visit
     patience_minutes: float = 15.0  # at the pickup desk queue
+    pickup_attempts: int = 3  # visits to the desk before giving up
     repeat_rate: float = 0.0  # probability of another visit after this one
     repeat_days: float = 14.0  # mean days before it
 
@@ -54,6 +55,7 @@ class SitePlan:
     pick_minutes: float = 30.0  # mean time to pick a leg
     desk_servers: int = 0  # click & collect pickup desk (stores)
     desk_minutes: float = 3.0  # mean service time at the desk
+    desk_service: str = "exponential"  # or "deterministic", "erlang2"
     opens: float = 9.0  # hour of day
     closes: float = 21.0
 

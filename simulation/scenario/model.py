@@ -72,6 +72,7 @@ class Location(Model):
     pick_minutes: Positive = 30.0
     desk_servers: Annotated[int, Field(ge=0)] = 0
     desk_minutes: Positive = 3.0
+    desk_service: Literal["exponential", "deterministic", "erlang2"] = "exponential"
     opens: Annotated[float, Field(ge=0, le=24)] = 9.0
     closes: Annotated[float, Field(ge=0, le=24)] = 21.0
     ship_from_store: bool = False
@@ -163,6 +164,7 @@ class Segment(Model):
     return_days: Positive = 7.0
     pickup_delay_hours: Positive = 20.0
     patience_minutes: Positive = 15.0
+    pickup_attempts: Annotated[int, Field(ge=1)] = 3  # visits to the desk before giving up
     repeat_rate: Probability = 0.1
     repeat_days: Positive = 14.0
     modes: dict[str, Probability] = Field(

@@ -28,6 +28,20 @@ def test_pickup_desk_under_heavier_load() -> None:
     assert row["inside"], row
 
 
+@pytest.mark.parametrize(
+    ("name", "exact"),
+    [
+        ("mg1_deterministic", 1.75),  # Pollaczek-Khinchine: rho = 0.6, Wq = 0.6 / (2 * 0.4) = 0.75
+        ("mg1_erlang2", 2.125),  # scv 1/2: Wq = 0.75 * 1.5 = 1.125
+        ("erlang_a", 0.146594),  # the figure: lambda 1.5, mu 1, c 2, theta 0.5
+    ],
+)
+def test_desk_variants_reproduce_their_closed_forms(name: str, exact: float) -> None:
+    row = run_case(CASES[name], replications=6, seed=11, workers=2)
+    assert row["exact"] == pytest.approx(exact, abs=1e-6)
+    assert row["inside"], row
+
+
 def test_validate_model_prints_json_records() -> None:
     args = ["validate-model", "--case", "mmc", "--replications", "3", "--seed", "3", "--json"]
     result = CliRunner().invoke(app, args)
@@ -40,4 +54,6 @@ def test_validate_model_prints_json_records() -> None:
 def test_an_unknown_case_is_named() -> None:
     result = CliRunner().invoke(app, ["validate-model", "--case", "mm1"])
     assert result.exit_code == 2
-    assert "--case[0]: expected one of ['mmc'], got 'mm1'" in result.output
+    assert "--case[0]: expected one of ['erlang_a', 'mg1_deterministic', 'mg1_erlang2', 'mmc']" in (
+        result.output
+    )
