@@ -19,10 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat
+from pydantic.json_schema import SkipJsonSchema
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from loadtests.reference_api.store import EventStore, MemoryStore, NewEvent, VersionConflict
 from simulation.domain.backend import Backend
@@ -71,26 +73,65 @@ from simulation.types import (
 PROBLEM = "application/problem+json"
 
 
+def _not_bool(value: Any) -> Any:
+    # JSON Schema counts 620.0 as an integer but never `true`; pydantic's lax int takes both.
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, not true or false")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_not_bool)]
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every refusal is answered."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    rule: str | None = None
+    field: str | None = None
+    expected: str | None = None
+    context: dict[str, Any] | None = None
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+    }
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("A body that is not JSON"),
+    401: _documented("No valid bearer token for a write or an admin read"),
+    404: _documented("An unknown cart, order or action"),
+    409: _documented("A domain rule refused the command, or another writer got there first"),
+    422: _documented("A malformed body, path or query, naming the field"),
+}
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class NewCart(Body):
-    customer: int = Field(ge=0)
-    cart: int = Field(ge=0)
+    customer: Whole = Field(ge=0)
+    cart: Whole = Field(ge=0)
     channel: Channel
 
 
 class NewItem(Body):
     sku: str = Field(min_length=1)
-    qty: int = Field(gt=0)
-    unit_price: float = Field(gt=0)
+    qty: Whole = Field(gt=0)
+    unit_price: StrictFloat = Field(gt=0)
     reserve_at: str | None = None
-    ttl: float = Field(default=30.0, ge=0)
+    ttl: StrictFloat = Field(default=30.0, ge=0)
 
 
 class Quantity(Body):
-    qty: int = Field(gt=0)
+    qty: Whole = Field(gt=0)
 
 
 class Move(Body):
@@ -103,7 +144,7 @@ class Reason(Body):
 
 class LineBody(Body):
     sku: str = Field(min_length=1)
-    qty: int = Field(gt=0)
+    qty: Whole = Field(gt=0)
 
 
 class LegBody(Body):
@@ -113,37 +154,37 @@ class LegBody(Body):
 
 
 class NewOrder(Body):
-    order: int = Field(ge=0)
-    cart: int = Field(ge=0)
+    order: Whole = Field(ge=0)
+    cart: Whole = Field(ge=0)
     legs: list[LegBody] = Field(min_length=1)
 
 
 class Payment(Body):
-    amount: float = Field(ge=0)
+    amount: StrictFloat = Field(ge=0)
 
 
 class Hold(Body):
-    hold_minutes: float = Field(ge=0)
+    hold_minutes: StrictFloat = Field(ge=0)
 
 
 class NewReturn(Body):
     sku: str = Field(min_length=1)
-    qty: int = Field(gt=0)
+    qty: Whole = Field(gt=0)
     location: str = Field(min_length=1)
     mode: ReturnMode
-    restock: bool = True
+    restock: StrictBool = True
 
 
 class Receipt(Body):
     location: str = Field(min_length=1)
     sku: str = Field(min_length=1)
-    qty: int = Field(gt=0)
+    qty: Whole = Field(gt=0)
 
 
 class Level(Body):
     location: str = Field(min_length=1)
     sku: str = Field(min_length=1)
-    level: int = Field(ge=0)
+    level: Whole = Field(ge=0)
 
 
 class Fence(Level):
@@ -197,7 +238,7 @@ def create_app(
     one receives the ``initial`` stock.
     """
     state = State(token=token, store=store or MemoryStore())
-    app = FastAPI(title="omnicanal reference API", version="0.1.0")
+    app = FastAPI(title="omnicanal reference API", version="0.1.0", responses=RESPONSES)
     app.state.omnicanal = state
     _recover(state)
     for receipt in [] if state.version else initial or []:
@@ -252,7 +293,7 @@ def create_app(
 
     @app.post("/carts/{cart}/items")
     def add(
-        cart: int, body: NewItem, _: Write, at: SimClock = None, key: Key = None
+        cart: CartPath, body: NewItem, _: Write, at: SimClock = None, key: Key = None
     ) -> JSONResponse:
         where = LocationId(body.reserve_at) if body.reserve_at else None
         return handle(
@@ -265,7 +306,7 @@ def create_app(
 
     @app.post("/carts/{cart}/items/{sku}/remove")
     def remove(
-        cart: int, sku: str, body: Quantity, _: Write, at: SimClock = None, key: Key = None
+        cart: CartPath, sku: str, body: Quantity, _: Write, at: SimClock = None, key: Key = None
     ) -> JSONResponse:
         return handle(
             key,
@@ -275,21 +316,23 @@ def create_app(
         )
 
     @app.post("/carts/{cart}/move")
-    def move(cart: int, body: Move, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+    def move(
+        cart: CartPath, body: Move, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
         return handle(
             key, lambda: MoveCart(at=state.now(at), cart=CartId(cart), channel=body.channel)
         )
 
     @app.post("/carts/{cart}/abandon")
     def abandon(
-        cart: int, body: Reason, _: Write, at: SimClock = None, key: Key = None
+        cart: CartPath, body: Reason, _: Write, at: SimClock = None, key: Key = None
     ) -> JSONResponse:
         return handle(
             key, lambda: AbandonCart(at=state.now(at), cart=CartId(cart), reason=body.reason)
         )
 
     @app.post("/carts/{cart}/expire")
-    def expire_cart(cart: int, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+    def expire_cart(cart: CartPath, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
         return handle(key, lambda: ExpireReservations(at=state.now(at), cart=CartId(cart)))
 
     @app.post("/orders")
@@ -308,7 +351,7 @@ def create_app(
 
     @app.post("/orders/{order}/payment")
     def pay(
-        order: int, body: Payment, _: Write, at: SimClock = None, key: Key = None
+        order: OrderPath, body: Payment, _: Write, at: SimClock = None, key: Key = None
     ) -> JSONResponse:
         return handle(
             key, lambda: CapturePayment(at=state.now(at), order=OrderId(order), amount=body.amount)
@@ -316,7 +359,7 @@ def create_app(
 
     @app.post("/orders/{order}/cancel")
     def cancel(
-        order: int, body: Reason, _: Write, at: SimClock = None, key: Key = None
+        order: OrderPath, body: Reason, _: Write, at: SimClock = None, key: Key = None
     ) -> JSONResponse:
         return handle(
             key, lambda: CancelOrder(at=state.now(at), order=OrderId(order), reason=body.reason)
@@ -324,7 +367,7 @@ def create_app(
 
     @app.post("/orders/{order}/legs/{location}/hold")
     def hold(
-        order: int, location: str, body: Hold, _: Write, at: SimClock = None, key: Key = None
+        order: OrderPath, location: str, body: Hold, _: Write, at: SimClock = None, key: Key = None
     ) -> JSONResponse:
         return handle(
             key,
@@ -338,7 +381,7 @@ def create_app(
 
     @app.post("/orders/{order}/legs/{location}/{action}")
     def leg_action(
-        order: int, location: str, action: str, _: Write, at: SimClock = None, key: Key = None
+        order: OrderPath, location: str, action: str, _: Write, at: SimClock = None, key: Key = None
     ) -> JSONResponse:
         kind = _LEG_ACTIONS.get(action)
         if kind is None:
@@ -353,7 +396,7 @@ def create_app(
 
     @app.post("/orders/{order}/returns")
     def give_back(
-        order: int, body: NewReturn, _: Write, at: SimClock = None, key: Key = None
+        order: OrderPath, body: NewReturn, _: Write, at: SimClock = None, key: Key = None
     ) -> JSONResponse:
         return handle(key, lambda: ReturnItems(
             at=state.now(at), order=OrderId(order), sku=SkuId(body.sku), qty=body.qty,
@@ -442,6 +485,12 @@ def _answer_problems(app: FastAPI) -> None:
         detail = f"{error}: another writer changed the state; nothing was written, retry"
         return _problem(409, "store.version_conflict", detail, rule="store.version_conflict")
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        answer = _problem(error.status_code, "request refused", str(error.detail))
+        answer.headers.update(error.headers or {})  # e.g. Allow on a 405
+        return answer
+
     @app.exception_handler(_Unauthorised)
     async def unauthorised(_: Request, __: Exception) -> JSONResponse:
         return _problem(401, "unauthorised", "a valid bearer token is required for writes")
@@ -462,8 +511,12 @@ def _authorised(request: Request, authorization: Annotated[str | None, Header()]
 
 
 Write = Annotated[None, Depends(_authorised)]
-SimClock = Annotated[float | None, Header(alias="X-Sim-Time")]
-Key = Annotated[str | None, Header(alias="Idempotency-Key")]
+CartPath = Annotated[int, Path(ge=0, description="cart id")]
+OrderPath = Annotated[int, Path(ge=0, description="order id")]
+
+# Optional headers are documented as plain number / string: a header is absent, never null.
+SimClock = Annotated[float | SkipJsonSchema[None], Header(alias="X-Sim-Time")]
+Key = Annotated[str | SkipJsonSchema[None], Header(alias="Idempotency-Key", min_length=1)]
 
 
 _LEG_ACTIONS: dict[str, Any] = {
