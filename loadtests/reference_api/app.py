@@ -201,14 +201,13 @@ class Transfer(Receipt):
 
 @dataclass
 class State:
-    """The server's state: the backend, its event log, the idempotency answers, one lock."""
+    """The server's state: the event store, the backend folded from it, one lock."""
 
     token: str | None
     store: EventStore = field(default_factory=MemoryStore)
     backend: Backend = field(default_factory=Backend)
     version: int = 0  # of the store's one stream, as this process last wrote or read it
     position: int = 0  # the last store position folded into the backend
-    answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = field(default_factory=time.monotonic)
 
@@ -256,12 +255,10 @@ def create_app(
     def handle(key: str | None, build: Callable[[], Command]) -> JSONResponse:
         command = build()  # a malformed command fails here, before the lock
         with state.lock:  # the key is checked and stored under the same lock as the write
-            if key is not None and key in state.answers:
-                status, body = state.answers[key]
-                return JSONResponse(body, status_code=status)
-            body = {"events": [_event_json(e) for e in _decide(state, command)]}
-            if key is not None:
-                state.answers[key] = (200, body)
+            earlier = _earlier_answer(state, key) if key is not None else None
+            if earlier is not None:
+                return JSONResponse(earlier)
+            body = {"events": [_event_json(e) for e in _decide(state, command, key)]}
         return JSONResponse(body)
 
     _answer_problems(app)
@@ -543,12 +540,30 @@ STREAM = "backend"
 """Every event goes to one stream: its version is the whole backend's, so one check guards all."""
 
 
-def _decide(state: State, command: Command) -> list[Event]:
+def _earlier_answer(state: State, key: str) -> dict[str, Any] | None:
+    """The answer to the write first made with ``key``, rebuilt from the store (it survives a
+    restart), or None for a new key."""
+    results = state.store.answer(key)
+    if results is None:
+        return None
+    events = [
+        stored.data
+        for r in results
+        for stored in state.store.read_all(
+            r.first_position - 1, r.last_position - r.first_position + 1
+        )
+    ]
+    return {"events": events}
+
+
+def _decide(state: State, command: Command, key: str | None = None) -> list[Event]:
     """Decide, append to the store (checking nobody else wrote), then fold into the backend."""
     events = state.backend.decide(command)
     stored = [NewEvent(type=e.TYPE, data=_event_json(e)) for e in events]
     try:
-        result = state.store.append(STREAM, stored, expected_version=state.version)
+        result = state.store.append(
+            STREAM, stored, expected_version=state.version, idempotency_key=key
+        )
     except VersionConflict:
         _recover(state)  # another process wrote: catch up, so that the client's retry works
         raise

@@ -82,6 +82,10 @@ class EventStore(ABC):
         return result
 
     @abstractmethod
+    def answer(self, idempotency_key: str) -> list[AppendResult] | None:
+        """What the append made with this key returned, or None if the key is new."""
+
+    @abstractmethod
     def read_stream(self, stream: str, from_version: int = 1) -> list[StoredEvent]: ...
 
     @abstractmethod

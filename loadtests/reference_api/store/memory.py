@@ -55,6 +55,10 @@ class MemoryStore(EventStore):
                 self._answers[idempotency_key] = results
             return results
 
+    def answer(self, idempotency_key: str) -> list[AppendResult] | None:
+        with self._lock:
+            return self._answers.get(idempotency_key)
+
     def read_stream(self, stream: str, from_version: int = 1) -> list[StoredEvent]:
         with self._lock:
             return [e for e in self._events if e.stream == stream and e.version >= from_version]

@@ -148,6 +148,11 @@ class PostgresStore(EventStore):
         ).fetchone()
         return int(row[0]) if row else 0
 
+    def answer(self, idempotency_key: str) -> list[AppendResult] | None:
+        query = sql.SQL("SELECT result FROM {} WHERE key = %s").format(self._table("idempotency"))
+        found = self._conn().execute(query, (idempotency_key,)).fetchone()
+        return None if found is None else [AppendResult(**r) for r in found[0]]
+
     def read_stream(self, stream: str, from_version: int = 1) -> list[StoredEvent]:
         where = " WHERE stream = %s AND version >= %s ORDER BY version"
         query = sql.SQL(_SELECT + where).format(self._table("events"))

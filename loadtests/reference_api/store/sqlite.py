@@ -133,6 +133,14 @@ class SQLiteStore(EventStore):
     def _position(conn: sqlite3.Connection) -> int:
         return int(conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0])
 
+    def answer(self, idempotency_key: str) -> list[AppendResult] | None:
+        found = (
+            self._conn()
+            .execute("SELECT result FROM idempotency WHERE key = ?", (idempotency_key,))
+            .fetchone()
+        )
+        return None if found is None else [AppendResult(**r) for r in json.loads(found[0])]
+
     def read_stream(self, stream: str, from_version: int = 1) -> list[StoredEvent]:
         rows = self._conn().execute(
             f"{_SELECT} WHERE stream = ? AND version >= ? ORDER BY version",

@@ -78,6 +78,8 @@ class EventStoreContract(ABC):
         )
         assert first == again
         assert store.last_position() == 1
+        assert store.answer("k1") == [first]
+        assert store.answer("k2") is None
         store.close()
 
     def test_paging_by_global_position(self) -> None:

@@ -152,3 +152,16 @@ def test_two_servers_on_one_file_never_lose_or_double_a_write(tmp_path: Path) ->
     duplicate = b.post("/carts", json={"customer": 1, "cart": 1, "channel": "app"}, headers=AUTH)
     assert duplicate.json()["rule"] == "aggregate.duplicate"  # b now knows a's cart
     assert b.get("/health").json()["events"] == 3  # initial stock, cart 1, cart 2
+
+
+def test_an_idempotent_answer_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    first = TestClient(create_app(token=TOKEN, store=SQLiteStore(path)))
+    headers = {**AUTH, "Idempotency-Key": "open-7"}
+    body = {"customer": 7, "cart": 7, "channel": "app"}
+    answer = first.post("/carts", json=body, headers=headers)
+    again = TestClient(create_app(token=TOKEN, store=SQLiteStore(path)))
+    retried = again.post("/carts", json=body, headers=headers)
+    assert retried.status_code == 200
+    assert retried.json() == answer.json()
+    assert again.get("/health").json()["events"] == 1  # written once
