@@ -515,7 +515,17 @@ def serve(
         "docs at /docs",
         highlight=False,
     )
-    api = create_app(token=token, initial=initial, store=store)
+    catalogue = [
+        {"sku": sku, "price": float(price)}
+        for sku, price in zip(plan.skus, plan.prices, strict=True)
+    ]
+    locations = [
+        {"id": s.id, "kind": s.site.kind, "region": s.site.region, "x": s.site.x, "y": s.site.y}
+        for s in plan.sites
+    ]
+    api = create_app(
+        token=token, initial=initial, store=store, catalogue=catalogue, locations=locations
+    )
     uvicorn.run(api, host=host, port=port, log_level="warning")
 
 

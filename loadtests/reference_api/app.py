@@ -230,6 +230,8 @@ def create_app(
     *,
     initial: list[Receipt] | None = None,
     store: EventStore | None = None,
+    catalogue: list[dict[str, Any]] | None = None,
+    locations: list[dict[str, Any]] | None = None,
 ) -> FastAPI:
     """The API over ``store`` (in memory by default).
 
@@ -262,6 +264,16 @@ def create_app(
         return JSONResponse(body)
 
     _answer_problems(app)
+
+    @app.get("/catalogue")
+    def list_catalogue() -> list[dict[str, Any]]:
+        """The skus on sale: id and price."""
+        return catalogue or []
+
+    @app.get("/locations")
+    def list_locations() -> list[dict[str, Any]]:
+        """Warehouses, stores and dark stores: id, kind, region, coordinates."""
+        return locations or []
 
     @app.get("/health")
     def health() -> dict[str, Any]:

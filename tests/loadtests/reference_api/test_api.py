@@ -165,3 +165,15 @@ def test_an_idempotent_answer_survives_a_restart(tmp_path: Path) -> None:
     assert retried.status_code == 200
     assert retried.json() == answer.json()
     assert again.get("/health").json()["events"] == 1  # written once
+
+
+def test_catalogue_and_locations_are_readable() -> None:
+    api = TestClient(
+        create_app(
+            token=TOKEN,
+            catalogue=[{"sku": "TEE", "price": 19.9}],
+            locations=[{"id": "S01", "kind": "store", "region": "north", "x": 1.0, "y": 2.0}],
+        )
+    )
+    assert api.get("/catalogue").json() == [{"sku": "TEE", "price": 19.9}]
+    assert api.get("/locations").json()[0]["kind"] == "store"
