@@ -181,6 +181,10 @@ class Receipt(Body):
     qty: Whole = Field(gt=0)
 
 
+class Reset(Body):
+    stock: list[Receipt]
+
+
 class Level(Body):
     location: str = Field(min_length=1)
     sku: str = Field(min_length=1)
@@ -264,16 +268,8 @@ def create_app(
         return JSONResponse(body)
 
     _answer_problems(app)
-
-    @app.get("/catalogue")
-    def list_catalogue() -> list[dict[str, Any]]:
-        """The skus on sale: id and price."""
-        return catalogue or []
-
-    @app.get("/locations")
-    def list_locations() -> list[dict[str, Any]]:
-        """Warehouses, stores and dark stores: id, kind, region, coordinates."""
-        return locations or []
+    _add_listings(app, catalogue or [], locations or [])
+    _add_reset(app, state)
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -463,6 +459,47 @@ def create_app(
         return {"stock": stock_rows, "orders": orders, "events": state.store.last_position()}
 
     return app
+
+
+def _add_listings(
+    app: FastAPI, catalogue: list[dict[str, Any]], locations: list[dict[str, Any]]
+) -> None:
+    """What is on sale and where: read-only, from the scenario the server was started with."""
+
+    @app.get("/catalogue")
+    def list_catalogue() -> list[dict[str, Any]]:
+        """The skus on sale: id and price."""
+        return catalogue
+
+    @app.get("/locations")
+    def list_locations() -> list[dict[str, Any]]:
+        """Warehouses, stores and dark stores: id, kind, region, coordinates."""
+        return locations
+
+
+def _add_reset(app: FastAPI, state: State) -> None:
+    """The token-protected reset a replay uses to start from a run's initial stock."""
+
+    @app.post("/admin/reset")
+    def reset(body: Reset, _: Write) -> JSONResponse:
+        """Start again from ``stock`` (a run's initial stock), so a replay starts where it did.
+
+        The event log is append-only: an in-memory store is replaced by an empty one; a durable
+        store must still be empty (start the server on a fresh ``--db`` to reset it).
+        """
+        with state.lock:
+            if state.store.last_position() > 0:
+                if not isinstance(state.store, MemoryStore):
+                    detail = "reset needs an empty store: the log is append-only; use a fresh --db"
+                    return _problem(409, "store.not_empty", detail, rule="store.not_empty")
+                state.store, state.backend = MemoryStore(), Backend()
+                state.version = state.position = 0
+            for receipt in body.stock:
+                _decide(state, ReceiveStock(
+                    at=SimTime(0.0), location=LocationId(receipt.location), sku=SkuId(receipt.sku),
+                    qty=receipt.qty, reason="initial",
+                ))  # fmt: skip
+        return JSONResponse({"events": state.store.last_position()})
 
 
 def _answer_problems(app: FastAPI) -> None:

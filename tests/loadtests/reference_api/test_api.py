@@ -177,3 +177,19 @@ def test_catalogue_and_locations_are_readable() -> None:
     )
     assert api.get("/catalogue").json() == [{"sku": "TEE", "price": 19.9}]
     assert api.get("/locations").json()[0]["kind"] == "store"
+
+
+def test_admin_reset_starts_again_from_a_runs_initial_stock(tmp_path: Path) -> None:
+    api = client()
+    api.post("/carts", json={"customer": 1, "cart": 1, "channel": "app"}, headers=AUTH)
+    stock = {"stock": [{"location": "S02", "sku": "JEANS", "qty": 4}]}
+    assert api.post("/admin/reset", json=stock).status_code == 401
+    assert api.post("/admin/reset", json=stock, headers=AUTH).json() == {"events": 1}
+    assert api.get("/admin/state", headers=AUTH).json()["stock"] == [
+        {"location": "S02", "sku": "JEANS", "on_hand": 4, "reserved": 0}
+    ]
+    durable = TestClient(create_app(token=TOKEN, store=SQLiteStore(tmp_path / "e.db")))
+    assert durable.post("/admin/reset", json=stock, headers=AUTH).status_code == 200  # empty: fine
+    again = durable.post("/admin/reset", json=stock, headers=AUTH)
+    assert again.status_code == 409
+    assert again.json()["rule"] == "store.not_empty"
