@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from loadtests.reference_api.store import EventStore
     from simulation.engine.plan import Plan
     from simulation.projections import Costs
     from simulation.results import RunFolder
@@ -480,6 +479,7 @@ def serve(
         str,
         typer.Option(help="Event store: a SQLite path, sqlite:///PATH, postgresql://..., memory."),
     ] = "results/reference-api.db",
+    workers: Annotated[int, typer.Option(min=1, help="Server processes sharing the store.")] = 1,
 ) -> None:
     """Serve the reference API (the domain behind HTTP) with the scenario's initial stock.
 
@@ -489,9 +489,8 @@ def serve(
 
     import uvicorn
 
-    from loadtests.reference_api.app import Receipt, create_app
-    from simulation.engine.compile import plan_of
-    from simulation.scenario import load_scenario
+    from loadtests.reference_api.app import create_app
+    from loadtests.reference_api.serve import open_store, scenario_listings
 
     token = os.environ.get("OMNICANAL_API_TOKEN")
     if token_file is not None:
@@ -503,56 +502,30 @@ def serve(
             ) from e
     if not token:
         raise InputError("OMNICANAL_API_TOKEN", "a token in the environment or --token-file", None)
-    store = _open_store(db)
-    plan = plan_of(load_scenario(scenario))
-    initial = [
-        Receipt(location=loc, sku=sku, qty=qty)
-        for (loc, sku), qty in sorted(plan.initial.items())
-        if qty > 0
-    ]
+    if workers > 1 and db == "memory":
+        raise InputError("--workers", "1 with --db memory (workers share a store)", workers)
+    store = open_store(db)
+    initial, catalogue, locations = scenario_listings(scenario)
     out.print(
-        f"serving {scenario} on http://{host}:{port} ({len(initial)} stock lines, store {db}); "
-        "docs at /docs",
+        f"serving {scenario} on http://{host}:{port} ({len(initial)} stock lines, store {db}, "
+        f"{workers} worker(s)); docs at /docs",
         highlight=False,
     )
-    catalogue = [
-        {"sku": sku, "price": float(price)}
-        for sku, price in zip(plan.skus, plan.prices, strict=True)
-    ]
-    locations = [
-        {"id": s.id, "kind": s.site.kind, "region": s.site.region, "x": s.site.x, "y": s.site.y}
-        for s in plan.sites
-    ]
+    if workers > 1:
+        store.close()  # each worker opens its own
+        os.environ |= {"OMNICANAL_DB": db, "OMNICANAL_SCENARIO": str(scenario)}
+        os.environ["OMNICANAL_API_TOKEN"] = token
+        uvicorn.run(
+            "loadtests.reference_api.serve:app_from_env", factory=True, workers=workers,
+            host=host, port=port, log_level="warning",
+        )  # fmt: skip
+        return
     api = create_app(
         token=token, initial=initial, store=store, catalogue=catalogue, locations=locations
     )
     uvicorn.run(api, host=host, port=port, log_level="warning")
 
 
-def _open_store(db: str) -> EventStore:
-    """The event store a ``--db`` value names."""
-    from loadtests.reference_api.store import MemoryStore, SQLiteStore
-
-    if db == "memory":
-        return MemoryStore()
-    if db.startswith(("postgresql://", "postgres://")):
-        from loadtests.reference_api.store.postgres import PostgresStore
-
-        userinfo = db.split("://", 1)[1].split("@", 1)[0] if "@" in db else ""
-        if ":" in userinfo:
-            # A password on the command line ends up in shell histories and process lists;
-            # the message never repeats the DSN.
-            raise InputError(
-                "--db", "a DSN without a password (set PGPASSWORD)", "postgresql://..."
-            )
-        return PostgresStore(db)
-    path = Path(db.removeprefix("sqlite:///"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return SQLiteStore(path)
-
-
-@app.command()
-@fails_cleanly
 def select(
     files: Annotated[list[Path], typer.Argument(help="Two or more scenario files.")],
     kpi: Annotated[

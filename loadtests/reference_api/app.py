@@ -246,17 +246,7 @@ def create_app(
     app = FastAPI(title="omnicanal reference API", version="0.1.0", responses=RESPONSES)
     app.state.omnicanal = state
     _recover(state)
-    for receipt in [] if state.version else initial or []:
-        _decide(
-            state,
-            ReceiveStock(
-                at=SimTime(0.0),
-                location=LocationId(receipt.location),
-                sku=SkuId(receipt.sku),
-                qty=receipt.qty,
-                reason="initial",
-            ),
-        )
+    _receive_initial(state, [] if state.version else initial or [])
 
     def handle(key: str | None, build: Callable[[], Command]) -> JSONResponse:
         command = build()  # a malformed command fails here, before the lock
@@ -620,6 +610,19 @@ def _decide(state: State, command: Command, key: str | None = None) -> list[Even
         state.backend.evolve(event)
     state.version, state.position = result.last_version, result.last_position
     return events
+
+
+def _receive_initial(state: State, initial: list[Receipt]) -> None:
+    """Receive the initial stock once; another server process starting on the same store may
+    get there first, and then this one just folds what it wrote."""
+    try:
+        for receipt in initial:
+            _decide(state, ReceiveStock(
+                at=SimTime(0.0), location=LocationId(receipt.location), sku=SkuId(receipt.sku),
+                qty=receipt.qty, reason="initial",
+            ))  # fmt: skip
+    except VersionConflict:
+        _recover(state)
 
 
 def _recover(state: State) -> None:
