@@ -526,6 +526,8 @@ def serve(
     uvicorn.run(api, host=host, port=port, log_level="warning")
 
 
+@app.command()
+@fails_cleanly
 def select(
     files: Annotated[list[Path], typer.Argument(help="Two or more scenario files.")],
     kpi: Annotated[
