@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from simulation.eventlog import cell
+
 CUSTOMER_STEPS: dict[str, str] = {
     "TouchpointVisited": "browse",
     "StockChecked": "check_stock",
@@ -84,7 +86,7 @@ def journeys(log: pd.DataFrame, replication: int | None = None) -> list[Journey]
         who = _owner(row, owners)
         if who is None:
             continue
-        data = {k: _plain(row[k]) for k in _PAYLOAD if _plain(row[k]) is not None}
+        data = {k: v for k in _PAYLOAD if (v := cell(row[k])) is not None}
         kind = CUSTOMER_STEPS[str(row["type"])]
         if kind == "checkout":
             data["legs"] = legs.get(int(row["order"]), [])
@@ -107,10 +109,10 @@ def _owners(frame: pd.DataFrame) -> dict[tuple[str, int], int]:
 
 
 def _owner(row: Mapping[Hashable, Any], owners: dict[tuple[str, int], int]) -> int | None:
-    if _plain(row["customer"]) is not None:
+    if cell(row["customer"]) is not None:
         return int(row["customer"])
     for key in ("order", "cart"):
-        if _plain(row[key]) is not None:
+        if cell(row[key]) is not None:
             return owners.get((key, int(row[key])))
     return None
 
@@ -121,7 +123,7 @@ def _legs(frame: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
     for (order, location, mode), part in lines.groupby(
         ["order", "location", "mode"], observed=True, sort=False
     ):
-        out.setdefault(_plain(order), []).append(
+        out.setdefault(cell(order), []).append(
             {
                 "location": str(location),
                 "mode": str(mode),
@@ -132,15 +134,6 @@ def _legs(frame: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
             }
         )
     return out
-
-
-def _plain(value: Any) -> Any:
-    """A log cell as a plain Python value (None for nulls)."""
-    if value is None or (not isinstance(value, str | bytes) and bool(pd.isna(value))):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 @dataclass(frozen=True, slots=True)

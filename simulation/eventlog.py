@@ -12,7 +12,6 @@ crash never leaves a half-written log under the final name.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -256,8 +255,8 @@ def event_from_row(row: dict[str, Any], *, where: str = "row") -> Event:
         raise LogFormatError("type", f"one of {len(EVENT_TYPES)} event types", name, where=where)
     values: dict[str, Any] = {}
     for spec in FIELD_SPECS[name]:  # type: ignore[index]
-        value = row.get(spec.name)
-        if _is_null(value):
+        value = cell(row.get(spec.name))
+        if value is None:
             if spec.required:
                 raise LogFormatError(spec.name, f"{spec.expected} for {name}", None, where=where)
             continue
@@ -268,8 +267,12 @@ def event_from_row(row: dict[str, Any], *, where: str = "row") -> Event:
     return cls(**values)
 
 
-def _is_null(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def cell(value: Any) -> Any:
+    """A log cell as a plain Python value: None for any null (None, NaN, pd.NA), numpy
+    scalars as Python ones."""
+    if value is None or (not isinstance(value, str | bytes) and bool(pd.isna(value))):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def replay(log: pd.DataFrame | pa.Table | Iterable[Event]) -> Backend:

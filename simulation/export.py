@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.errors import InputError
+from simulation.eventlog import cell
 
 START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 OBJECT_COLUMNS = ("customer", "cart", "order", "sku", "location")
@@ -35,12 +36,6 @@ def _one_replication(log: pd.DataFrame, replication: int | None) -> pd.DataFrame
     if chosen not in reps:
         raise InputError("--replication", f"one of {reps}", replication)
     return log[log["replication"] == chosen]
-
-
-def _plain(value: Any) -> Any:
-    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
-        return None
-    return value.item() if hasattr(value, "item") else value
 
 
 def _time(start: datetime, minutes: float) -> str:
@@ -60,7 +55,7 @@ def to_ocel(
         kind = str(row["type"])
         related = []
         for column in OBJECT_COLUMNS:
-            value = _plain(row[column])
+            value = cell(row[column])
             if value is None:
                 continue
             oid = f"{column}:{value}"
@@ -70,7 +65,7 @@ def to_ocel(
             related.append({"objectId": oid, "qualifier": column})
         attributes = []
         for column in ATTRIBUTE_COLUMNS:
-            value = _plain(row[column])
+            value = cell(row[column])
             if value is not None:
                 attributes.append({"name": column, "value": value})
                 attributes_of.setdefault(kind, set()).add(column)
@@ -110,20 +105,20 @@ def _link_objects(
 ) -> None:
     """Object-to-object relations and the customer's segment, from the events that state them."""
     kind = str(row["type"])
-    if kind == "CustomerArrived" and _plain(row["segment"]) is not None:
-        customer = objects[f"customer:{_plain(row['customer'])}"]
+    if kind == "CustomerArrived" and cell(row["segment"]) is not None:
+        customer = objects[f"customer:{cell(row['customer'])}"]
         if not customer["attributes"]:
             customer["attributes"].append(
                 {"name": "segment", "value": row["segment"], "time": _time(start, row["t"])}
             )
     if kind == "CartOpened":
-        objects[f"cart:{_plain(row['cart'])}"]["relationships"].append(
-            {"objectId": f"customer:{_plain(row['customer'])}", "qualifier": "owned by"}
+        objects[f"cart:{cell(row['cart'])}"]["relationships"].append(
+            {"objectId": f"customer:{cell(row['customer'])}", "qualifier": "owned by"}
         )
     if kind == "OrderPlaced":
-        objects[f"order:{_plain(row['order'])}"]["relationships"] += [
-            {"objectId": f"cart:{_plain(row['cart'])}", "qualifier": "checked out from"},
-            {"objectId": f"customer:{_plain(row['customer'])}", "qualifier": "placed by"},
+        objects[f"order:{cell(row['order'])}"]["relationships"] += [
+            {"objectId": f"cart:{cell(row['cart'])}", "qualifier": "checked out from"},
+            {"objectId": f"customer:{cell(row['customer'])}", "qualifier": "placed by"},
         ]
 
 

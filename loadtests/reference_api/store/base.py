@@ -10,11 +10,12 @@ answer and writes nothing.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from simulation.errors import OmnicanalError
 
@@ -111,3 +112,39 @@ class EventStore(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+Conn = TypeVar("Conn", bound=_Closable)
+
+
+class PerThread(Generic[Conn]):
+    """One database connection per thread, opened on first use; ``close_all`` closes them all.
+
+    A driver connection must not be shared between threads (the API serves requests from a
+    thread pool), but the store as a whole is closed from one place.
+    """
+
+    def __init__(self, connect: Callable[[], Conn]) -> None:
+        self._connect = connect
+        self._local = threading.local()
+        self._all: list[Conn] = []
+        self._guard = threading.Lock()
+
+    def get(self) -> Conn:
+        conn: Conn | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+            with self._guard:
+                self._all.append(conn)
+        return conn
+
+    def close_all(self) -> None:
+        with self._guard:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

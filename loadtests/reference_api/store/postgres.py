@@ -14,8 +14,8 @@ boundary.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import threading
 from typing import Any
 
 import psycopg
@@ -25,6 +25,7 @@ from loadtests.reference_api.store.base import (
     AppendResult,
     Batch,
     EventStore,
+    PerThread,
     StoredEvent,
     StoreError,
     VersionConflict,
@@ -57,9 +58,7 @@ class PostgresStore(EventStore):
     def __init__(self, dsn: str, *, schema: str = "omnicanal") -> None:
         self._dsn = dsn  # kept private: a DSN may hold a password, never print it
         self.schema = schema
-        self._local = threading.local()
-        self._all: list[psycopg.Connection[Any]] = []
-        self._guard = threading.Lock()
+        self._connections: PerThread[psycopg.Connection[Any]] = PerThread(self._connect)
         s = sql.Identifier(schema)
         with self._conn().transaction():
             conn = self._conn()
@@ -67,17 +66,14 @@ class PostgresStore(EventStore):
             conn.execute(sql.SQL(_EVENTS).format(s))
             conn.execute(sql.SQL(_IDEMPOTENCY).format(s))
 
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(self._dsn, autocommit=True)
+        except psycopg.Error as e:
+            raise StoreUnavailable(f"cannot connect to PostgreSQL: {type(e).__name__}") from e
+
     def _conn(self) -> psycopg.Connection[Any]:
-        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = psycopg.connect(self._dsn, autocommit=True)
-            except psycopg.Error as e:
-                raise StoreUnavailable(f"cannot connect to PostgreSQL: {type(e).__name__}") from e
-            self._local.conn = conn
-            with self._guard:
-                self._all.append(conn)
-        return conn
+        return self._connections.get()
 
     def _table(self, name: str) -> sql.Composed:
         return sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(name))
@@ -131,7 +127,7 @@ class PostgresStore(EventStore):
                 sql.SQL("INSERT INTO {} (key, result) VALUES (%s, %s)").format(
                     self._table("idempotency")
                 ),
-                (key, json.dumps([_asdict(r) for r in results])),
+                (key, json.dumps([dataclasses.asdict(r) for r in results])),
             )
         return results
 
@@ -170,19 +166,7 @@ class PostgresStore(EventStore):
         return self._position(self._conn())
 
     def close(self) -> None:
-        with self._guard:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
-
-
-def _asdict(result: AppendResult) -> dict[str, object]:
-    return {
-        "stream": result.stream, "first_version": result.first_version,
-        "last_version": result.last_version, "first_position": result.first_position,
-        "last_position": result.last_position,
-    }  # fmt: skip
+        self._connections.close_all()
 
 
 def _stored(row: tuple[Any, ...]) -> StoredEvent:

@@ -12,9 +12,9 @@ is not shared between threads (``close`` alone touches them all, hence
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +22,7 @@ from loadtests.reference_api.store.base import (
     AppendResult,
     Batch,
     EventStore,
+    PerThread,
     StoredEvent,
     StoreError,
     VersionConflict,
@@ -49,26 +50,22 @@ class SQLiteStore(EventStore):
     ) -> None:
         self.path = str(path)
         self.synchronous = synchronous
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._guard = threading.Lock()
+        self._connections = PerThread(self._connect)
         self._conn().executescript(_SCHEMA)
 
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(
-                    self.path, isolation_level=None, timeout=30.0, check_same_thread=False
-                )
-            except sqlite3.Error as e:
-                raise StoreError(f"cannot open SQLite store {self.path}: {e}") from e
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            self._local.conn = conn
-            with self._guard:
-                self._all.append(conn)
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot open SQLite store {self.path}: {e}") from e
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
         return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        return self._connections.get()
 
     def append_many(
         self, batch: Batch, *, idempotency_key: str | None = None
@@ -116,7 +113,7 @@ class SQLiteStore(EventStore):
                 )
             )  # fmt: skip
         if key is not None:
-            rows = [_asdict(r) for r in results]
+            rows = [dataclasses.asdict(r) for r in results]
             conn.execute(
                 "INSERT INTO idempotency (key, result) VALUES (?, ?)", (key, json.dumps(rows))
             )
@@ -162,19 +159,7 @@ class SQLiteStore(EventStore):
         return self._position(self._conn())
 
     def close(self) -> None:
-        with self._guard:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
-
-
-def _asdict(result: AppendResult) -> dict[str, object]:
-    return {
-        "stream": result.stream, "first_version": result.first_version,
-        "last_version": result.last_version, "first_position": result.first_position,
-        "last_position": result.last_position,
-    }  # fmt: skip
+        self._connections.close_all()
 
 
 def _stored(row: tuple[str, int, int, str, str]) -> StoredEvent:
