@@ -528,6 +528,57 @@ def serve(
 
 @app.command()
 @fails_cleanly
+def replay(
+    results: Annotated[Path, typer.Argument(help="A results folder (holds events.parquet).")],
+    target: Annotated[
+        str, typer.Option(help="Base URL of the API under test.")
+    ] = "http://127.0.0.1:8000",
+    speedup: Annotated[
+        float, typer.Option(help="Simulated time / wall time: 60 plays an hour in a minute.")
+    ] = 60.0,
+    users: Annotated[
+        int, typer.Option(help="Most journeys in flight at once; beyond, starts are late.")
+    ] = 1000,
+    adapter: Annotated[
+        str | None,
+        typer.Option(help="'reference' (default), a mapping .toml, or package.module:Class."),
+    ] = None,
+    run_time: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds, done or not.")
+    ] = None,
+    gates: Annotated[
+        Path | None, typer.Option(help="SLO gates (TOML); default: no discrepancies.")
+    ] = None,
+    token_file: Annotated[
+        Path | None, typer.Option(help="File holding the API token (or OMNICANAL_API_TOKEN).")
+    ] = None,
+    replication: Annotated[
+        int | None, typer.Option(help="Which replication's journeys (default: the first).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Where to write (default RESULTS/loadtest).")
+    ] = None,
+) -> None:
+    """Replay a run's journeys against an API with Locust, then reconcile its final state.
+
+    Customers start at their simulated times compressed by --speedup (an open arrival model);
+    latency is measured from the intended send time and from the actual one. Exit 1 when
+    there are discrepancies or a gate fails, 3 when the target cannot be prepared.
+    """
+    from loadtests.run import Settings, read_token, run_headless
+
+    settings = Settings(
+        results=results, target=target, speedup=speedup, max_in_flight=users, adapter=adapter,
+        run_time=run_time, gates=gates, out=out_dir, replication=replication,
+        token=read_token(token_file),
+    )  # fmt: skip
+    code = run_headless(settings)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+@fails_cleanly
 def select(
     files: Annotated[list[Path], typer.Argument(help="Two or more scenario files.")],
     kpi: Annotated[

@@ -71,6 +71,9 @@ from simulation.types import (
 )
 
 PROBLEM = "application/problem+json"
+POSITION = "X-Event-Position"
+"""Response header of every write: the store position after it (or, for a refusal, the
+position it was decided at), so a client can order what it saw the way the server decided it."""
 
 
 def _not_bool(value: Any) -> Any:
@@ -254,8 +257,14 @@ def create_app(
             earlier = _earlier_answer(state, key) if key is not None else None
             if earlier is not None:
                 return JSONResponse(earlier)
-            body = {"events": [_event_json(e) for e in _decide(state, command, key)]}
-        return JSONResponse(body)
+            try:
+                body = {"events": [_event_json(e) for e in _decide(state, command, key)]}
+            except DomainError as error:
+                answer = _refusal(error)
+                answer.headers[POSITION] = str(state.position)
+                return answer
+            position = state.position
+        return JSONResponse(body, headers={POSITION: str(position)})
 
     _answer_problems(app)
     _add_listings(app, catalogue or [], locations or [])
@@ -497,12 +506,7 @@ def _answer_problems(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def refused(_: Request, error: DomainError) -> JSONResponse:
-        status = 404 if isinstance(error, UnknownAggregate) else 409
-        context = {
-            k: v if isinstance(v, int | float | str | bool | list) else str(v)
-            for k, v in error.context.items()
-        }
-        return _problem(status, error.rule, error.message, rule=error.rule, context=context)
+        return _refusal(error)
 
     @app.exception_handler(MalformedCommand)
     async def malformed(_: Request, error: MalformedCommand) -> JSONResponse:
@@ -530,6 +534,15 @@ def _answer_problems(app: FastAPI) -> None:
     @app.exception_handler(_Unauthorised)
     async def unauthorised(_: Request, __: Exception) -> JSONResponse:
         return _problem(401, "unauthorised", "a valid bearer token is required for writes")
+
+
+def _refusal(error: DomainError) -> JSONResponse:
+    status = 404 if isinstance(error, UnknownAggregate) else 409
+    context = {
+        k: v if isinstance(v, int | float | str | bool | list) else str(v)
+        for k, v in error.context.items()
+    }
+    return _problem(status, error.rule, error.message, rule=error.rule, context=context)
 
 
 class _Unauthorised(Exception):

@@ -1,51 +1,109 @@
-"""Journeys from the demo log: who did what, in order, and the replay schedule."""
+"""Journeys from a log: who did what, in order; the steps replayed through the domain rebuild
+the log exactly; and the replay schedule."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
-from loadtests.journeys import journeys, schedule, shard
+from loadtests.commands import command_of
+from loadtests.journeys import OPERATIONS, Journey, initial_stock, journeys, schedule, shard
+from loadtests.reconcile import expected_backend
 from simulation.demo import run_demo
+from simulation.engine.compile import plan_of
+from simulation.engine.run import simulate
+from simulation.eventlog import event_from_row, replay
+from simulation.scenario import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+OBSERVATIONS = {"CustomerArrived", "TouchpointVisited", "StockChecked", "SaleLost", "CustomerLeft"}
 
 
 @pytest.fixture(scope="module")
-def found() -> list:  # type: ignore[type-arg]
+def found() -> list[Journey]:
     return journeys(run_demo().log.to_frame())
 
 
-def test_a_cart_started_in_the_app_and_finished_in_store(found: list) -> None:  # type: ignore[type-arg]
+def test_a_cart_started_in_the_app_and_finished_in_store(found: list[Journey]) -> None:
     first = next(j for j in found if j.customer == 1)
     assert [s.kind for s in first.steps] == [
         "browse", "browse", "open_cart", "add_to_cart", "move_cart", "checkout", "pay", "hand_over",
     ]  # fmt: skip
     add = first.steps[3]
-    assert add.data == {"channel": "app", "sku": "TEE", "cart": 1, "qty": 2, "amount": 19.9}
+    assert add.data == {
+        "cart": 1, "sku": "TEE", "qty": 2, "unit_price": 19.9, "channel": "app",
+        "reserve_at": "S01", "ttl": 120.0,  # the reservation made with it
+    }  # fmt: skip
     checkout = first.steps[5]
     assert checkout.data["legs"] == [
         {"location": "S01", "mode": "carry_out", "lines": [{"sku": "TEE", "qty": 2}]}
     ]
 
 
-def test_every_customer_is_there_once_in_start_order(found: list) -> None:  # type: ignore[type-arg]
-    assert sorted(j.customer for j in found) == list(range(1, 10))
+def test_every_customer_is_there_once_in_start_order(found: list[Journey]) -> None:
+    assert sorted(j.customer for j in found if j.customer != OPERATIONS) == list(range(1, 10))
     starts = [j.start for j in found]
     assert starts == sorted(starts)
     for j in found:
         assert [s.t for s in j.steps] == sorted(s.t for s in j.steps)
+        assert [s.seq for s in j.steps] == sorted(s.seq for s in j.steps)
 
 
-def test_back_office_steps_are_not_the_customers(found: list) -> None:  # type: ignore[type-arg]
-    kinds = {s.kind for j in found for s in j.steps}
-    assert kinds.isdisjoint({"ship", "deliver", "hold", "expire"})
+def test_back_office_steps_are_marked_and_can_be_left_out(found: list[Journey]) -> None:
+    office = {s.kind for j in found for s in j.steps if s.actor == "back_office"}
+    assert {"ship", "deliver", "hold", "expire_hold"} <= office
+    own = journeys(run_demo().log.to_frame(), back_office=False)
+    kinds = {s.kind for j in own for s in j.steps}
+    assert kinds.isdisjoint(office)
     assert {"pick_up", "return", "cancel", "abandon", "check_stock"} <= kinds
 
 
-def test_schedule_compresses_time_and_shards_cover_everyone(found: list) -> None:  # type: ignore[type-arg]
+def _small_log(name: str, **extra: str) -> pd.DataFrame:
+    text = f'extends = "{SCENARIOS / name}"\nhorizon_days = 3\n' + "".join(
+        f"{k} = {v}\n" for k, v in extra.items()
+    )
+    path = Path(__file__).parent / f".tmp-{name}"
+    path.write_text(text)
+    try:
+        return simulate(plan_of(load_scenario(path)), seed=5).to_frame()
+    finally:
+        path.unlink()
+
+
+@pytest.mark.parametrize("name", ["baseline.toml", "ship-from-store.toml", "pooled-vs-siloed.toml"])
+def test_the_steps_through_the_domain_rebuild_the_log(name: str) -> None:
+    """Every state-changing event of the log comes back, in order, from the steps' commands
+    (after the initial stock, which the replay's preparation puts there)."""
+    log = _small_log(name)
+    backend = expected_backend(initial_stock(log))
+    steps = sorted((s for j in journeys(log) for s in j.steps), key=lambda s: s.seq)
+    made = []
+    for step in steps:
+        command = command_of(step)
+        if command is not None:
+            made += backend.handle(command)
+    changes = log[~log["type"].isin(OBSERVATIONS)]
+    changes = changes[~((changes["type"] == "StockReceived") & (changes["reason"] == "initial"))]
+    wanted = [event_from_row(r, where="log") for r in changes.to_dict("records")]
+    if name != "pooled-vs-siloed.toml":  # there fences interleave with the initial receipts
+        assert made == wanted
+    assert sorted(map(repr, made)) == sorted(map(repr, wanted))
+    final = replay(log)
+    assert backend.stock == final.stock
+    assert backend.orders == final.orders
+    assert len(made) > 1000
+
+
+def test_schedule_compresses_time_and_shards_cover_everyone(found: list[Journey]) -> None:
     plan = schedule(found, speedup=60.0)
     assert plan[0].start == 0.0
     second = next(s for s in plan if s.journey.customer == 2)
-    assert second.offsets[:2] == (20.0, 21.0)  # t=30 and 31 minutes, first start at t=10
+    assert plan[0].journey.customer == OPERATIONS  # the back office starts at t=0
+    assert second.offsets[:2] == (30.0, 31.0)  # t=30 and 31 minutes: a minute is a second
     shards = [list(shard(plan, i, 3)) for i in range(3)]
-    assert sorted(s.journey.customer for part in shards for s in part) == list(range(1, 10))
+    everyone = sorted(j.customer for j in found)
+    assert sorted(s.journey.customer for part in shards for s in part) == everyone
     with pytest.raises(ValueError, match="speedup must be > 0, got 0"):
         schedule(found, speedup=0)

@@ -1,0 +1,134 @@
+"""What an adapter is: the only place that knows a target API's URLs, payloads and ids.
+
+The replay hands an adapter each step of a journey and gets back the request to send (or None
+when the target has no such step: it is skipped and counted). After a success the adapter
+reads the ids the target gave (a cart, an order) so later steps can name them. Before the run
+it prepares the target where it can, and after the run it reads the target's final state for
+the reconciliation. Subclass :class:`Adapter` for a target a TOML mapping cannot describe.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from loadtests.journeys import Step
+from simulation.errors import OmnicanalError
+
+
+class ReplayRefused(OmnicanalError):
+    """The target is not in a state the replay can start from (or cannot be read): exit 3."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request: ``name`` groups it in the statistics (the step's kind)."""
+
+    name: str
+    method: str
+    path: str
+    json: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The target's answer: status (0 when no answer came), parsed JSON body, headers."""
+
+    status: int
+    body: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    error: str = ""
+
+
+@dataclass
+class Ids:
+    """One journey's map from the simulation's ids to the target's, per kind (cart, order)."""
+
+    known: dict[str, dict[int, Any]] = field(default_factory=dict)
+
+    def of(self, kind: str, sim_id: int) -> Any:
+        return self.known.get(kind, {}).get(sim_id, sim_id)
+
+    def learn(self, kind: str, sim_id: int, target_id: Any) -> None:
+        self.known.setdefault(kind, {})[sim_id] = target_id
+
+
+@dataclass(frozen=True, slots=True)
+class TargetState:
+    """What the target says it holds after the run.
+
+    ``stock``: (location, sku) -> (on hand, reserved); ``orders``: the simulation's order id ->
+    {"paid", "refunded", "cancelled", "legs": {location: status}}. Either may be None when the
+    target cannot tell.
+    """
+
+    stock: dict[tuple[str, str], tuple[int, int]] | None
+    orders: dict[int, dict[str, Any]] | None = None
+
+
+OK, REFUSED, ERROR, SKIPPED = "ok", "refused", "error", "skipped"
+
+
+class Adapter(ABC):
+    """A target API, as the replay sees it."""
+
+    name = "adapter"
+
+    def __init__(self, token: str | None = None) -> None:
+        self._token = token
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """Headers that carry the token; never logged or written to a report."""
+        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
+
+    @abstractmethod
+    def request(self, step: Step, ids: Ids) -> Request | None:
+        """The request for ``step``, or None when the target has no such step."""
+
+    def learn(self, step: Step, answer: Answer, ids: Ids) -> None:  # noqa: B027
+        """Read the ids the target gave from a successful answer (nothing by default)."""
+
+    def outcome(self, answer: Answer) -> str:
+        """ok for 2xx, refused for a 4xx (a rule said no), error for anything else."""
+        if 200 <= answer.status < 300:
+            return OK
+        if 400 <= answer.status < 500 and answer.status not in (401, 403, 408, 429):
+            return REFUSED
+        return ERROR
+
+    def order_key(self, answer: Answer) -> float | None:
+        """Where the target decided this write among the others, if it says (None: unknown)."""
+        return None
+
+    @abstractmethod
+    def prepare(self, http: httpx.Client, initial: Mapping[tuple[str, str], int]) -> None:
+        """Put the target at the run's initial stock, or raise :class:`ReplayRefused`."""
+
+    @abstractmethod
+    def final_state(self, http: httpx.Client) -> TargetState:
+        """The target's stock and orders after the run."""
+
+
+def check_stock(
+    found: Mapping[tuple[str, str], int], initial: Mapping[tuple[str, str], int]
+) -> None:
+    """Refuse to start when the target's stock differs from the scenario's initial stock."""
+    wrong = [
+        f"{loc}/{sku}: expected {qty}, found {found.get((loc, sku), 0)}"
+        for (loc, sku), qty in sorted(initial.items())
+        if found.get((loc, sku), 0) != qty
+    ]
+    if wrong:
+        shown = "; ".join(wrong[:5]) + (f"; and {len(wrong) - 5} more" if len(wrong) > 5 else "")
+        raise ReplayRefused(
+            f"the target's stock differs from the scenario's initial stock in {len(wrong)} "
+            f"(location, sku): {shown}. Reset the target, or use an adapter that can."
+        )

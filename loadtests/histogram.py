@@ -1,0 +1,137 @@
+"""A latency histogram in the manner of HdrHistogram: fixed relative error, mergeable, small.
+
+Values are recorded in whole microseconds. Below 2,048 µs each microsecond has its own bucket;
+above, every power of two is split into 1,024 equal buckets, so a bucket is never wider than
+1/1,024 of its values (0.1%): exact to 1 ms up to 1 s, and to 0.1% beyond. Two histograms of
+the same layout merge by adding their counts, so workers can each keep one and the master
+adds them up. A percentile is the highest value of the bucket that holds it, as HdrHistogram
+reports it: never below the true value, above it by at most the bucket's width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Self
+
+import numpy as np
+
+SUB_BITS = 10
+"""log2 of the buckets per power of two above the linear range (1,024: 0.1% resolution)."""
+
+_LINEAR = 2 << SUB_BITS  # 2,048 one-microsecond buckets
+_HALF = 1 << SUB_BITS
+MAX_US = (1 << 42) - 1
+"""The largest value kept (about 51 days in microseconds); longer ones are clamped to it."""
+
+
+def bucket_of(us: int) -> int:
+    """The bucket index of a value in whole microseconds."""
+    if us < _LINEAR:
+        return us
+    shift = us.bit_length() - SUB_BITS - 1
+    return _LINEAR + (shift - 1) * _HALF + ((us >> shift) - _HALF)
+
+
+def bucket_bounds(index: int) -> tuple[int, int]:
+    """The lowest and highest microsecond value of a bucket."""
+    if index < _LINEAR:
+        return index, index
+    shift, sub = divmod(index - _LINEAR, _HALF)
+    shift += 1
+    low = (sub + _HALF) << shift
+    return low, low + (1 << shift) - 1
+
+
+_SIZE = bucket_of(MAX_US) + 1
+
+
+class Histogram:
+    """Counts of latencies in log-linear buckets; ``record`` takes seconds."""
+
+    __slots__ = ("counts", "max_us", "min_us", "sum_us", "total")
+
+    def __init__(self) -> None:
+        self.counts = np.zeros(_SIZE, dtype=np.int64)
+        self.total = 0
+        self.sum_us = 0
+        self.min_us = MAX_US
+        self.max_us = 0
+
+    def record(self, seconds: float, count: int = 1) -> None:
+        """Add ``count`` values of ``seconds`` (negative values count as zero)."""
+        us = min(MAX_US, max(0, round(seconds * 1e6)))
+        self.counts[bucket_of(us)] += count
+        self.total += count
+        self.sum_us += us * count
+        self.min_us = min(self.min_us, us)
+        self.max_us = max(self.max_us, us)
+
+    def record_many(self, seconds: Iterable[float]) -> None:
+        for value in seconds:
+            self.record(value)
+
+    def merge(self, other: Histogram) -> Self:
+        """Add another histogram's counts to this one (both must be of this layout)."""
+        self.counts += other.counts
+        self.total += other.total
+        self.sum_us += other.sum_us
+        self.min_us = min(self.min_us, other.min_us)
+        self.max_us = max(self.max_us, other.max_us)
+        return self
+
+    def percentile(self, q: float) -> float:
+        """The ``q``-th percentile (0..100) in seconds: the highest value of the bucket where the
+        cumulative count first reaches ``q``% of the total; 0.0 when empty."""
+        if not 0 <= q <= 100:
+            raise ValueError(f"percentile must be in [0, 100], got {q}")
+        if self.total == 0:
+            return 0.0
+        rank = max(1, int(np.ceil(q / 100 * self.total)))
+        index = int(np.searchsorted(np.cumsum(self.counts), rank))
+        return min(bucket_bounds(index)[1], self.max_us) / 1e6
+
+    @property
+    def mean(self) -> float:
+        return self.sum_us / self.total / 1e6 if self.total else 0.0
+
+    @property
+    def max(self) -> float:
+        return self.max_us / 1e6
+
+    @property
+    def min(self) -> float:
+        return self.min_us / 1e6 if self.total else 0.0
+
+    def summary(self, percentiles: Iterable[float] = (50, 90, 95, 99, 99.9)) -> dict[str, float]:
+        out: dict[str, float] = {"count": float(self.total), "mean": self.mean, "min": self.min}
+        out |= {f"p{q:g}": self.percentile(q) for q in percentiles}
+        return out | {"max": self.max}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form: the non-empty buckets only."""
+        (nonzero,) = np.nonzero(self.counts)
+        return {
+            "unit": "us",
+            "sub_bits": SUB_BITS,
+            "buckets": {str(int(i)): int(self.counts[i]) for i in nonzero},
+            "total": self.total,
+            "sum_us": self.sum_us,
+            "min_us": self.min_us,
+            "max_us": self.max_us,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Histogram:
+        if data.get("sub_bits") != SUB_BITS or data.get("unit") != "us":
+            raise ValueError(
+                f"histogram layout: expected unit 'us' and sub_bits {SUB_BITS}, got "
+                f"{data.get('unit')!r} and {data.get('sub_bits')!r}"
+            )
+        made = cls()
+        for index, count in data["buckets"].items():
+            made.counts[int(index)] = int(count)
+        made.total = int(data["total"])
+        made.sum_us = int(data["sum_us"])
+        made.min_us = int(data["min_us"])
+        made.max_us = int(data["max_us"])
+        return made

@@ -1,0 +1,197 @@
+"""The load test's folder: statistics, histograms, the write ledger, discrepancies, figures and
+one self-contained report page. Nothing in it ever holds the API token."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from loadtests.adapters.base import ERROR, OK, REFUSED, SKIPPED
+from loadtests.reconcile import Discrepancy
+from loadtests.replay import MEASURES, Recorder
+from loadtests.slo import Gate
+
+STATS = "stats.csv"
+HISTOGRAMS = "histograms.json"
+OUTCOMES = "outcomes.parquet"
+DISCREPANCIES = "discrepancies.csv"
+GATES = "gates.csv"
+TIMELINE = "timeline.csv"
+REPORT = "report.html"
+_PERCENTILES = (50, 90, 95, 99, 99.9)
+
+
+def stats_table(recorder: Recorder) -> pd.DataFrame:
+    """One row per step kind (and one for whole journeys): counts and latency percentiles in
+    milliseconds, from the intended and from the actual send time, and the schedule lag."""
+    rows = []
+    for kind in sorted(recorder.counts):
+        counts = recorder.counts[kind]
+        row: dict[str, Any] = {"step": kind} | {r: counts[r] for r in (OK, REFUSED, ERROR, SKIPPED)}
+        marks = recorder.steps.get(kind)
+        for measure in MEASURES:
+            for q in (*_PERCENTILES, 100):
+                name = f"{measure}_p{q:g}_ms" if q < 100 else f"{measure}_max_ms"
+                row[name] = marks[measure].percentile(q) * 1000 if marks else None
+        rows.append(row)
+    journey: dict[str, Any] = {"step": "(journey)", OK: recorder.journeys_done}
+    for q in (*_PERCENTILES, 100):
+        name = f"intended_p{q:g}_ms" if q < 100 else "intended_max_ms"
+        journey[name] = recorder.journeys.percentile(q) * 1000
+    rows.append(journey)
+    return pd.DataFrame(rows)
+
+
+def timeline_table(recorder: Recorder) -> pd.DataFrame:
+    rows = [
+        {"second": s, "requests": int(n), "errors": int(e),
+         "mean_ms": total / n * 1000 if n else 0.0,
+         "max_ms": top * 1000, "max_lag_ms": lag * 1000}
+        for s, (n, e, total, top, lag) in sorted(recorder.timeline.items())
+    ]  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["second", "requests", "errors", "mean_ms", "max_ms", "max_lag_ms"]
+    )
+
+
+def _figures(timeline: pd.DataFrame, recorder: Recorder, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    ax.plot(timeline["second"], timeline["mean_ms"], label="mean (from intended send)")
+    ax.plot(timeline["second"], timeline["max_ms"], label="max", alpha=0.7)
+    ax.set(xlabel="seconds into the replay", ylabel="latency (ms)", title="Latency over time")
+    ax.legend()
+    fig.tight_layout()
+    out.append(folder / "latency_over_time.png")
+    fig.savefig(out[-1], dpi=100)
+    plt.close(fig)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    left.plot(timeline["second"], timeline["max_lag_ms"], color="tab:red")
+    left.set(xlabel="seconds into the replay", ylabel="max lag (ms)", title="Schedule lag")
+    lag = recorder.total("lag")
+    qs = [50, 75, 90, 95, 99, 99.9, 100]
+    right.bar([f"p{q:g}" if q < 100 else "max" for q in qs], [lag.percentile(q) * 1000 for q in qs])
+    right.set(ylabel="lag (ms)", title="Lag percentiles, all requests")
+    fig.tight_layout()
+    out.append(folder / "schedule_lag.png")
+    fig.savefig(out[-1], dpi=100)
+    plt.close(fig)
+    return out
+
+
+def write(  # noqa: PLR0917
+    folder: Path,
+    meta: dict[str, Any],
+    recorder: Recorder,
+    discrepancies: Sequence[Discrepancy],
+    gates: Sequence[Gate],
+    locust_stats: pd.DataFrame | None = None,
+) -> None:
+    """Everything a load test leaves behind, into ``folder`` (a fresh temporary folder)."""
+    stats = stats_table(recorder)
+    stats.to_csv(folder / STATS, index=False)
+    hist = {k: {m: h.to_dict() for m, h in v.items()} for k, v in recorder.steps.items()}
+    hist["(journey)"] = {"intended": recorder.journeys.to_dict()}
+    (folder / HISTOGRAMS).write_text(json.dumps(hist) + "\n")
+    ledger = pd.DataFrame(
+        [
+            {
+                "customer": o.customer,
+                "step": o.kind,
+                "t": o.t,
+                "seq": o.seq,
+                "result": o.result,
+                "status": o.status,
+                "intended_s": o.intended,
+                "sent_s": o.sent,
+                "done_s": o.done,
+                "order_key": o.order_key,
+                "detail": o.detail,
+                "data": json.dumps(o.data),
+            }
+            for o in recorder.ledger
+        ]
+    )
+    ledger.to_parquet(folder / OUTCOMES, index=False)
+    pd.DataFrame(
+        [(d.kind, d.where, d.expected, d.found) for d in discrepancies],
+        columns=["kind", "where", "expected", "found"],
+    ).to_csv(folder / DISCREPANCIES, index=False)
+    pd.DataFrame(
+        [(g.scope, g.name, g.limit, g.value, g.passed) for g in gates],
+        columns=["scope", "gate", "limit", "value", "passed"],
+    ).to_csv(folder / GATES, index=False)
+    timeline = timeline_table(recorder)
+    timeline.to_csv(folder / TIMELINE, index=False)
+    if locust_stats is not None:
+        locust_stats.to_csv(folder / "locust_stats.csv", index=False)
+    figures = _figures(timeline, recorder, folder / "figures")
+    (folder / REPORT).write_text(_page(meta, stats, discrepancies, gates, locust_stats, figures))
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(
+        index=False, float_format=lambda v: f"{v:,.4g}", border=0, na_rep="", escape=True
+    )
+
+
+def _page(  # noqa: PLR0917
+    meta: dict[str, Any],
+    stats: pd.DataFrame,
+    discrepancies: Sequence[Discrepancy],
+    gates: Sequence[Gate],
+    locust_stats: pd.DataFrame | None,
+    figures: list[Path],
+) -> str:
+    shown = ["step", OK, REFUSED, ERROR, SKIPPED, "intended_p50_ms", "intended_p95_ms",
+             "intended_p99_ms", "actual_p50_ms", "actual_p95_ms", "actual_p99_ms",
+             "lag_p99_ms"]  # fmt: skip
+    facts = ", ".join(f"{html.escape(str(k))} {html.escape(str(v))}" for k, v in meta.items())
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>omnicanal replay</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;color:#222}"
+        "table{border-collapse:collapse;font-size:0.85em}td,th{border-bottom:1px solid #ddd;"
+        "padding:0.25em 0.6em;text-align:right}td:first-child,th:first-child{text-align:left}"
+        "img{max-width:100%}.fail{color:#b00}</style></head><body>",
+        f"<h1>Journey replay</h1><p>{facts}</p>",
+        f"<h2>Discrepancies: {len(discrepancies)}</h2>",
+    ]
+    if discrepancies:
+        listed = pd.DataFrame(
+            [(d.kind, d.where, d.expected, d.found) for d in discrepancies[:500]],
+            columns=["kind", "where", "expected", "found"],
+        )
+        parts.append(_table(listed))
+    parts.append("<h2>Gates</h2>")
+    parts.append(
+        "<ul>"
+        + "".join(
+            f"<li class='{'' if g.passed else 'fail'}'>{html.escape(g.line())}</li>" for g in gates
+        )
+        + "</ul>"
+    )
+    parts.append("<h2>Per step (ms): latency from the intended and from the actual send time</h2>")
+    parts.append(_table(stats[[c for c in shown if c in stats]]))
+    if locust_stats is not None:
+        parts.append("<h2>Locust's own statistics (from the actual send time)</h2>")
+        parts.append(_table(locust_stats))
+    for path in figures:
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        parts.append(
+            f"<figure><img alt='{html.escape(path.stem)}' "
+            f"src='data:image/png;base64,{data}'></figure>"
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,230 @@
+"""``omnicanal replay``: prepare the target, replay the journeys with Locust, reconcile, report.
+
+Everything before and after the load itself lives here, shared by the command (a headless
+local runner) and ``loadtests/locustfile.py`` (Locust's own command line, web UI and
+master/worker mode). Locust and gevent are imported only inside :func:`run_headless`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+import pandas as pd
+
+from loadtests import report
+from loadtests.adapters import Adapter, ReplayRefused, TargetState, load_adapter
+from loadtests.journeys import Scheduled, initial_stock, journeys, schedule
+from loadtests.reconcile import Discrepancy, reconcile
+from loadtests.replay import Recorder
+from loadtests.slo import Gate, check, load_gates
+from simulation.errors import InputError
+from simulation.eventlog import read_log
+from simulation.results import EVENTS, RunFolder
+
+if TYPE_CHECKING:
+    from locust.env import Environment
+
+TOKEN_ENV = "OMNICANAL_API_TOKEN"
+TOKEN_FILE_ENV = "OMNICANAL_API_TOKEN_FILE"
+
+
+def read_token(token_file: Path | None = None) -> str | None:
+    """The API token from ``token_file``, else ``$OMNICANAL_API_TOKEN_FILE``, else
+    ``$OMNICANAL_API_TOKEN``; never from the command line."""
+    path = token_file or (
+        Path(os.environ[TOKEN_FILE_ENV]) if os.environ.get(TOKEN_FILE_ENV) else None
+    )
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            raise InputError("token file", "a readable file holding the token", str(path)) from None
+    return os.environ.get(TOKEN_ENV) or None
+
+
+def check_target(url: str) -> str:
+    """An http(s) base URL with no credentials in it (they would end up in reports and logs)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError("--target", "an http:// or https:// base URL", url)
+    if parts.username or parts.password or parts.query:
+        raise InputError(
+            "--target", f"a URL without credentials or query (use ${TOKEN_ENV})", "a URL with them"
+        )
+    return url.rstrip("/")
+
+
+@dataclass
+class Settings:
+    results: Path
+    target: str
+    speedup: float = 60.0
+    max_in_flight: int = 1000
+    adapter: str | None = None
+    run_time: float | None = None
+    gates: Path | None = None
+    out: Path | None = None
+    replication: int | None = None
+    token: str | None = field(default=None, repr=False)
+
+    def check(self) -> None:
+        self.target = check_target(self.target)
+        if not self.speedup > 0:
+            raise InputError("--speedup", "a number > 0", self.speedup)
+        if self.max_in_flight < 1:
+            raise InputError("--users", "at least 1 journey in flight", self.max_in_flight)
+        if self.run_time is not None and not self.run_time > 0:
+            raise InputError("--run-time", "a number of seconds > 0", self.run_time)
+        if not (self.results / EVENTS).is_file():
+            raise InputError("RESULTS", f"a results folder holding {EVENTS}", str(self.results))
+
+
+@dataclass
+class Plan:
+    """What to replay: the schedule, the initial stock, and counts for the report."""
+
+    items: list[Scheduled]
+    initial: dict[tuple[str, str], int]
+    customers: int
+    steps: int
+
+
+def load_plan(settings: Settings) -> Plan:
+    log = read_log(settings.results / EVENTS)
+    found = journeys(log, settings.replication)
+    items = schedule(found, settings.speedup)
+    return Plan(
+        items,
+        initial_stock(log, settings.replication),
+        len(found),
+        sum(len(j.steps) for j in found),
+    )
+
+
+def prepare(settings: Settings, adapter: Adapter, plan: Plan) -> None:
+    with httpx.Client(base_url=settings.target, timeout=60.0) as http:
+        adapter.prepare(http, plan.initial)
+
+
+def final_state(settings: Settings, adapter: Adapter) -> TargetState:
+    with httpx.Client(base_url=settings.target, timeout=120.0) as http:
+        return adapter.final_state(http)
+
+
+@dataclass
+class Outcome:
+    folder: Path
+    discrepancies: list[Discrepancy]
+    gates: list[Gate]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.discrepancies or not all(g.passed for g in self.gates) else 0
+
+
+def finish(
+    settings: Settings,
+    plan: Plan,
+    adapter: Adapter,
+    recorder: Recorder,
+    gates: dict[str, Any],
+    *,
+    wall_seconds: float,
+    locust_stats: pd.DataFrame | None = None,
+) -> Outcome:
+    """Reconcile, check the gates, write the folder, print the summary (last line:
+    ``discrepancies: N``)."""
+    final = final_state(settings, adapter)
+    found, _ = reconcile(plan.initial, recorder.ledger, final)
+    verdicts = check(gates, recorder, len(found))
+    sent = sum(c[k] for c in recorder.counts.values() for k in ("ok", "refused", "error"))
+    meta = {
+        "results": settings.results.name, "target": settings.target, "adapter": adapter.name,
+        "speedup": settings.speedup, "users (journeys in flight)": settings.max_in_flight,
+        "customers": plan.customers, "journeys done": recorder.journeys_done,
+        "requests": sent, "wall seconds": round(wall_seconds, 2),
+        "requests/s": round(sent / wall_seconds, 1) if wall_seconds else 0.0,
+    }  # fmt: skip
+    root = settings.out or settings.results / "loadtest"
+    root.mkdir(parents=True, exist_ok=True)
+    with RunFolder(root, "replay") as folder:
+        report.write(folder.path, meta, recorder, found, verdicts, locust_stats)
+        folder.manifest |= {"replay": meta, "discrepancies": len(found)}
+    _print(meta, recorder, found, verdicts, folder.final)
+    return Outcome(folder.final, found, verdicts)
+
+
+def _print(
+    meta: dict[str, Any],
+    recorder: Recorder,
+    found: list[Discrepancy],
+    verdicts: list[Gate],
+    folder: Path,
+) -> None:
+    print(", ".join(f"{k} {v}" for k, v in meta.items()))
+    every = {m: recorder.total(m) for m in ("intended", "actual", "lag")}
+    for name, h in every.items():
+        shown = ", ".join(f"p{q:g} {h.percentile(q) * 1000:.1f}" for q in (50, 95, 99))
+        print(f"latency from {name} send (ms): {shown}, max {h.max * 1000:.1f}" if name != "lag"
+              else f"schedule lag (ms): {shown}, max {h.max * 1000:.1f}")  # fmt: skip
+    for line in [d.line() for d in found[:20]]:
+        print(line)
+    if len(found) > 20:
+        print(f"... and {len(found) - 20} more in discrepancies.csv")
+    for gate in verdicts:
+        print(gate.line())
+    print(f"wrote {folder}")
+    print(f"discrepancies: {len(found)}")
+
+
+def locust_table(env: Environment) -> pd.DataFrame:
+    rows = [
+        {"name": s.name, "method": s.method, "requests": s.num_requests, "failures": s.num_failures,
+         "median_ms": s.median_response_time, "p95_ms": s.get_response_time_percentile(0.95),
+         "p99_ms": s.get_response_time_percentile(0.99), "max_ms": s.max_response_time}
+        for s in sorted(env.stats.entries.values(), key=lambda s: s.name)
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def run_headless(settings: Settings) -> int:
+    """The whole replay in this process with a local Locust runner; the exit code."""
+    from locust.env import Environment
+
+    from loadtests.users import JourneyUser, ReplayJob
+
+    settings.check()
+    gates = load_gates(settings.gates)
+    adapter = load_adapter(settings.adapter, settings.token)
+    plan = load_plan(settings)
+    prepare(settings, adapter, plan)
+    env = Environment(user_classes=[JourneyUser], host=settings.target)
+    job = ReplayJob(plan.items, adapter, settings.max_in_flight, settings.run_time)
+    env.omnicanal_job = job  # type: ignore[attr-defined]
+    runner = env.create_local_runner()
+    started = time.monotonic()
+    runner.start(1, spawn_rate=1)
+    job.finished.wait()
+    wall = time.monotonic() - started
+    runner.quit()
+    if job.error:
+        raise ReplayRefused(f"the replay stopped: {job.error}")
+    outcome = finish(
+        settings,
+        plan,
+        adapter,
+        job.recorder,
+        gates,
+        wall_seconds=wall,
+        locust_stats=locust_table(env),
+    )
+    return outcome.exit_code
+
+
+__all__ = ["ReplayRefused", "Settings", "finish", "load_plan", "read_token", "run_headless"]
