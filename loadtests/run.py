@@ -206,6 +206,7 @@ def run_headless(settings: Settings) -> int:
     prepare(settings, adapter, plan)
     env = Environment(user_classes=[JourneyUser], host=settings.target)
     job = ReplayJob(plan.items, adapter, settings.max_in_flight, settings.run_time)
+    job.ready.set()  # prepared above
     env.omnicanal_job = job  # type: ignore[attr-defined]
     runner = env.create_local_runner()
     started = time.monotonic()

@@ -54,6 +54,8 @@ class ReplayJob:
     started: int = 0
     stop_flag: bool = False
     error: str = ""
+    ready: Flag = field(default_factory=Flag)
+    """Set once the target is prepared; a worker waits for the master to say so."""
 
     def stopping(self) -> bool:
         """True once the run time is up: journeys send no further step."""
@@ -89,6 +91,7 @@ class JourneyUser(FastHttpUser):
         raise StopUser
 
     def _replay(self, job: ReplayJob) -> None:
+        job.ready.wait()
         job.pool = Pool(max(1, job.max_in_flight))
         clock = GeventClock()
         origin = clock.now()
