@@ -40,7 +40,10 @@ def test_an_oversell_is_found_three_ways() -> None:
     kinds = [d.kind for d in found]
     assert kinds == ["accepted a refused write", "stock", "invariant"]
     assert (found[0].expected, found[0].found) == ("refusal (stock.insufficient)", "accepted")
-    assert found[1].line() == "stock: S01/A: expected on hand 2, reserved 2, found on hand 2, reserved 3"
+    assert (
+        found[1].line()
+        == "stock: S01/A: expected on hand 2, reserved 2, found on hand 2, reserved 3"
+    )
 
 
 def test_a_dropped_reservation_and_a_wrong_refusal_are_found() -> None:
@@ -75,7 +78,10 @@ def test_an_unanswered_write_and_broken_invariants_are_reported() -> None:
     orders = {9: {"paid": 0.0, "refunded": 5.0, "cancelled": False, "legs": {"S01": "picked_up"}}}
     found, _ = reconcile({}, outcomes, TargetState({("S01", "A"): (-1, 0)}, orders))
     lines = [d.line() for d in found]
-    assert lines[0] == "unanswered write: customer 1 open_cart (log seq 1, t=1): expected an answer, found ConnectionResetError"
+    assert lines[0] == (
+        "unanswered write: customer 1 open_cart (log seq 1, t=1): "
+        "expected an answer, found ConnectionResetError"
+    )
     assert any("no oversell" in line for line in lines)
     assert any("refunded <= paid" in line for line in lines)
     assert any("no pickup without payment" in line for line in lines)

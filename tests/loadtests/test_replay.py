@@ -45,7 +45,7 @@ def one_step_customers(n: int, every: float) -> list[Scheduled]:
 
 def _stall(i: int) -> float:
     # 1 s for every 10th request, and a 2 s pause on the 15th
-    return 2.0 if i == 14 else 1.0 if i % 10 == 9 else 0.0  # noqa: PLR2004
+    return 2.0 if i == 14 else 1.0 if i % 10 == 9 else 0.0
 
 
 def test_a_delay_and_a_stall_as_worked_out_by_hand() -> None:
@@ -65,7 +65,7 @@ def test_a_delay_and_a_stall_as_worked_out_by_hand() -> None:
     def spawn(item: Scheduled) -> None:  # one in flight: the journey runs to its end first
         play_journey(item, 0.0, adapter, target, clock, recorder)
 
-    assert dispatch(one_step_customers(30, 0.5), 0.0, clock, spawn) == 30  # noqa: PLR2004
+    assert dispatch(one_step_customers(30, 0.5), 0.0, clock, spawn) == 30
     marks = recorder.steps["browse"]
     actual, intended, lag = marks["actual"], marks["intended"], marks["lag"]
     expect_actual = {50: 0.0, 85: 0.0, 90: 1.0, 95: 1.0, 100: 2.0}
@@ -74,7 +74,7 @@ def test_a_delay_and_a_stall_as_worked_out_by_hand() -> None:
     for h, expect in ((actual, expect_actual), (intended, expect_intended), (lag, expect_lag)):
         for q, value in expect.items():
             assert h.percentile(q) == pytest.approx(value, rel=1 / 1024, abs=1e-6), q
-    assert actual.total == intended.total == 30  # noqa: PLR2004
+    assert actual.total == intended.total == 30
     assert recorder.journeys.percentile(100) == pytest.approx(2.0, rel=1 / 1024)
 
 
@@ -105,7 +105,9 @@ def test_steps_of_a_refused_cart_are_skipped_and_a_stop_ends_the_journey() -> No
     def refuse_carts(request: Request) -> Answer:
         return Answer(409 if request.name == "open_cart" else 200, {"rule": "cart.exists"})
 
-    play_journey(item, 0.0, ReferenceAdapter(), refuse_carts, clock, recorder, lambda: clock.t > 2.5)  # noqa: PLR2004
+    play_journey(
+        item, 0.0, ReferenceAdapter(), refuse_carts, clock, recorder, lambda: clock.t > 2.5
+    )
     assert recorder.counts["open_cart"]["refused"] == 1
     assert recorder.counts["add_to_cart"]["skipped"] == 1
     assert recorder.counts["browse"] == {"ok": 1, "refused": 0, "error": 0, "skipped": 0}
@@ -123,6 +125,6 @@ def test_what_a_worker_takes_the_master_absorbs() -> None:
     master.absorb(worker.take())
     master.absorb(worker.take())  # nothing new: taking empties the worker's recorder
     assert master.counts == whole.counts
-    assert master.journeys_done == whole.journeys_done == 10  # noqa: PLR2004
+    assert master.journeys_done == whole.journeys_done == 10
     assert worker.counts == {}
-    assert Ids().of("cart", 3) == 3  # ids are the simulation's until a target gives its own  # noqa: PLR2004
+    assert Ids().of("cart", 3) == 3  # ids are the simulation's until a target gives its own

@@ -2,46 +2,27 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from loadtests.reference_api.app import Receipt, create_app
 from loadtests.reference_api.store import SQLiteStore
+from tests.loadtests.loopback import serving
 
 TOKEN = "race-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, SQLiteStore]]:
     store = SQLiteStore(tmp_path / "events.db")
     app = create_app(token=TOKEN, store=store, initial=[Receipt(location="S01", sku="TEE", qty=10)])
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}", store
-    finally:
-        running.should_exit = True
-        thread.join(timeout=10)
+    with serving(app) as base:
+        yield base, store
 
 
 def test_exactly_the_available_units_are_sold(server: tuple[str, SQLiteStore]) -> None:
