@@ -76,12 +76,10 @@ class Recorder:
         self.journeys_done = 0
 
     def add(self, outcome: Outcome) -> None:
-        counts = self.counts.setdefault(
-            outcome.kind, dict.fromkeys((OK, REFUSED, ERROR, SKIPPED), 0)
-        )
+        counts = self._counts(outcome.kind)
         counts[outcome.result] += 1
         if outcome.result != SKIPPED:
-            marks = self.steps.setdefault(outcome.kind, {m: Histogram() for m in MEASURES})
+            marks = self._marks(outcome.kind)
             marks["intended"].record(outcome.done - outcome.intended)
             marks["actual"].record(outcome.done - outcome.sent)
             marks["lag"].record(outcome.sent - outcome.intended)
@@ -94,6 +92,18 @@ class Recorder:
             second[4] = max(second[4], outcome.sent - outcome.intended)
         if outcome.kind not in READS:
             self.ledger.append(outcome)
+
+    def _counts(self, kind: str) -> dict[str, int]:
+        counts = self.counts.get(kind)
+        if counts is None:
+            counts = self.counts[kind] = dict.fromkeys((OK, REFUSED, ERROR, SKIPPED), 0)
+        return counts
+
+    def _marks(self, kind: str) -> dict[str, Histogram]:
+        marks = self.steps.get(kind)
+        if marks is None:
+            marks = self.steps[kind] = {m: Histogram() for m in MEASURES}
+        return marks
 
     def journey(self, seconds: float) -> None:
         self.journeys.record(seconds)
@@ -115,15 +125,13 @@ class Recorder:
     def absorb(self, data: dict[str, Any]) -> None:
         """Add what another recorder took (from a worker)."""
         for kind, marks in data["steps"].items():
-            mine = self.steps.setdefault(kind, {m: Histogram() for m in MEASURES})
+            mine = self._marks(kind)
             for m, h in marks.items():
                 mine[m].merge(Histogram.from_dict(h))
         self.journeys.merge(Histogram.from_dict(data["journeys"]))
         self.journeys_done += int(data["journeys_done"])
         for kind, counts in data["counts"].items():
-            mine_counts = self.counts.setdefault(
-                kind, dict.fromkeys((OK, REFUSED, ERROR, SKIPPED), 0)
-            )
+            mine_counts = self._counts(kind)
             for result, n in counts.items():
                 mine_counts[result] += int(n)
         for second, (n, errors, total, top, lag) in data["timeline"].items():

@@ -77,11 +77,10 @@ def load_gates(path: Path | None) -> dict[str, Any]:
             if not isinstance(limits, dict):
                 raise InputError(f"{path}: {section}.{scope}", "a table of thresholds", limits)
             for name, limit in limits.items():
-                allowed = _LATENCY.match(name) or name in (
-                    ("error_rate",)
-                    if section != "business"
-                    else ("max_discrepancies", "min_accept_rate")
-                )
+                if section == "business":
+                    allowed = name in ("max_discrepancies", "min_accept_rate")
+                else:
+                    allowed = bool(_LATENCY.match(name)) or name == "error_rate"
                 if not allowed or isinstance(limit, bool) or not isinstance(limit, int | float):
                     raise InputError(
                         f"{path}: {section}.{scope}.{name}"

@@ -10,7 +10,6 @@ never cross workers, and every customer is replayed exactly once.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,12 +135,9 @@ class JourneyUser(FastHttpUser):
                 response.failure(error or f"status {status}")
             else:
                 response.success()
-            try:
-                body = json.loads(response.content) if response.content else None
-            except ValueError:
-                body = None
             headers = {str(k).lower(): str(v) for k, v in (response.headers or {}).items()}
-        return Answer(status, body, headers, error)
+            raw = response.content or b""
+        return Answer(status, None, headers, error, raw=raw)
 
 
 def install_reporting(environment: Environment, master: Recorder | None = None) -> None:

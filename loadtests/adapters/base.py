@@ -9,6 +9,7 @@ the reconciliation. Subclass :class:`Adapter` for a target a TOML mapping cannot
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,14 +38,35 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
 class Answer:
-    """The target's answer: status (0 when no answer came), parsed JSON body, headers."""
+    """The target's answer: status (0 when no answer came), JSON body (parsed when first
+    asked for: most answers are never read), headers with lower-case names, and what went
+    wrong when there was no answer."""
 
-    status: int
-    body: Any = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    error: str = ""
+    __slots__ = ("_body", "_raw", "error", "headers", "status")
+
+    def __init__(
+        self,
+        status: int,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        error: str = "",
+        *,
+        raw: bytes | None = None,
+    ) -> None:
+        self.status, self.error = status, error
+        self.headers: Mapping[str, str] = headers or {}
+        self._body, self._raw = body, raw
+
+    @property
+    def body(self) -> Any:
+        if self._raw is not None:
+            try:
+                self._body = json.loads(self._raw) if self._raw else None
+            except ValueError:
+                self._body = None
+            self._raw = None
+        return self._body
 
 
 @dataclass
