@@ -167,3 +167,41 @@ def test_a_delay_and_a_stall_show_in_the_percentiles_as_worked_out(tmp_path: Pat
         for q, value in values.items():
             # loopback and the event loop add milliseconds; the histogram adds <= 0.1%
             assert marks[measure].percentile(q) == pytest.approx(value, abs=0.08), (measure, q)
+
+
+def test_run_time_stops_the_replay_and_what_was_answered_still_reconciles(
+    run: Path, tmp_path: Path
+) -> None:
+    with serving(create_app(token=TOKEN)) as base:
+        started = time.monotonic()
+        result = replay(run, base, "--speedup", "600", "--run-time", "2", "--out", str(tmp_path))
+        took = time.monotonic() - started
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "discrepancies: 0"
+    assert took < 60  # the whole day would take 144 s at this speed
+    stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
+    customers = len(journeys(read_log(run / "events.parquet")))
+    assert 0 < stats.loc["(journey)", "ok"] < customers
+
+
+def test_locust_master_and_workers_replay_each_customer_once(run: Path, tmp_path: Path) -> None:
+    """Locust's own command line, two worker processes: each replays its shard, the master
+    merges and reconciles."""
+    locustfile = Path(__file__).resolve().parents[2] / "loadtests" / "locustfile.py"
+    with serving(create_app(token=TOKEN)) as base:
+        command = [
+            sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--processes", "2",
+            "-u", "2", "-r", "2", "--host", base, "--results", str(run), "--speedup", "20000",
+            "--replay-out", str(tmp_path), "--only-summary",
+        ]  # fmt: skip
+        env = os.environ | {"OMNICANAL_API_TOKEN": TOKEN}
+        result = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=180, check=False
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "discrepancies: 0" in result.stdout
+    outcomes = pd.read_parquet(_folder(result) / "outcomes.parquet")
+    stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
+    assert stats.loc["(journey)", "ok"] == len(journeys(read_log(run / "events.parquet")))
+    assert not outcomes.duplicated(["seq"]).any()
+    assert set(outcomes["result"]) == {"ok"}
