@@ -10,12 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from loadtests.adapters.base import ERROR, OK, REFUSED, SKIPPED
 from loadtests.reconcile import Discrepancy
@@ -68,7 +64,8 @@ def timeline_table(recorder: Recorder) -> pd.DataFrame:
 def _figures(timeline: pd.DataFrame, recorder: Recorder, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig = Figure(figsize=(8, 3.5))
+    ax = fig.subplots()
     ax.plot(timeline["second"], timeline["mean_ms"], label="mean (from intended send)")
     ax.plot(timeline["second"], timeline["max_ms"], label="max", alpha=0.7)
     ax.set(xlabel="seconds into the replay", ylabel="latency (ms)", title="Latency over time")
@@ -76,8 +73,8 @@ def _figures(timeline: pd.DataFrame, recorder: Recorder, folder: Path) -> list[P
     fig.tight_layout()
     out.append(folder / "latency_over_time.png")
     fig.savefig(out[-1], dpi=100)
-    plt.close(fig)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig = Figure(figsize=(9, 3.5))
+    left, right = fig.subplots(1, 2)
     left.plot(timeline["second"], timeline["max_lag_ms"], color="tab:red")
     left.set(xlabel="seconds into the replay", ylabel="max lag (ms)", title="Schedule lag")
     lag = recorder.total("lag")
@@ -87,7 +84,6 @@ def _figures(timeline: pd.DataFrame, recorder: Recorder, folder: Path) -> list[P
     fig.tight_layout()
     out.append(folder / "schedule_lag.png")
     fig.savefig(out[-1], dpi=100)
-    plt.close(fig)
     return out
 
 

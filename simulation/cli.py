@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from simulation.engine.plan import Plan
-    from simulation.projections import Costs
-    from simulation.results import RunFolder
-    from simulation.scenario import Scenario
 
 app = typer.Typer(
     name="omnicanal",
@@ -62,6 +58,7 @@ def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
 @fails_cleanly
 def demo(out_root: ResultsRoot = Path("results")) -> None:
     """Fold the scripted demo through the domain; write events, KPIs, figures and a report."""
+    from simulation.api import write_outputs
     from simulation.demo import run_demo
     from simulation.results import RunFolder
 
@@ -75,51 +72,10 @@ def demo(out_root: ResultsRoot = Path("results")) -> None:
                 for c, e in run.refused
             ],
         }
-        table = _write_outputs(folder, [run.log.to_table()])
+        table = write_outputs(folder, [run.log.to_table()])
     out.print(f"demo: {len(run.log)} events, {len(run.refused)} commands refused by the domain")
     _print_kpis(table.iloc[0].to_dict())
     out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
-
-
-def _write_outputs(
-    folder: RunFolder,
-    tables: list[pa.Table],
-    horizon: float | None = None,
-    warmup: float = 0.0,
-    costs: Costs | None = None,
-) -> pd.DataFrame:
-    """events.parquet, kpis.csv, figures/*.png and report.html; returns the KPI table."""
-    import pyarrow as pa
-
-    from simulation.eventlog import LogWriter, table_to_frame
-    from simulation.projections import conversion, kpis, stockouts
-    from simulation.report import figures, page
-    from simulation.results import EVENTS, KPIS, REPORT
-
-    with LogWriter(folder.path / EVENTS) as writer:
-        for table in tables:
-            writer.write_table(table)
-    frame = table_to_frame(pa.concat_tables(tables))
-    table = kpis(frame, horizon=horizon, warmup=warmup, costs=costs)
-    table.to_csv(folder.path / KPIS, index=False)
-    measured = frame[frame["t"] >= warmup]
-    conversion(measured).to_csv(folder.path / "conversion.csv", index=False)
-    stockouts(frame, since=warmup).to_csv(folder.path / "stockouts.csv", index=False)
-    drawn = figures.render_all(frame, folder.path / "figures")
-    if horizon is not None:
-        from simulation.experiments.warmup import suggest_days
-
-        welch = figures.welch_plot(frame, horizon, folder.path / "figures")
-        drawn += [welch] if welch is not None else []
-        folder.manifest["warmup_suggestion_days"] = round(suggest_days(frame, horizon), 3)
-        if len(tables) == 1:  # one long run: steady-state estimates by batch means instead
-            from simulation.experiments.warmup import steady_state
-
-            steady_state(frame, horizon, warmup).to_csv(
-                folder.path / "batch_means.csv", index=False
-            )
-    (folder.path / REPORT).write_text(page.render(folder.manifest, table, drawn), encoding="utf-8")
-    return table
 
 
 @app.command()
@@ -159,32 +115,28 @@ def run(
 
     from rich.progress import Progress
 
-    from simulation.engine.compile import plan_of
-    from simulation.results import RunFolder
+    from simulation.api import run as simulate
+    from simulation.results import read_manifest
     from simulation.scenario import load_scenario
 
     scenario = load_scenario(file)
-    plan = plan_of(scenario)
-    root_seed = scenario.seed if seed is None else seed
     started = time.perf_counter()
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"{scenario.name}: replications", total=replications)
-        tables = _replicate(
-            plan, root_seed, replications, workers=workers, executor=executor, address=address,
-            progress=lambda done: progress.update(task, completed=done),
+        done = simulate(
+            scenario, seed=seed, replications=replications, out=out_root, workers=workers,
+            executor=executor, address=address,
+            progress=lambda n: progress.update(task, completed=n),
         )  # fmt: skip
     seconds = time.perf_counter() - started
-    with RunFolder(out_root, scenario.name) as folder:
-        folder.manifest |= _run_manifest(scenario, root_seed, replications, tables, seconds)
-        table = _write_outputs(
-            folder, tables, horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs()
-        )
-    events = sum(t.num_rows for t in tables)
+    assert done.folder is not None
+    events = int(read_manifest(done.folder)["events"])
     out.print(
         f"{scenario.name}: {replications} replication(s), {events:,} events in {seconds:.1f} s"
     )
+    table, folder_final = done.kpis, done.folder
     _print_kpis(table.mean(numeric_only=True).to_dict())
-    out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
+    out.print(f"wrote {folder_final}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -216,6 +168,7 @@ def compare(
 ) -> None:
     """Paired comparison of scenarios with common random numbers and 95% confidence intervals."""
 
+    from simulation.api import replicate_logs
     from simulation.engine.compile import plan_of
     from simulation.eventlog import LogWriter, table_to_frame
     from simulation.experiments.compare import comparison, until_precise
@@ -240,7 +193,7 @@ def compare(
         counter["next"] += n
         found = {}
         for name, plan in plans.items():
-            tables = _replicate(
+            tables = replicate_logs(
                 plan, root_seed, numbers, workers=workers, executor=executor, address=address
             )
             logs[name] += tables
@@ -318,6 +271,7 @@ def sweep(
     import pandas as pd
     from rich.progress import Progress
 
+    from simulation.api import replicate_logs
     from simulation.engine.compile import plan_of
     from simulation.eventlog import table_to_frame
     from simulation.experiments import sweep as sweeps
@@ -338,7 +292,7 @@ def sweep(
 
         def run_point(point: dict[str, object]) -> pd.DataFrame:
             plan = plan_of(base.with_overrides(point, source=str(file)))
-            tables = _replicate(
+            tables = replicate_logs(
                 plan, root_seed, replications, workers=workers, executor=executor, address=address
             )
             frames = [
@@ -675,51 +629,6 @@ def _print_comparison(result: pd.DataFrame, chosen: list[str]) -> None:
         table.add_row(str(row["kpi"]), str(row["scenario"]), own, diff)
     out.print(table)
     out.print("* the interval of the difference excludes zero")
-
-
-def _replicate(
-    plan: Plan,
-    seed: int,
-    replications: int | list[int],
-    *,
-    workers: int | None,
-    executor: str,
-    address: str | None,
-    progress: Callable[[int], None] | None = None,
-) -> list[pa.Table]:
-    """Replications on local processes, or on the Dask cluster at ``address``."""
-    from simulation.experiments.replications import run_on_dask, run_replications
-
-    if executor == "local":
-        return run_replications(plan, seed, replications, workers=workers, progress=progress)
-    if executor != "dask":
-        raise InputError("--executor", "local or dask", executor)
-    if not address:
-        raise InputError("--address", "a Dask scheduler address such as tcp://HOST:8786", address)
-    return run_on_dask(plan, seed, replications, address=address, progress=progress)
-
-
-def _run_manifest(
-    scenario: Scenario, seed: int, replications: int, tables: list[pa.Table], seconds: float
-) -> dict[str, object]:
-    """What STRESS-DES asks a study to report: seeds, streams, run length, replications, time."""
-    import os
-    import platform
-
-    return {
-        "seed": seed,
-        "streams": (
-            "numpy SeedSequence(seed, spawn_key=(replication, blake2b(stream name)"
-            "[, customer, visit, part]))"
-        ),
-        "replications": replications,
-        "horizon_days": scenario.horizon_days,
-        "warmup_days": scenario.warmup_days,
-        "events": sum(t.num_rows for t in tables),
-        "run_seconds": round(seconds, 3),
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-        "scenario_file": scenario.model_dump(mode="json"),
-    }
 
 
 @app.command()

@@ -9,14 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no screen, no GUI toolkit
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure as Canvas
 
 from simulation import projections
 from simulation.types import MINUTES_PER_DAY
@@ -114,22 +110,20 @@ def welch_plot(log: pd.DataFrame, horizon: float, folder: Path) -> Path | None:
     if counts.size == 0 or counts.sum() == 0:
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-    try:
-        days = np.arange(counts.shape[1]) / 24.0
-        ax.plot(days, counts.mean(axis=0), alpha=0.3, label="mean over replications")
-        ax.plot(days, warmup.welch(counts, window=24), label="moving average (24 h)")
-        suggested = warmup.suggest_days(log, horizon)
-        ax.axvline(suggested, color="tab:red", linestyle="--", label=f"MSER-5: {suggested:.2f} d")
-        ax.set_xlabel("day")
-        ax.set_ylabel("orders per hour")
-        ax.set_title("Warm-up: Welch's plot")
-        ax.legend(fontsize="small")
-        path = folder / "welch.png"
-        fig.savefig(path, dpi=100)
-        return path
-    finally:
-        plt.close(fig)
+    fig = Canvas(figsize=(7, 4), layout="constrained")
+    ax = fig.subplots()
+    days = np.arange(counts.shape[1]) / 24.0
+    ax.plot(days, counts.mean(axis=0), alpha=0.3, label="mean over replications")
+    ax.plot(days, warmup.welch(counts, window=24), label="moving average (24 h)")
+    suggested = warmup.suggest_days(log, horizon)
+    ax.axvline(suggested, color="tab:red", linestyle="--", label=f"MSER-5: {suggested:.2f} d")
+    ax.set_xlabel("day")
+    ax.set_ylabel("orders per hour")
+    ax.set_title("Warm-up: Welch's plot")
+    ax.legend(fontsize="small")
+    path = folder / "welch.png"
+    fig.savefig(path, dpi=100)
+    return path
 
 
 def render_comparison(result: pd.DataFrame, folder: Path) -> list[Path]:
@@ -140,17 +134,15 @@ def render_comparison(result: pd.DataFrame, folder: Path) -> list[Path]:
         rows = result[result["kpi"] == kpi]
         if rows.empty or rows["mean"].isna().all():
             continue
-        fig, ax = plt.subplots(figsize=(7, 0.6 * len(rows) + 1.5), layout="constrained")
-        try:
-            errors = [rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]
-            ax.errorbar(rows["mean"], rows["scenario"], xerr=errors, fmt="o", capsize=4)
-            ax.set_xlabel(kpi)
-            ax.set_title(f"{kpi}: mean and 95% CI")
-            path = folder / f"{kpi}.png"
-            fig.savefig(path, dpi=100)
-            written.append(path)
-        finally:
-            plt.close(fig)
+        fig = Canvas(figsize=(7, 0.6 * len(rows) + 1.5), layout="constrained")
+        ax = fig.subplots()
+        errors = [rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]
+        ax.errorbar(rows["mean"], rows["scenario"], xerr=errors, fmt="o", capsize=4)
+        ax.set_xlabel(kpi)
+        ax.set_title(f"{kpi}: mean and 95% CI")
+        path = folder / f"{kpi}.png"
+        fig.savefig(path, dpi=100)
+        written.append(path)
     return written
 
 
@@ -163,25 +155,23 @@ def render_sweep(summary: pd.DataFrame, params: list[str], folder: Path) -> list
             rows = summary[summary["kpi"] == kpi]
             if rows.empty:
                 continue
-            fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-            try:
-                others = [p for p in params if p != param]
-                groups = rows.groupby(others, sort=True) if others else [("all", rows)]
-                for label, group in groups:
-                    part = group.sort_values(param)
-                    name = ", ".join(map(str, label)) if isinstance(label, tuple) else str(label)
-                    ax.plot(part[param], part["mean"], marker="o", label=name)
-                    ax.fill_between(part[param], part["ci_low"], part["ci_high"], alpha=0.2)
-                ax.set_xlabel(param)
-                ax.set_ylabel(kpi)
-                ax.set_title(f"{kpi} against {param} (95% CI)")
-                if others:
-                    ax.legend(title=", ".join(others), fontsize="small")
-                path = folder / f"{kpi}-vs-{param}.png"
-                fig.savefig(path, dpi=100)
-                written.append(path)
-            finally:
-                plt.close(fig)
+            fig = Canvas(figsize=(7, 4), layout="constrained")
+            ax = fig.subplots()
+            others = [p for p in params if p != param]
+            groups = rows.groupby(others, sort=True) if others else [("all", rows)]
+            for label, group in groups:
+                part = group.sort_values(param)
+                name = ", ".join(map(str, label)) if isinstance(label, tuple) else str(label)
+                ax.plot(part[param], part["mean"], marker="o", label=name)
+                ax.fill_between(part[param], part["ci_low"], part["ci_high"], alpha=0.2)
+            ax.set_xlabel(param)
+            ax.set_ylabel(kpi)
+            ax.set_title(f"{kpi} against {param} (95% CI)")
+            if others:
+                ax.legend(title=", ".join(others), fontsize="small")
+            path = folder / f"{kpi}-vs-{param}.png"
+            fig.savefig(path, dpi=100)
+            written.append(path)
     return written
 
 
@@ -190,12 +180,10 @@ def render_all(log: pd.DataFrame, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, draw in FIGURES.items():
-        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-        try:
-            if draw(log, ax):
-                path = folder / f"{name}.png"
-                fig.savefig(path, dpi=100)
-                written.append(path)
-        finally:
-            plt.close(fig)
+        fig = Canvas(figsize=(7, 4), layout="constrained")
+        ax = fig.subplots()
+        if draw(log, ax):
+            path = folder / f"{name}.png"
+            fig.savefig(path, dpi=100)
+            written.append(path)
     return written
