@@ -67,3 +67,33 @@ def test_an_unknown_format_is_refused(run: Path) -> None:
     result = runner.invoke(app, ["export", str(run), "--format", "xes"])
     assert result.exit_code == 2
     assert "--format: expected ocel or csv, got 'xes'" in result.output
+
+
+def test_pm4py_reads_the_ocel_file_and_maps_the_process(run: Path) -> None:
+    """The export is read by the standard's reference tool (pm4py, an optional extra under
+    the AGPL: installed for the tests, never imported by omnicanal itself)."""
+    pm4py = pytest.importorskip("pm4py", reason="pm4py is the optional 'ocel' extra")
+    assert runner.invoke(app, ["export", str(run), "--format", "ocel"]).exit_code == 0
+    ocel = pm4py.read_ocel2_json(str(run / "events.ocel.json"))
+    log = read_log(run / EVENTS)
+    assert len(ocel.events) == len(log)
+    kinds = ocel.objects["ocel:type"].value_counts().to_dict()
+    assert kinds == {
+        c: log[c].dropna().nunique() for c in ("customer", "cart", "order", "sku", "location")
+    }
+    graph = pm4py.discover_ocdfg(ocel)
+    assert set(graph["activities"]) == set(log["type"].astype(str))
+    # every step of an order's life in the log (to a strictly later event) is an edge of the map
+    orders = log[log["order"].notna()].sort_values(["order", "t", "seq"])
+    steps = {
+        (str(a), str(b))
+        for (_, part) in orders.groupby("order")
+        for (a, ta), (b, tb) in zip(
+            zip(part["type"], part["t"], strict=True),
+            zip(part["type"].iloc[1:], part["t"].iloc[1:], strict=True),
+            strict=False,
+        )
+        if tb > ta
+    }
+    assert steps
+    assert steps <= set(graph["edges"]["event_couples"]["order"])
