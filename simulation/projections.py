@@ -433,3 +433,31 @@ def kpis(
     counts = ["visits", "customers", "orders", "stockouts"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame.reset_index()
+
+
+def time_average(
+    log: pd.DataFrame, entering: pd.Series, leaving: pd.Series, since: float, until: float
+) -> pd.Series:
+    """Per replication, the time-average number present over ``[since, until]``, counting
+    +1 at each ``entering`` event and -1 at each ``leaving`` one (boolean masks of the log)."""
+    steps = pd.concat(
+        [
+            log.loc[entering, ["replication", "t"]].assign(step=1),
+            log.loc[leaving, ["replication", "t"]].assign(step=-1),
+        ]
+    ).sort_values(["replication", "t"], kind="stable")
+    out = {}
+    for rep, part in steps.groupby("replication", sort=True):
+        t = part["t"].to_numpy(dtype=float)
+        present = np.cumsum(part["step"].to_numpy())  # after each event
+        edges = np.clip(np.append(t, until), since, until)
+        out[rep] = float((present * np.diff(edges)).sum() / (until - since))
+    return pd.Series(out, name="time_average", dtype=float)
+
+
+def at_pickup_desk(log: pd.DataFrame, since: float, until: float) -> pd.Series:
+    """Time-average number of customers at the pickup desks (waiting or being served)."""
+    visits = log["type"] == "TouchpointVisited"
+    joined = visits & (log["reason"] == "pickup_queue")
+    left = (visits & (log["reason"] == "pickup_reneged")) | (log["type"] == "LegPickedUp")
+    return time_average(log, joined, left, since, until)

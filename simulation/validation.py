@@ -33,15 +33,21 @@ class Case:
     defaults: Mapping[str, float]
     overrides: Callable[[Mapping[str, float]], dict[str, Any]]
     exact: Callable[[Mapping[str, float]], float]
-    measure: Callable[[pd.DataFrame, float], float]
+    measure: Callable[[pd.DataFrame, float, float], float]
+    """From one replication's log, the warm-up and the horizon (minutes), the measured value."""
 
 
-def _desk_sojourn(log: pd.DataFrame, warmup: float) -> float:
+def _desk_sojourn(log: pd.DataFrame, warmup: float, horizon: float) -> float:
     """Mean minutes from joining the pickup desk queue to pickup, for pickups after warm-up."""
     waits = projections.pickup_waits(log)
     picked = log[log["type"] == "LegPickedUp"][["order", "t"]]
     kept = waits.merge(picked, on="order")
     return float(kept.loc[kept["t"] >= warmup, "minutes"].mean())
+
+
+def _desk_population(log: pd.DataFrame, warmup: float, horizon: float) -> float:
+    """Time-average number at the desk after warm-up, counted from joins and departures."""
+    return float(projections.at_pickup_desk(log, warmup, horizon).iloc[0])
 
 
 def _mmc_overrides(p: Mapping[str, float]) -> dict[str, Any]:
@@ -52,7 +58,7 @@ def _mmc_overrides(p: Mapping[str, float]) -> dict[str, Any]:
     }
 
 
-def _abandon_share(log: pd.DataFrame, warmup: float) -> float:
+def _abandon_share(log: pd.DataFrame, warmup: float, horizon: float) -> float:
     """Desk arrivals after warm-up that gave up waiting / all desk arrivals after warm-up."""
     visits = log[(log["type"] == "TouchpointVisited") & (log["t"] >= warmup)]
     joined = int((visits["reason"] == "pickup_queue").sum())
@@ -92,6 +98,22 @@ CASES: dict[str, Case] = {
             + 1.0 / p["service_rate"]
         ),
         measure=_desk_sojourn,
+    ),
+    "little_desk": Case(
+        name="little_desk",
+        metric="L at the pickup desk, time average (customers)",
+        file="mmc.toml",
+        defaults={"arrival_rate": 2.0, "service_rate": 1.0, "servers": 3},
+        overrides=_mmc_overrides,
+        # Little's law: L = lambda W, with W of M/M/c; L is counted from the log, not from W
+        exact=lambda p: (
+            p["arrival_rate"]
+            * (
+                closed_forms.mmc_wq(p["arrival_rate"], p["service_rate"], int(p["servers"]))
+                + 1.0 / p["service_rate"]
+            )
+        ),
+        measure=_desk_population,
     ),
     "mg1_deterministic": Case(
         name="mg1_deterministic",
@@ -152,7 +174,7 @@ def run_case(
     tables = run_replications(
         plan, scenario.seed if seed is None else seed, replications, workers=workers
     )
-    measured = [case.measure(table_to_frame(t), plan.warmup) for t in tables]
+    measured = [case.measure(table_to_frame(t), plan.warmup, plan.horizon) for t in tables]
     interval = t_interval(measured)
     exact = case.exact(values)
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -34,6 +35,7 @@ def test_pickup_desk_under_heavier_load() -> None:
         ("mg1_deterministic", 1.75),  # Pollaczek-Khinchine: rho = 0.6, Wq = 0.6 / (2 * 0.4) = 0.75
         ("mg1_erlang2", 2.125),  # scv 1/2: Wq = 0.75 * 1.5 = 1.125
         ("erlang_a", 0.146594),  # the issue's figure: lambda 1.5, mu 1, c 2, theta 0.5
+        ("little_desk", 2 * 13 / 9),  # L = lambda W = 2/min x 13/9 min, counted from the log
     ],
 )
 def test_desk_variants_reproduce_their_closed_forms(name: str, exact: float) -> None:
@@ -57,3 +59,32 @@ def test_an_unknown_case_is_named() -> None:
     assert "--case[0]: expected one of ['erlang_a', 'mg1_deterministic', 'mg1_erlang2', 'mmc']" in (
         result.output
     )
+
+
+def test_littles_law_holds_on_every_sample_path() -> None:
+    """Over the whole run, the area under the count of customers at the desk (joins minus
+    departures) equals the sum of their times there (paired customer by customer), whatever
+    the seed: L = lambda W as an identity, not only in expectation."""
+    from simulation.engine.compile import plan_of
+    from simulation.engine.run import simulate
+    from simulation.projections import at_pickup_desk
+    from simulation.validation import scenario_for
+
+    case = CASES["erlang_a"]  # some customers give up: both ways of leaving count
+    plan = plan_of(scenario_for(case, case.defaults))
+    log = simulate(plan, seed=17).to_frame()
+    horizon = plan.horizon
+    area = float(at_pickup_desk(log, 0.0, horizon).iloc[0]) * horizon
+    visits = log[log["type"] == "TouchpointVisited"]
+    joined = visits[visits["reason"] == "pickup_queue"].groupby("customer")["t"].min()
+    owners = log[log["type"] == "OrderPlaced"].set_index("order")["customer"]
+    picked = log[log["type"] == "LegPickedUp"].assign(customer=lambda f: f["order"].map(owners))
+    reneged = visits[visits["reason"] == "pickup_reneged"]
+    left = (
+        pd.concat([picked[["customer", "t"]], reneged[["customer", "t"]]])
+        .groupby("customer")["t"]
+        .min()
+    )
+    stay = left.reindex(joined.index).fillna(horizon).clip(upper=horizon) - joined
+    assert len(joined) > 1000
+    assert area == pytest.approx(float(stay.sum()), rel=1e-9)
