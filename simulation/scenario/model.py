@@ -45,7 +45,7 @@ _TOL = 1e-9
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 def _sums_to_one(values: Mapping[str, float], path: str) -> None:
@@ -56,28 +56,48 @@ def _sums_to_one(values: Mapping[str, float], path: str) -> None:
 
 class Region(Model):
     name: str
+    """Name of the region, as locations refer to it."""
     x: float
+    """East coordinate of the region's centre (km)."""
     y: float
+    """North coordinate of the region's centre (km)."""
     weight: Positive = 1.0
+    """Relative share of customers living here."""
 
 
 class Location(Model):
     id: str = Field(min_length=1)
+    """Unique id of the location (WH1, S01, ...), as the event log names it."""
     kind: Kind
+    """warehouse, store or dark_store."""
     region: str = "all"
+    """The region it belongs to (in-region sourcing filters use it)."""
     x: float = 0.0
+    """East coordinate (km)."""
     y: float = 0.0
+    """North coordinate (km)."""
     pick_capacity: Annotated[int, Field(gt=0)]
+    """Units it can pick per day, across all orders."""
     pickers: Annotated[int, Field(gt=0)] = 2
+    """Order legs picked at the same time."""
     pick_minutes: Positive = 30.0
+    """Mean minutes to pick one order leg."""
     desk_servers: Annotated[int, Field(ge=0)] = 0
+    """Click & collect pickup desk servers (0: no desk)."""
     desk_minutes: Positive = 3.0
+    """Mean minutes to serve a customer at the pickup desk."""
     desk_service: Literal["exponential", "deterministic", "erlang2"] = "exponential"
+    """Distribution of desk service times: exponential, deterministic or erlang2."""
     opens: Annotated[float, Field(ge=0, le=24)] = 9.0
+    """Opening hour (0-24) of the store and its desk."""
     closes: Annotated[float, Field(ge=0, le=24)] = 21.0
+    """Closing hour (0-24); after opens."""
     ship_from_store: bool = False
+    """A store that may send parcels when a policy allows ship-from-store."""
     ship_cost: NonNegative = 5.0
+    """Cost per unit shipped from here."""
     priority: int = 0
+    """Rank for the 'priority' sourcing sort (higher first)."""
 
     @model_validator(mode="after")
     def _hours(self) -> Self:
@@ -90,10 +110,13 @@ class Location(Model):
 
 class Network(Model):
     regions: list[Region] = Field(default_factory=lambda: [Region(name="all", x=0, y=0)])
+    """Where customers live; one region 'all' at the origin by default."""
     locations: list[Location] = Field(min_length=1)
+    """Warehouses, stores and dark stores."""
     # Road distances (km) from each customer region to every location; regions not listed
     # use straight lines between coordinates.
     distances: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
+    """Road distances (km) from each region to every location, replacing straight lines."""
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
@@ -117,29 +140,45 @@ class Network(Model):
 
 class Sku(Model):
     id: str = Field(min_length=1)
+    """Unique sku id."""
     price: Positive
+    """Selling price per unit."""
     unit_cost: NonNegative
+    """Cost per unit (for margin)."""
     demand: Positive = 1.0
+    """Relative demand weight: how often baskets draw this sku."""
     lead_days: Positive | None = None
+    """Replenishment lead time of this sku in days (default: the catalogue's)."""
 
 
 class Generate(Model):
     """Generated skus: lognormal prices, Zipf demand, one margin."""
 
     count: Annotated[int, Field(gt=0, le=100_000)]
+    """Number of skus to generate."""
     price_median: Positive = 30.0
+    """Median price of the lognormal price distribution."""
     price_sigma: NonNegative = 0.6
+    """Sigma of log price."""
     margin: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.45
+    """(price - unit cost) / price, for every sku."""
     zipf: NonNegative = 1.0
+    """Zipf exponent of demand by sku rank (0: all equal)."""
     seed: Annotated[int, Field(ge=0)] = 0
+    """Seed of the catalogue's own draws, so the catalogue stays fixed across runs."""
 
 
 class Catalogue(Model):
     lead_days: Positive = 3.0
+    """Replenishment lead time in days."""
     generate: Generate | None = None
+    """Generate skus (lognormal prices, Zipf demand) instead of, or besides, listing them."""
     sku: list[Sku] = Field(default_factory=list)
+    """Skus listed one by one."""
     stock: dict[Kind, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    """Initial units of every sku by location kind (warehouse, store, dark_store)."""
     initial: dict[str, dict[str, Annotated[int, Field(ge=0)]]] = Field(default_factory=dict)
+    """Initial units by location id and sku, overriding catalogue.stock."""
 
     @model_validator(mode="after")
     def _some_skus(self) -> Self:
@@ -153,20 +192,35 @@ class Catalogue(Model):
 
 class Segment(Model):
     name: str = Field(min_length=1)
+    """Name of the customer segment, as the log's segment column holds it."""
     share: Probability
+    """Share of customers in this segment (shares sum to 1)."""
     channels: dict[Channel, NonNegative]
+    """Weights of the channels this segment moves to when it switches channel."""
     basket_mean: Annotated[float, Field(ge=1.0)] = 1.5
+    """Mean units in a basket (at least 1)."""
     step_minutes: Positive = 5.0
+    """Mean minutes between two steps of a journey."""
     channel_switch: Probability = 0.2
+    """Probability that a step happens in another channel."""
     return_rate: Probability = 0.1
+    """Probability that a received unit is returned."""
     return_by_mail: Probability = 0.5
+    """Share of returns sent by mail (the rest come back to a store)."""
     restock_rate: Probability = 0.9
+    """Share of returned units restocked (the rest are written off)."""
     return_days: Positive = 7.0
+    """Mean days from receipt to return."""
     pickup_delay_hours: Positive = 20.0
+    """Mean hours from an order being held in store to the customer coming for it."""
     patience_minutes: Positive = 15.0
+    """Mean minutes a customer waits in the desk queue before giving up."""
     pickup_attempts: Annotated[int, Field(ge=1)] = 3  # visits to the desk before giving up
+    """Visits to the desk before giving up on a pickup."""
     repeat_rate: Probability = 0.1
+    """Probability of another visit within the horizon."""
     repeat_days: Positive = 14.0
+    """Mean days until that visit."""
     modes: dict[str, Probability] = Field(
         default_factory=lambda: {
             "home_delivery": 0.55,
@@ -175,6 +229,8 @@ class Segment(Model):
             "endless_aisle": 0.05,
         }
     )
+    """Fulfilment mode chosen at an online checkout: home_delivery, click_and_collect,
+    ship_from_store, endless_aisle (sum to 1)."""
     no_stock: dict[str, Probability] = Field(
         default_factory=lambda: {
             "switch_channel": 0.25,
@@ -183,7 +239,11 @@ class Segment(Model):
             "leave": 0.4,
         }
     )
+    """Reaction to missing stock: switch_channel, substitute, wait, leave (sum to 1; leave is
+    a lost sale)."""
     transitions: dict[str, dict[str, Probability]] = Field(default_factory=dict)
+    """Journey steps: per step, the probabilities of the next step (rows sum to 1; unlisted
+    rows keep the defaults)."""
 
     @model_validator(mode="after")
     def _distributions(self) -> Self:
@@ -214,11 +274,17 @@ class Segment(Model):
 
 class Campaign(Model):
     name: str
+    """Name of the campaign."""
     kind: Literal["instagram_post", "email_blast", "black_friday", "tv", "promotion"] = "promotion"
+    """instagram_post, email_blast, black_friday, tv or promotion."""
     start_day: NonNegative
+    """Day the campaign starts (may be fractional)."""
     end_day: Positive
+    """Day it ends (after start_day, at most horizon_days)."""
     multiplier: Positive
+    """Arrival rate multiplier on its channels while it runs."""
     channels: list[Channel] = Field(min_length=1)
+    """Channels whose arrivals it multiplies."""
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -231,21 +297,30 @@ class Campaign(Model):
 
 class Arrivals(Model):
     per_hour: Positive
+    """Customers per hour at hour and weekday multipliers of 1."""
     channels: dict[Channel, NonNegative]
+    """Weights of the first touchpoint of a visit."""
     hour_of_day: list[NonNegative] = Field(
         default_factory=lambda: [1.0] * 24, min_length=24, max_length=24
     )
+    """24 multipliers, one per hour from 0h."""
     day_of_week: list[NonNegative] = Field(
         default_factory=lambda: [1.0] * 7, min_length=7, max_length=7
     )
+    """7 multipliers, Monday first (day 0 of a run is a Monday)."""
     campaigns: list[Campaign] = Field(default_factory=list)
+    """Campaigns that multiply arrivals on some channels for a while."""
 
 
 class Fulfilment(Model):
     filters: list[str] = Field(default_factory=lambda: ["ships", "has_any_stock", "under_capacity"])
+    """Sourcing filters, in order: which locations may serve an order line."""
     sorts: list[str] = Field(default_factory=lambda: ["nearest"])
+    """Sourcing sorts, in order: which eligible location first."""
     split: str = "fewest"
+    """none, fewest or at_most: how an order may be split across locations."""
     max_legs: Annotated[int, Field(ge=1)] = 2
+    """Most legs (locations) one order may be split into."""
 
     @model_validator(mode="after")
     def _names(self) -> Self:
@@ -273,11 +348,17 @@ def _policy_name(known: tuple[str, ...]) -> Any:
 
 class Allocation(Model):
     kind: str = "pooled"
+    """pooled, ring_fenced, online_buffer or package.module:Class."""
     reserve_at: Literal["cart", "order"] = "order"
+    """Reserve stock at add-to-cart (cart) or only at checkout (order)."""
     ttl_minutes: Positive = 30.0
+    """How long a cart reservation holds."""
     hold_days: Positive = 3.0
+    """How long a click & collect order waits in store before its hold expires."""
     fences: dict[Channel, Probability] = Field(default_factory=dict)
+    """ring_fenced: share of each location's stock kept for each channel."""
     buffer: Annotated[int, Field(ge=0)] = 0
+    """online_buffer: units per store and sku that online channels may not take."""
 
     @model_validator(mode="after")
     def _kind(self) -> Self:
@@ -292,10 +373,15 @@ class Allocation(Model):
 
 class Replenishment(Model):
     kind: str = "sS"
+    """sS, RQ, base_stock, none or package.module:Class."""
     review_days: Positive = 1.0
+    """Days between inventory reviews."""
     transfers: bool = False  # a store short of a sku first pulls from the nearest store
+    """A store short of a sku first pulls it from the nearest store with spare stock."""
     transfer_days: Positive = 0.5
+    """Days a transfer between stores takes."""
     params: dict[Kind, dict[str, float]] = Field(default_factory=dict)
+    """The policy's parameters by location kind, e.g. {store = {s = 2, S = 6}}."""
 
     @model_validator(mode="after")
     def _kind(self) -> Self:
@@ -305,30 +391,47 @@ class Replenishment(Model):
 
 class Policies(Model):
     fulfilment: Fulfilment = Field(default_factory=Fulfilment)
+    """Order sourcing."""
     allocation: Allocation = Field(default_factory=Allocation)
+    """How channels share stock."""
     replenishment: Replenishment = Field(default_factory=Replenishment)
+    """How locations reorder."""
 
 
 class Carriers(Model):
     ship_days_mean: Positive = 2.0
+    """Mean days a parcel takes (lognormal)."""
     ship_days_sd: NonNegative = 0.5
+    """Standard deviation of those days."""
 
 
 class Scenario(Model):
     """A validated scenario: every field has been checked, every reference resolved."""
 
     name: str = "scenario"
+    """Name of the scenario (default: the file name)."""
     description: str = ""
+    """One line saying what the scenario asks."""
     extends: str | None = None
+    """Another scenario file this one starts from (relative to this file)."""
     seed: Annotated[int, Field(ge=0)] = 0
+    """Default root seed (omnicanal run --seed overrides it)."""
     horizon_days: Positive
+    """Simulated days."""
     warmup_days: NonNegative = 0.0
+    """Days logged but left out of the KPIs."""
     network: Network
+    """Regions, locations and distances."""
     catalogue: Catalogue
+    """Skus, their prices and costs, initial stock, lead times."""
     segments: list[Segment] = Field(min_length=1)
+    """Customer segments (shares sum to 1)."""
     arrivals: Arrivals
+    """How many customers come, when, and through which channel."""
     policies: Policies = Field(default_factory=Policies)
+    """Fulfilment, allocation and replenishment policies."""
     carriers: Carriers = Field(default_factory=Carriers)
+    """Parcel transit times."""
 
     _source: str = PrivateAttr(default="")
     _text: str = PrivateAttr(default="")
