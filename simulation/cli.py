@@ -334,6 +334,13 @@ def validate_model(
     abandonment_rate: Annotated[
         float | None, typer.Option(help="erlang_a: 1 / mean patience (per minute).")
     ] = None,
+    base_stock: Annotated[int | None, typer.Option(help="lost_sales: base-stock level S.")] = None,
+    demand_per_day: Annotated[
+        float | None, typer.Option(help="lost_sales: Poisson demand, units per day.")
+    ] = None,
+    lead_days: Annotated[
+        float | None, typer.Option(help="lost_sales: mean replenishment lead time, days.")
+    ] = None,
     replications: Annotated[int, typer.Option(min=2)] = 10,
     seed: Annotated[int | None, typer.Option()] = None,
     workers: Annotated[int | None, typer.Option(min=1)] = None,
@@ -353,6 +360,7 @@ def validate_model(
     given = {
         "arrival_rate": arrival_rate, "service_rate": service_rate, "servers": servers,
         "mean_service": mean_service, "abandonment_rate": abandonment_rate,
+        "base_stock": base_stock, "demand_per_day": demand_per_day, "lead_days": lead_days,
     }  # fmt: skip
     rows = []
     for n in names:  # each case takes the options it knows

@@ -50,6 +50,24 @@ def _desk_population(log: pd.DataFrame, warmup: float, horizon: float) -> float:
     return float(projections.at_pickup_desk(log, warmup, horizon).iloc[0])
 
 
+def _lost_share(log: pd.DataFrame, warmup: float, horizon: float) -> float:
+    """Units lost for want of stock / units demanded, after warm-up."""
+    after = log[log["t"] >= warmup]
+    lost = after.loc[after["type"] == "SaleLost", "qty"].sum()
+    sold = after.loc[after["type"] == "StockIssued", "qty"].sum()
+    return float(lost / (lost + sold)) if lost + sold else float("nan")
+
+
+def _lost_sales_overrides(p: Mapping[str, float]) -> dict[str, Any]:
+    level = int(p["base_stock"])
+    return {
+        "arrivals.per_hour": p["demand_per_day"] / 24.0,
+        "catalogue.lead_days": p["lead_days"],
+        "catalogue.initial": {"S01": {"ITEM": level}},
+        "policies.replenishment.params": {"store": {"S": level}},
+    }
+
+
 def _mmc_overrides(p: Mapping[str, float]) -> dict[str, Any]:
     return {
         "arrivals.per_hour": p["arrival_rate"] * 60.0,
@@ -149,6 +167,17 @@ CASES: dict[str, Case] = {
             ).p_abandon
         ),
         measure=_abandon_share,
+    ),
+    "lost_sales": Case(
+        name="lost_sales",
+        metric="P(lost sale) under base stock",
+        file="lost-sales.toml",
+        defaults={"base_stock": 5, "demand_per_day": 1.0, "lead_days": 3.0},
+        overrides=_lost_sales_overrides,
+        exact=lambda p: closed_forms.lost_sales_probability(
+            int(p["base_stock"]), p["demand_per_day"], p["lead_days"]
+        ),
+        measure=_lost_share,
     ),
 }
 """The validation cases by name."""

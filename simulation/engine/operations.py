@@ -173,19 +173,44 @@ def replenish(world: World) -> Process:
     while True:
         yield env.timeout(plan.review_days * MINUTES_PER_DAY)
         for (location, sku), policy in plan.replenishment.items():
-            level = world.backend.stock_level(location, sku)
-            position = level.on_hand - level.reserved_total + world.on_order[location, sku]
-            qty = int(policy.order_qty(position))  # type: ignore[attr-defined]
-            if (
-                qty > 0
-                and plan.transfer_days is not None
-                and world.sites[location].plan.site.kind == "store"
-            ):
-                qty -= _transfer_in(world, location, sku, qty)
-            if qty > 0:
-                world.on_order[location, sku] += qty
-                lead = plan.lead_days[plan.sku_index[sku]] * MINUTES_PER_DAY
-                env.process(_deliver(world, location, sku, qty, lead * (0.9 + 0.2 * rng.random())))
+            review(world, location, sku, policy, rng)
+
+
+def review_continuously(world: World) -> None:
+    """Continuous review (``review_days = 0``): a location reviews a sku whenever its inventory
+    position changes, so a base-stock policy orders one for one. Reviews every (location,
+    sku) once now, then on every change."""
+    rng = world.streams("replenishment")
+    policies = world.plan.replenishment
+
+    def changed(location: LocationId, sku: SkuId) -> None:
+        policy = policies.get((location, sku))
+        if policy is not None:
+            review(world, location, sku, policy, rng)
+
+    for (location, sku), policy in policies.items():
+        review(world, location, sku, policy, rng)
+    world.watch = changed
+
+
+def review(
+    world: World, location: LocationId, sku: SkuId, policy: object, rng: np.random.Generator
+) -> None:
+    """One review: order what the policy says for the inventory position (on hand + on order
+    - reserved), pulling from other stores first when transfers are on."""
+    env, plan = world.env, world.plan
+    position = _position(world, location, sku)
+    qty = int(policy.order_qty(position))  # type: ignore[attr-defined]
+    if (
+        qty > 0
+        and plan.transfer_days is not None
+        and world.sites[location].plan.site.kind == "store"
+    ):
+        qty -= _transfer_in(world, location, sku, qty)
+    if qty > 0:
+        world.on_order[location, sku] += qty
+        lead = plan.lead_days[plan.sku_index[sku]] * MINUTES_PER_DAY
+        env.process(_deliver(world, location, sku, qty, lead * (0.9 + 0.2 * rng.random())))
 
 
 def _position(world: World, location: LocationId, sku: SkuId) -> int:

@@ -27,8 +27,10 @@ def run_replication(plan: Plan, seed: int, replication: int = 0) -> World:
             )
             operations.publish_allocation(world, location, sku)
     world.env.process(_arrive(world))
-    if plan.replenishment:
+    if plan.replenishment and plan.review_days > 0:
         world.env.process(operations.replenish(world))
+    elif plan.replenishment:
+        operations.review_continuously(world)
     world.env.run(until=plan.horizon)
     return world
 

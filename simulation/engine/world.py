@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +47,9 @@ class World:
     on_order: Counter[tuple[LocationId, SkuId]] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    watch: Callable[[LocationId, SkuId], None] | None = None
+    """Called with each (location, sku) whose stock a command changed (continuous review)."""
+    watching: bool = False
 
     @classmethod
     def build(cls, plan: Plan, streams: Streams) -> World:
@@ -70,6 +74,18 @@ class World:
             self.refused[refused.rule] += 1
             return None
         self.log.extend(events)
+        if self.watch is not None and not self.watching:  # a review's own orders: no re-review
+            self.watching = True
+            try:
+                touched = {
+                    (loc, sku)
+                    for e in events
+                    if (loc := getattr(e, "location", None)) and (sku := getattr(e, "sku", None))
+                }
+                for location, sku in sorted(touched):
+                    self.watch(location, sku)
+            finally:
+                self.watching = False
         return events
 
     def note(self, event: Event) -> None:

@@ -374,8 +374,9 @@ class Allocation(Model):
 class Replenishment(Model):
     kind: str = "sS"
     """sS, RQ, base_stock, none or package.module:Class."""
-    review_days: Positive = 1.0
-    """Days between inventory reviews."""
+    review_days: NonNegative = 1.0
+    """Days between inventory reviews; 0 reviews continuously, at every change of a location's
+    inventory position (a base-stock policy then orders one for one)."""
     transfers: bool = False  # a store short of a sku first pulls from the nearest store
     """A store short of a sku first pulls it from the nearest store with spare stock."""
     transfer_days: Positive = 0.5

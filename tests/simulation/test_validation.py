@@ -36,6 +36,7 @@ def test_pickup_desk_under_heavier_load() -> None:
         ("mg1_erlang2", 2.125),  # scv 1/2: Wq = 0.75 * 1.5 = 1.125
         ("erlang_a", 0.146594),  # the issue's figure: lambda 1.5, mu 1, c 2, theta 0.5
         ("little_desk", 2 * 13 / 9),  # L = lambda W = 2/min x 13/9 min, counted from the log
+        ("lost_sales", 0.110054),  # the issue's figure: Erlang B(5, 3), Karush 1957
     ],
 )
 def test_desk_variants_reproduce_their_closed_forms(name: str, exact: float) -> None:
@@ -88,3 +89,23 @@ def test_littles_law_holds_on_every_sample_path() -> None:
     stay = left.reindex(joined.index).fillna(horizon).clip(upper=horizon) - joined
     assert len(joined) > 1000
     assert area == pytest.approx(float(stay.sum()), rel=1e-9)
+
+
+def test_continuous_review_orders_one_for_one() -> None:
+    """review_days = 0: every sale is replaced by exactly one unit, a lead time later."""
+    from simulation.engine.compile import plan_of
+    from simulation.engine.run import simulate
+    from simulation.validation import scenario_for
+
+    case = CASES["lost_sales"]
+    plan = plan_of(scenario_for(case, case.defaults).with_overrides({"horizon_days": 200}))
+    log = simulate(plan, seed=4).to_frame()
+    sold = log.loc[log["type"] == "StockIssued", "t"].to_numpy()
+    came = log[(log["type"] == "StockReceived") & (log["reason"] == "replenishment")]
+    assert set(came["qty"]) == {1}
+    arrived = came["t"].to_numpy()
+    assert len(sold) - 5 <= len(arrived) <= len(sold)  # at most S units still on the way
+    # the i-th receipt follows the i-th sale by between the shortest and the longest lead time
+    lead = (arrived - sold[: len(arrived)]) / 1440
+    assert lead.min() >= 2.7
+    assert lead.max() <= 3.3
