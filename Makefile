@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint pytest format clean
+.PHONY: demo test lint pytest format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint pytest
+
+# Every benchmark in a reduced size (a few minutes); benchmarks/README.md has the full-size
+# commands and figures. Each prints its figure, a reference measured in the same run, the ratio.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/engine_throughput.py --days 2
+	$(BIN)/python benchmarks/log_writer.py --days 1
+	$(BIN)/python benchmarks/replications.py --replications 4 --days 1
+	$(BIN)/python benchmarks/api_requests.py --requests 500
+	$(BIN)/python benchmarks/replay_throughput.py --small
 
 format: $(STAMP)
 	$(BIN)/ruff format simulation loadtests tests
