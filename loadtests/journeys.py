@@ -40,6 +40,7 @@ CUSTOMER_STEPS: dict[str, str] = {
     "LegHandedOver": "hand_over",
     "OrderCancelled": "cancel",
     "ReturnReceived": "return",
+    "BackorderPlaced": "backorder",
 }
 """Log event types that are a customer's request, and the step each becomes."""
 
@@ -54,6 +55,7 @@ BACK_OFFICE_STEPS: dict[str, str] = {
     "StockWrittenOff": "write_off",
     "SafetyStockSet": "set_safety",
     "StockFenced": "fence",
+    "BackorderFilled": "fill_backorder",
 }
 """Log event types that are the back office's command, and the step each becomes."""
 
@@ -130,7 +132,7 @@ class _Reader:
         kind_of = str(row["type"])
         if kind_of == "CartOpened":
             self.owners["cart", row["cart"]] = row["customer"]
-        elif kind_of == "OrderPlaced":
+        elif kind_of in ("OrderPlaced", "BackorderPlaced"):
             self.owners["order", row["order"]] = row["customer"]
         if self._completes(kind_of, row):
             return
@@ -232,6 +234,13 @@ def _data(kind: str, row: dict[str, Any]) -> dict[str, Any] | None:  # noqa: PLR
             return {"order": pick["order"], "sku": pick["sku"], "qty": pick["qty"],
                     "location": pick["location"], "mode": row["mode"],
                     "restock": row["reason"] != "written_off"}  # fmt: skip
+        case "backorder":
+            return {"customer": row["customer"], "order": pick["order"], "channel": pick["channel"],
+                    "location": pick["location"], "sku": pick["sku"], "qty": pick["qty"],
+                    "unit_price": float(row["amount"]) / int(row["qty"]),
+                    "mode": row["mode"]}  # fmt: skip
+        case "fill_backorder":
+            return {"order": pick["order"]}
         case "receive_stock":
             if row["reason"] == "initial":
                 return None  # the starting stock: the replay's preparation puts it there

@@ -334,12 +334,14 @@ def validate_model(
     abandonment_rate: Annotated[
         float | None, typer.Option(help="erlang_a: 1 / mean patience (per minute).")
     ] = None,
-    base_stock: Annotated[int | None, typer.Option(help="lost_sales: base-stock level S.")] = None,
+    base_stock: Annotated[
+        int | None, typer.Option(help="lost_sales, base_stock_*: base-stock level S.")
+    ] = None,
     demand_per_day: Annotated[
-        float | None, typer.Option(help="lost_sales: Poisson demand, units per day.")
+        float | None, typer.Option(help="lost_sales, base_stock_*: Poisson demand per day.")
     ] = None,
     lead_days: Annotated[
-        float | None, typer.Option(help="lost_sales: mean replenishment lead time, days.")
+        float | None, typer.Option(help="lost_sales, base_stock_*: mean lead time, days.")
     ] = None,
     replications: Annotated[int, typer.Option(min=2)] = 10,
     seed: Annotated[int | None, typer.Option()] = None,

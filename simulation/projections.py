@@ -378,6 +378,8 @@ def kpis(
     lost = total(("SaleLost",), "qty")
     issued = total(("StockIssued",), "qty")
     returned = total(("ReturnReceived",), "qty")
+    backordered = total(("BackorderPlaced",), "qty")
+    demanded = ordered + lost + backordered  # served from stock, lost, or waited for
     frame = pd.DataFrame(
         {
             "visits": _of(log, "CustomerArrived").groupby("replication").size(),
@@ -387,7 +389,9 @@ def kpis(
             "ordered_value": total(("OrderPlaced",), "amount"),
             "units_lost": lost,
             "lost_value": total(("SaleLost",), "amount"),
-            "fill_rate": ordered / (ordered + lost).where(ordered + lost > 0),
+            "units_backordered": backordered,
+            "backordered_value": total(("BackorderPlaced",), "amount"),
+            "fill_rate": ordered / demanded.where(demanded > 0),
             "reservations_expired": count("ReservationExpired"),
             "holds_expired": count("HoldExpired"),
             "orders_cancelled": count("OrderCancelled"),
@@ -398,7 +402,7 @@ def kpis(
         },
         index=reps,
     )
-    frame["net_value"] = frame["ordered_value"] - frame["refunded"]
+    frame["net_value"] = frame["ordered_value"] + frame["backordered_value"] - frame["refunded"]
     frame["avg_basket_units"] = frame["units_ordered"] / frame["orders"].where(frame["orders"] > 0)
     frame["avg_order_value"] = frame["ordered_value"] / frame["orders"].where(frame["orders"] > 0)
     frame["conversion_rate"] = frame["orders"] / frame["visits"].where(frame["visits"] > 0)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from simulation import closed_forms, projections
@@ -66,6 +67,23 @@ def _lost_sales_overrides(p: Mapping[str, float]) -> dict[str, Any]:
         "catalogue.initial": {"S01": {"ITEM": level}},
         "policies.replenishment.params": {"store": {"S": level}},
     }
+
+
+def _filled_at_once(log: pd.DataFrame, warmup: float, horizon: float) -> float:
+    """Units served from stock / units demanded (served + backordered), after warm-up."""
+    after = log[log["t"] >= warmup]
+    served = after.loc[after["type"] == "OrderPlaced", "qty"].sum()
+    waited = after.loc[after["type"] == "BackorderPlaced", "qty"].sum()
+    return float(served / (served + waited)) if served + waited else float("nan")
+
+
+def _mean_backorders(log: pd.DataFrame, warmup: float, horizon: float) -> float:
+    """Time-average units on backorder after warm-up, counted from the log."""
+    moves = log[log["type"].isin(["BackorderPlaced", "BackorderFilled"])]
+    sign = (moves["type"] == "BackorderPlaced").map({True: 1, False: -1})
+    waiting = (sign * moves["qty"]).cumsum().to_numpy(dtype=float)
+    edges = np.clip(np.append(moves["t"].to_numpy(dtype=float), horizon), warmup, horizon)
+    return float((waiting * np.diff(edges)).sum() / (horizon - warmup))
 
 
 def _mmc_overrides(p: Mapping[str, float]) -> dict[str, Any]:
@@ -178,6 +196,28 @@ CASES: dict[str, Case] = {
             int(p["base_stock"]), p["demand_per_day"], p["lead_days"]
         ),
         measure=_lost_share,
+    ),
+    "base_stock_fill": Case(
+        name="base_stock_fill",
+        metric="fill rate under base stock with backorders",
+        file="backorders.toml",
+        defaults={"base_stock": 14, "demand_per_day": 2.0, "lead_days": 5.0},
+        overrides=_lost_sales_overrides,
+        exact=lambda p: closed_forms.base_stock_fill_rate(
+            int(p["base_stock"]), p["demand_per_day"] * p["lead_days"]
+        ),
+        measure=_filled_at_once,
+    ),
+    "base_stock_backorders": Case(
+        name="base_stock_backorders",
+        metric="mean units on backorder under base stock",
+        file="backorders.toml",
+        defaults={"base_stock": 14, "demand_per_day": 2.0, "lead_days": 5.0},
+        overrides=_lost_sales_overrides,
+        exact=lambda p: closed_forms.base_stock_expected_backorders(
+            int(p["base_stock"]), p["demand_per_day"] * p["lead_days"]
+        ),
+        measure=_mean_backorders,
     ),
 }
 """The validation cases by name."""

@@ -21,12 +21,14 @@ from simulation.domain.commands import (
     ExpireHold,
     ExpireReservations,
     FenceStock,
+    FillBackorder,
     HandOverLeg,
     Leg,
     LegLine,
     MoveCart,
     OpenCart,
     PickUpLeg,
+    PlaceBackorder,
     PlaceHold,
     PlaceOrder,
     ReceiveStock,
@@ -38,6 +40,8 @@ from simulation.domain.commands import (
     WriteOffStock,
 )
 from simulation.domain.events import (
+    BackorderFilled,
+    BackorderPlaced,
     CartAbandoned,
     CartCheckedOut,
     CartItemAdded,
@@ -121,6 +125,11 @@ CC, HOME, CARRY = (
 )
 HELD = [PlaceHold(at=T(10), order=O1, location=ST, hold_minutes=60)]
 PICKED = [PickUpLeg(at=T(20), order=O1, location=ST)]
+BACKORDER = [
+    PlaceBackorder(
+        at=T(1), customer=C1, channel=STORE, order=O1, location=ST, sku=TEE, qty=2, unit_price=10.0
+    )
+]
 
 CASES: list[Case] = [
     Case(
@@ -496,4 +505,44 @@ CASES: list[Case] = [
         errors.InvalidTransition,
         {"cart": K1},
     ),
-]
+    Case(
+        "a backorder waits without reserving anything",
+        [],
+        BACKORDER[0],
+        [
+            BackorderPlaced(t=T(1), customer=C1, channel=STORE, order=O1, location=ST, sku=TEE,
+                            qty=2, amount=20.0, mode=HOME),
+        ],
+    ),
+    Case(
+        "a backorder is filled whole from arrived stock",
+        [*BACKORDER, *stocked(3)],
+        FillBackorder(at=T(5), order=O1),
+        [
+            StockReserved(t=T(5), location=ST, sku=TEE, channel=STORE, qty=2, order=O1),
+            BackorderFilled(t=T(5), order=O1, location=ST, sku=TEE, qty=2),
+            StockIssued(t=T(5), location=ST, sku=TEE, channel=STORE, qty=2, order=O1, mode=HOME),
+        ],
+    ),
+    Case(
+        "a backorder is not filled from stock that is not there",
+        [*BACKORDER, *stocked(1)],
+        FillBackorder(at=T(5), order=O1),
+        errors.InsufficientStock,
+        {"location": ST, "sku": TEE, "requested": 2, "available": 1},
+    ),
+    Case(
+        "a backorder is filled once",
+        [*BACKORDER, *stocked(5), FillBackorder(at=T(5), order=O1)],
+        FillBackorder(at=T(6), order=O1),
+        errors.InvalidTransition,
+        {"order": O1},
+    ),
+    Case(
+        "a backorder takes an order id once",
+        [*stocked(), *cart(), *order(HOME)],
+        BACKORDER[0],
+        errors.DuplicateAggregate,
+        {"order": O1},
+    ),
+]  # fmt: skip

@@ -69,6 +69,15 @@ def _route(step: Step) -> tuple[str, str, dict[str, Any] | None]:  # noqa: PLR09
         case "return":
             body = {k: d[k] for k in ("sku", "qty", "location", "mode", "restock")}
             return "POST", f"/orders/{d['order']}/returns", body
+        case "backorder":
+            keys = ("customer", "order", "channel", "location", "sku", "qty", "mode")
+            return (
+                "POST",
+                "/backorders",
+                {k: d[k] for k in keys} | {"unit_price": float(d["unit_price"])},
+            )
+        case "fill_backorder":
+            return "POST", f"/backorders/{d['order']}/fill", None
         case "receive_stock":
             return "POST", "/admin/stock", {k: d[k] for k in ("location", "sku", "qty")}
         case "transfer":

@@ -38,12 +38,14 @@ from simulation.domain.commands import (
     ExpireHold,
     ExpireReservations,
     FenceStock,
+    FillBackorder,
     HandOverLeg,
     Leg,
     LegLine,
     MoveCart,
     OpenCart,
     PickUpLeg,
+    PlaceBackorder,
     PlaceHold,
     PlaceOrder,
     ReceiveStock,
@@ -178,6 +180,17 @@ class NewReturn(Body):
     restock: StrictBool = True
 
 
+class NewBackorder(Body):
+    customer: Whole = Field(ge=0)
+    order: Whole = Field(ge=0)
+    channel: Channel
+    location: str = Field(min_length=1)
+    sku: str = Field(min_length=1)
+    qty: Whole = Field(gt=0)
+    unit_price: StrictFloat = Field(gt=0)
+    mode: FulfilmentMode = FulfilmentMode.HOME_DELIVERY
+
+
 class Receipt(Body):
     location: str = Field(min_length=1)
     sku: str = Field(min_length=1)
@@ -268,6 +281,7 @@ def create_app(
 
     _answer_problems(app)
     _add_listings(app, catalogue or [], locations or [])
+    _add_backorders(app, state, handle)
     _add_reset(app, state)
 
     @app.get("/health")
@@ -474,6 +488,30 @@ def _add_listings(
     def list_locations() -> list[dict[str, Any]]:
         """Warehouses, stores and dark stores: id, kind, region, coordinates."""
         return locations
+
+
+def _add_backorders(
+    app: FastAPI, state: State, handle: Callable[[str | None, Callable[[], Command]], JSONResponse]
+) -> None:
+    """Backorders: out-of-stock units ordered to come, and filled when stock arrives."""
+
+    @app.post("/backorders")
+    def backorder(
+        body: NewBackorder, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
+        """Order units that are out of stock, to be filled when stock arrives."""
+        return handle(key, lambda: PlaceBackorder(
+            at=state.now(at), customer=CustomerId(body.customer), channel=body.channel,
+            order=OrderId(body.order), location=LocationId(body.location), sku=SkuId(body.sku),
+            qty=body.qty, unit_price=body.unit_price, mode=body.mode,
+        ))  # fmt: skip
+
+    @app.post("/backorders/{order}/fill")
+    def fill_backorder(
+        order: OrderPath, _: Write, at: SimClock = None, key: Key = None
+    ) -> JSONResponse:
+        """Give a waiting backorder its units from the location's free stock."""
+        return handle(key, lambda: FillBackorder(at=state.now(at), order=OrderId(order)))
 
 
 def _add_reset(app: FastAPI, state: State) -> None:

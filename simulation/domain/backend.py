@@ -13,6 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulation.domain.backorders import (
+    BACKORDER_EVENTS,
+    BackorderCommand,
+    BackorderState,
+    decide_backorder,
+    evolve_backorder,
+)
 from simulation.domain.carts import CART_EVENTS, CartCommand, CartState, decide_cart, evolve_cart
 from simulation.domain.commands import (
     AbandonCart,
@@ -24,10 +31,12 @@ from simulation.domain.commands import (
     ExpireHold,
     ExpireReservations,
     FenceStock,
+    FillBackorder,
     HandOverLeg,
     MoveCart,
     OpenCart,
     PickUpLeg,
+    PlaceBackorder,
     PlaceHold,
     PlaceOrder,
     ReceiveStock,
@@ -38,7 +47,7 @@ from simulation.domain.commands import (
     TransferStock,
     WriteOffStock,
 )
-from simulation.domain.errors import MalformedCommand
+from simulation.domain.errors import DuplicateAggregate, MalformedCommand
 from simulation.domain.events import Event
 from simulation.domain.holds import decide_hold
 from simulation.domain.orders import (
@@ -75,6 +84,7 @@ class Backend:
     stock: dict[StockKey, StockLevel] = field(default_factory=dict)
     carts: dict[CartId, CartState] = field(default_factory=dict)
     orders: dict[OrderId, OrderState] = field(default_factory=dict)
+    backorders: dict[OrderId, BackorderState] = field(default_factory=dict)
 
     # ------------------------------------------------------------ reading
 
@@ -126,6 +136,11 @@ class Backend:
             order = evolve_order(self.orders.get(order_id), event)
             if order is not None:
                 self.orders[order_id] = order
+        if kind in BACKORDER_EVENTS:
+            order_id = event.order  # type: ignore[attr-defined]
+            backorder = evolve_backorder(self.backorders.get(order_id), event)
+            if backorder is not None:
+                self.backorders[order_id] = backorder
 
 
 def replay(events: Iterable[Event], into: Backend | None = None) -> Backend:
@@ -151,8 +166,17 @@ def _cart(b: Backend, c: Any) -> list[Event]:
 
 def _place(b: Backend, c: Any) -> list[Event]:
     command: PlaceOrder = c
+    if command.order in b.backorders:
+        raise DuplicateAggregate(f"order {command.order} already exists", order=command.order)
     return decide_place(
         command, b.carts.get(command.cart), b.orders.get(command.order), b.stock_level
+    )
+
+
+def _backorder(b: Backend, c: Any) -> list[Event]:
+    command: BackorderCommand = c
+    return decide_backorder(
+        command, b.backorders.get(command.order), command.order in b.orders, b.stock_level
     )
 
 
@@ -187,4 +211,6 @@ _DECIDERS: dict[type[Command], Decider] = {
     ExpireHold: _order(decide_hold),
     CancelOrder: _order(decide_cancel),
     ReturnItems: _order(decide_return),
+    PlaceBackorder: _backorder,
+    FillBackorder: _backorder,
 }

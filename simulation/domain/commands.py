@@ -332,3 +332,29 @@ class ReturnItems(Command):
         Command.__post_init__(self)
         if not isinstance(self.restock, bool):
             raise MalformedCommand(_where(self, "restock"), "true or false", self.restock)
+
+
+# ---------------------------------------------------------------- backorders
+
+
+@command
+class PlaceBackorder(Command):
+    """Order units that are not in stock at ``location``, to be filled when stock arrives."""
+
+    at: SimTime
+    customer: CustomerId
+    channel: Channel
+    order: OrderId
+    location: LocationId
+    sku: SkuId
+    qty: int
+    unit_price: float
+    mode: FulfilmentMode = FulfilmentMode.HOME_DELIVERY
+
+
+@command
+class FillBackorder(Command):
+    """Give a waiting backorder the units it waits for, from the free stock of its location."""
+
+    at: SimTime
+    order: OrderId

@@ -365,6 +365,33 @@ class RefundIssued(Event):
     reason: str
 
 
+# ---------------------------------------------------------------- backorders
+
+
+@event
+class BackorderPlaced(Event):
+    """A customer found no stock and ordered ``qty`` units to come when stock arrives."""
+
+    customer: CustomerId
+    channel: Channel
+    order: OrderId
+    location: LocationId
+    sku: SkuId
+    qty: int
+    amount: float
+    mode: FulfilmentMode
+
+
+@event
+class BackorderFilled(Event):
+    """Stock arrived and went to a waiting backorder (with its StockReserved and StockIssued)."""
+
+    order: OrderId
+    location: LocationId
+    sku: SkuId
+    qty: int
+
+
 # ---------------------------------------------------------------- journeys (observations)
 
 

@@ -23,6 +23,7 @@ from simulation.domain.commands import (
     LegLine,
     MoveCart,
     OpenCart,
+    PlaceBackorder,
     PlaceOrder,
 )
 from simulation.domain.events import (
@@ -332,7 +333,8 @@ def _request(v: Visit, lines: dict[SkuId, int]) -> Request:
 
 
 def _no_stock(v: Visit, wanted: dict[SkuId, int]) -> Step:
-    """The segment's reaction to missing stock: switch channel, substitute, wait, or leave."""
+    """The segment's reaction to missing stock: switch channel, substitute, wait, leave or
+    backorder."""
     reaction = NO_STOCK[v.rng.choice(len(NO_STOCK), p=v.segment.no_stock)]
     world = v.world
     world.note(
@@ -355,6 +357,8 @@ def _no_stock(v: Visit, wanted: dict[SkuId, int]) -> Step:
             v.basket[other] = v.basket.get(other, 0) + 1
     elif reaction == "wait":
         yield world.env.timeout(v.rng.exponential(MINUTES_PER_DAY))
+    elif reaction == "backorder":
+        _backorder(v, wanted)
     else:
         for sku, qty in wanted.items():
             world.note(
@@ -370,6 +374,28 @@ def _no_stock(v: Visit, wanted: dict[SkuId, int]) -> Step:
                 )
             )
         _leave(v, "no_stock")
+
+
+def _backorder(v: Visit, wanted: dict[SkuId, int]) -> None:
+    """Order the missing units at the home store, to come when stock arrives there."""
+    world = v.world
+    for sku, qty in wanted.items():
+        order = OrderId(world.next_id())
+        world.backordered[v.home.id, sku] += qty  # before: the review it triggers counts it
+        placed = world.do(
+            PlaceBackorder(
+                at=world.now, customer=v.customer, channel=v.channel, order=order,
+                location=v.home.id, sku=sku, qty=qty, unit_price=_price(v, sku),
+            )
+        )  # fmt: skip
+        if placed:
+            world.backorders[v.home.id, sku].append((order, qty))
+        else:
+            world.backordered[v.home.id, sku] -= qty
+    for sku in wanted:
+        v.basket.pop(sku, None)
+    if not v.basket:
+        _leave(v, "backordered")
 
 
 def _come_back_later(v: Visit) -> Step:

@@ -20,6 +20,7 @@ from simulation.domain.commands import (
     DeliverLeg,
     ExpireHold,
     ExpireReservations,
+    FillBackorder,
     HandOverLeg,
     PickUpLeg,
     PlaceHold,
@@ -214,8 +215,23 @@ def review(
 
 
 def _position(world: World, location: LocationId, sku: SkuId) -> int:
+    """On hand + on order - reserved - backordered: what replenishment policies look at."""
     level = world.backend.stock_level(location, sku)
-    return level.on_hand - level.reserved_total + world.on_order[location, sku]
+    on_order, waiting = world.on_order[location, sku], world.backordered[location, sku]
+    return level.on_hand - level.reserved_total + on_order - waiting
+
+
+def fill_backorders(world: World, location: LocationId, sku: SkuId) -> None:
+    """Give arrived stock to the backorders waiting for it, oldest first (a backorder is filled
+    whole; the next one waits for the one before it)."""
+    queue = world.backorders.get((location, sku))
+    while queue:
+        order, qty = queue[0]
+        world.backordered[location, sku] -= qty  # before the fill: a review sees it served
+        if world.do(FillBackorder(at=world.now, order=order)) is None:
+            world.backordered[location, sku] += qty
+            return
+        queue.popleft()
 
 
 def _spare(world: World, location: LocationId, sku: SkuId, wanted: int) -> int:
@@ -261,6 +277,7 @@ def _deliver(
     yield world.env.timeout(lead)
     world.on_order[location, sku] -= qty
     world.do(ReceiveStock(at=world.now, location=location, sku=sku, qty=qty, reason=reason))
+    fill_backorders(world, location, sku)
     publish_allocation(world, location, sku)
 
 

@@ -8,7 +8,7 @@ refuses), and record observations (a visit, a lost sale) through :meth:`World.no
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,7 +22,7 @@ from simulation.domain.events import Event
 from simulation.engine.plan import Plan, SitePlan
 from simulation.engine.streams import Streams
 from simulation.eventlog import EventLog
-from simulation.types import MINUTES_PER_DAY, LocationId, SimTime, SkuId
+from simulation.types import MINUTES_PER_DAY, LocationId, OrderId, SimTime, SkuId
 
 
 @dataclass(slots=True)
@@ -47,6 +47,11 @@ class World:
     on_order: Counter[tuple[LocationId, SkuId]] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    backorders: defaultdict[tuple[LocationId, SkuId], deque[tuple[OrderId, int]]] = field(
+        default_factory=lambda: defaultdict(deque)
+    )
+    """Backorders waiting at each (location, sku), oldest first: (order, units)."""
+    backordered: Counter[tuple[LocationId, SkuId]] = field(default_factory=Counter)
     watch: Callable[[LocationId, SkuId], None] | None = None
     """Called with each (location, sku) whose stock a command changed (continuous review)."""
     watching: bool = False

@@ -35,7 +35,7 @@ DEFAULT_TRANSITIONS: dict[str, dict[str, float]] = {
 }
 """Journey steps and their default transition probabilities (every row sums to 1)."""
 MODES = ("home_delivery", "click_and_collect", "ship_from_store", "endless_aisle")
-NO_STOCK = ("switch_channel", "substitute", "wait", "leave")
+NO_STOCK = ("switch_channel", "substitute", "wait", "leave", "backorder")
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -239,8 +239,9 @@ class Segment(Model):
             "leave": 0.4,
         }
     )
-    """Reaction to missing stock: switch_channel, substitute, wait, leave (sum to 1; leave is
-    a lost sale)."""
+    """Reaction to missing stock: switch_channel, substitute, wait, leave, backorder (sum to 1;
+    leave is a lost sale; backorder orders the units at the home store, delivered when stock
+    arrives there)."""
     transitions: dict[str, dict[str, Probability]] = Field(default_factory=dict)
     """Journey steps: per step, the probabilities of the next step (rows sum to 1; unlisted
     rows keep the defaults)."""

@@ -60,11 +60,9 @@ def test_back_office_steps_are_marked_and_can_be_left_out(found: list[Journey]) 
     assert {"pick_up", "return", "cancel", "abandon", "check_stock"} <= kinds
 
 
-def _small_log(name: str, **extra: str) -> pd.DataFrame:
-    text = f'extends = "{SCENARIOS / name}"\nhorizon_days = 3\n' + "".join(
-        f"{k} = {v}\n" for k, v in extra.items()
-    )
-    path = Path(__file__).parent / f".tmp-{name}"
+def _small_log(name: str, days: int = 3) -> pd.DataFrame:
+    text = f'extends = "{SCENARIOS / name}"\nhorizon_days = {days}\nwarmup_days = 0\n'
+    path = Path(__file__).parent / f".tmp-{Path(name).name}"
     path.write_text(text)
     try:
         return simulate(plan_of(load_scenario(path)), seed=5).to_frame()
@@ -72,11 +70,19 @@ def _small_log(name: str, **extra: str) -> pd.DataFrame:
         path.unlink()
 
 
-@pytest.mark.parametrize("name", ["baseline.toml", "ship-from-store.toml", "pooled-vs-siloed.toml"])
-def test_the_steps_through_the_domain_rebuild_the_log(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "days"),
+    [
+        ("baseline.toml", 3),
+        ("ship-from-store.toml", 3),
+        ("pooled-vs-siloed.toml", 3),
+        ("validation/backorders.toml", 200),
+    ],
+)
+def test_the_steps_through_the_domain_rebuild_the_log(name: str, days: int) -> None:
     """Every state-changing event of the log comes back, in order, from the steps' commands
     (after the initial stock, which the replay's preparation puts there)."""
-    log = _small_log(name)
+    log = _small_log(name, days)
     backend = expected_backend(initial_stock(log))
     steps = sorted((s for j in journeys(log) for s in j.steps), key=lambda s: s.seq)
     made = []

@@ -42,7 +42,7 @@ def segment(**changes: object) -> SegmentPlan:
         "step_minutes": 5.0,
         "basket_mean": 1.5,
         "modes": np.array([0.5, 0.3, 0.1, 0.1]),
-        "no_stock": np.array([0.3, 0.2, 0.1, 0.4]),
+        "no_stock": np.array([0.3, 0.2, 0.1, 0.4, 0.0]),
         "channel_switch": 0.2,
         "return_rate": 0.2,
         "return_by_mail": 0.5,

@@ -49,3 +49,19 @@ def test_a_cart_started_in_the_app_is_finished_in_the_store() -> None:
     assert cart is not None
     assert cart.channel == "store"
     assert cart.customer == 1
+
+
+def test_a_backorder_whose_total_overflows_is_malformed() -> None:
+    """Found by schemathesis: qty x unit price beyond the largest float made an infinite
+    amount that no JSON answer can carry."""
+    from simulation.domain.backend import Backend
+    from simulation.domain.commands import PlaceBackorder
+    from simulation.domain.errors import MalformedCommand
+    from simulation.types import Channel, CustomerId, LocationId, OrderId, SimTime, SkuId
+
+    command = PlaceBackorder(
+        at=SimTime(0), customer=CustomerId(1), channel=Channel.APP, order=OrderId(1),
+        location=LocationId("S01"), sku=SkuId("TEE"), qty=10, unit_price=1e308,
+    )  # fmt: skip
+    with pytest.raises(MalformedCommand, match=r"PlaceBackorder\.unit_price"):
+        Backend().handle(command)

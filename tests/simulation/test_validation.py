@@ -37,6 +37,8 @@ def test_pickup_desk_under_heavier_load() -> None:
         ("erlang_a", 0.146594),  # the figure: lambda 1.5, mu 1, c 2, theta 0.5
         ("little_desk", 2 * 13 / 9),  # L = lambda W = 2/min x 13/9 min, counted from the log
         ("lost_sales", 0.110054),  # the figure: Erlang B(5, 3), Karush 1957
+        ("base_stock_fill", 0.864464),  # the figure: Palm, lambda 2, L 5, S 14
+        ("base_stock_backorders", 0.186937),  # E[(D - 14)+], D ~ Poisson(10)
     ],
 )
 def test_desk_variants_reproduce_their_closed_forms(name: str, exact: float) -> None:
@@ -58,7 +60,7 @@ def test_an_unknown_case_is_named() -> None:
     result = CliRunner().invoke(app, ["validate-model", "--case", "mm1"])
     assert result.exit_code == 2
     assert f"--case[0]: expected one of {sorted(CASES)}, got 'mm1'" in result.output
-    assert {"mmc", "erlang_a", "little_desk", "lost_sales"} <= set(CASES)
+    assert {"mmc", "erlang_a", "little_desk", "lost_sales", "base_stock_fill"} <= set(CASES)
 
 
 def test_littles_law_holds_on_every_sample_path() -> None:

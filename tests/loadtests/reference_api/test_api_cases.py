@@ -96,6 +96,14 @@ def request_for(command: c.Command) -> tuple[str, dict[str, Any]]:
             return f"/orders/{command.order}/legs/{command.location}/hold", {
                 "hold_minutes": command.hold_minutes
             }
+        case c.PlaceBackorder():
+            return "/backorders", {
+                "customer": command.customer, "order": command.order, "channel": command.channel,
+                "location": command.location, "sku": command.sku, "qty": command.qty,
+                "unit_price": command.unit_price, "mode": command.mode,
+            }  # fmt: skip
+        case c.FillBackorder():
+            return f"/backorders/{command.order}/fill", {}
         case c.ReturnItems():
             return f"/orders/{command.order}/returns", {
                 "sku": command.sku,
