@@ -26,15 +26,18 @@ from simulation.domain.commands import (
     DeliverLeg,
     ExpireHold,
     ExpireReservations,
+    FillBackorder,
     HandOverLeg,
     OpenCart,
     PickUpLeg,
+    PlaceBackorder,
     PlaceHold,
     PlaceOrder,
     ReceiveStock,
     ReturnItems,
     ShipLeg,
 )
+from simulation.domain.events import StockIssued
 from simulation.domain.orders import MONEY_TOLERANCE, SHIPPED_MODES, LegState, LegStatus
 from simulation.domain.stock import CHANNELS
 from simulation.eventlog import EventLog
@@ -46,7 +49,9 @@ _MOVING = frozenset({LegStatus.ALLOCATED, LegStatus.SHIPPED, LegStatus.HELD})
 
 def _copy(backend: Backend) -> Backend:
     # Aggregate states are immutable: copying the dicts copies the state.
-    return Backend(dict(backend.stock), dict(backend.carts), dict(backend.orders))
+    return Backend(
+        dict(backend.stock), dict(backend.carts), dict(backend.orders), dict(backend.backorders)
+    )
 
 
 def reservation_owners(backend: Backend) -> Counter[tuple[str, str, str]]:
@@ -263,7 +268,32 @@ class BackendMachine(RuleBasedStateMachine):
             )
         )
 
+    @rule(channel=S.channels, location=S.locations, sku=S.skus, qty=st.integers(1, 4))
+    def backorder(self, channel: S.Channel, location: str, sku: str, qty: int) -> None:
+        self.apply(
+            PlaceBackorder(
+                at=self.at, customer=CustomerId(self.fresh()), channel=channel,
+                order=OrderId(self.fresh()), location=location, sku=sku, qty=qty, unit_price=5.0,
+            )  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    @rule(data=st.data())
+    def fill_backorder(self, data: st.DataObject) -> None:
+        waiting = sorted(o for o, b in self.backend.backorders.items() if not b.filled)
+        if waiting:
+            self.apply(FillBackorder(at=self.at, order=data.draw(st.sampled_from(waiting))))
+
     # ------------------------------------------------------------ invariants
+
+    @invariant()
+    def a_filled_backorder_has_left_with_its_units(self) -> None:
+        issued = Counter(
+            e.order
+            for e in self.log
+            if isinstance(e, StockIssued) and e.order in self.backend.backorders
+        )
+        for order, backorder in self.backend.backorders.items():
+            assert issued[order] == (1 if backorder.filled else 0), order
 
     @invariant()
     def stock_is_never_negative_and_reserved_within_on_hand(self) -> None:
