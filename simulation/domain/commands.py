@@ -65,14 +65,27 @@ def _check_field(cmd: object, name: str, value: Any) -> None:
         _check_number(cmd, name, value)
 
 
+_CHECKED = _IDS | _NAMES | _ENUMS.keys() | _POSITIVE | _NON_NEGATIVE | {"at"}
+_PLANS: dict[type, tuple[str, ...]] = {}
+
+
+def _checked_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a command class that :func:`_check_field` has a rule for (cached)."""
+    names = _PLANS.get(kind)
+    if names is None:
+        fields = dataclasses.fields(kind)
+        names = _PLANS[kind] = tuple(f.name for f in fields if f.name in _CHECKED)
+    return names
+
+
 class Command:
     """Base of all commands: checks every field by its name on construction."""
 
     __slots__ = ()
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            _check_field(self, f.name, getattr(self, f.name))
+        for name in _checked_fields(type(self)):
+            _check_field(self, name, getattr(self, name))
 
 
 C = TypeVar("C", bound=type[Command])

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass, field
 
-import numpy as np
 import simpy
 
 from simulation.domain.commands import (
@@ -34,7 +33,9 @@ from simulation.domain.events import (
     TouchpointVisited,
 )
 from simulation.engine import operations
+from simulation.engine.draws import Draws
 from simulation.engine.plan import CHANNELS, MODES, NO_STOCK, STEPS, SegmentPlan, SitePlan
+from simulation.engine.tables import SegmentTables
 from simulation.engine.world import World
 from simulation.policies.fulfilment import Request
 from simulation.types import (
@@ -60,9 +61,10 @@ class Visit:
     world: World
     customer: CustomerId
     segment: SegmentPlan
+    tables: SegmentTables
     channel: Channel
-    rng: np.random.Generator  # the journey's draws
-    ops: np.random.Generator  # draws of what happens to the orders (picking, carriers, pickups)
+    rng: Draws  # the journey's draws
+    ops: Draws  # draws of what happens to the orders (picking, carriers, pickups)
     home: SitePlan  # the nearest store
     x: float
     y: float
@@ -91,18 +93,18 @@ def visit(
 ) -> Generator[simpy.Event, object, None]:
     """The SimPy process of one visit (and, for repeat customers, of the next ones)."""
     plan = world.plan
-    rng = world.customer_rng(customer, number)
-    seg = plan.segments[segment]
+    rng, ops = world.draws.visit(customer, number)
+    seg, tables = plan.segments[segment], world.tables.segments[segment]
     region, x, y = where
-    home = min(plan.stores or plan.sites, key=lambda s: plan.distance(region, x, y, s.site))
     v = Visit(
         world=world,
         customer=CustomerId(customer),
         segment=seg,
+        tables=tables,
         channel=channel,
         rng=rng,
-        ops=world.customer_rng(customer, number, part=1),
-        home=home,
+        ops=ops,
+        home=world.tables.homes[where],
         x=x,
         y=y,
         region=region,
@@ -110,9 +112,9 @@ def visit(
     v.basket = _basket(v)
     # Drawn before the journey, from its start, so the next visit is the same whatever happens
     # in this one (common random numbers across policies).
-    if rng.random() < seg.repeat_rate:
+    if rng.below(seg.repeat_rate):
         again = rng.exponential(seg.repeat_days * MINUTES_PER_DAY)
-        first = CHANNELS[rng.choice(len(CHANNELS), p=plan.channel_weights(seg))]
+        first = CHANNELS[rng.choice(tables.channels)]
         next_visit = visit(
             world, customer=customer, channel=first, segment=segment, number=number + 1, where=where
         )
@@ -124,9 +126,9 @@ def visit(
         if v.gone:
             break
         yield world.env.timeout(rng.exponential(seg.step_minutes))
-        if rng.random() < seg.channel_switch:
+        if rng.below(seg.channel_switch):
             v.channel = _other_channel(v)
-        step = STEPS[rng.choice(len(STEPS), p=seg.transitions[_STEP[step]])]
+        step = STEPS[rng.choice(tables.steps[_STEP[step]])]
     else:
         _leave(v, "too_many_steps")
 
@@ -140,21 +142,18 @@ def _later(
 
 
 def _basket(v: Visit) -> dict[SkuId, int]:
-    plan, rng = v.world.plan, v.rng
-    units = 1 + rng.poisson(max(v.segment.basket_mean - 1.0, 0.0))
-    picks = rng.choice(len(plan.skus), size=units, p=plan.demand)
+    tables, rng = v.world.tables, v.rng
+    units = 1 + rng.choice(v.tables.extra_units)
     basket: dict[SkuId, int] = {}
-    for i in picks:
-        basket[plan.skus[i]] = basket.get(plan.skus[i], 0) + 1
+    for _ in range(units):
+        sku = tables.skus[rng.choice(tables.demand)]
+        basket[sku] = basket.get(sku, 0) + 1
     return basket
 
 
 def _other_channel(v: Visit) -> Channel:
-    weights = v.world.plan.channel_weights(v.segment).copy()
-    weights[CHANNELS.index(v.channel)] = 0.0
-    if weights.sum() <= 0:
-        return v.channel
-    return CHANNELS[v.rng.choice(len(CHANNELS), p=weights / weights.sum())]
+    weights = v.tables.other_channel[v.channel]
+    return v.channel if weights is None else CHANNELS[v.rng.choice(weights)]
 
 
 def _first_sku(v: Visit) -> SkuId:
@@ -230,8 +229,7 @@ def _reserve_where(v: Visit, sku: SkuId, qty: int) -> LocationId | None:
     world = v.world
     if v.channel.is_physical:
         return v.home.id if world.available(v.home.id, sku, v.channel) >= qty else None
-    shipping = [s.site for s in world.plan.sites if s.site.ships]
-    ranked = world.plan.sourcing.order(shipping, _request(v, {sku: qty}))
+    ranked = world.plan.sourcing.order(world.tables.shipping, _request(v, {sku: qty}))
     return next((s.id for s in ranked if world.available(s.id, sku, v.channel) >= qty), None)
 
 
@@ -282,44 +280,46 @@ def _checkout(v: Visit) -> Step:
 def _choose_legs(
     v: Visit, lines: dict[SkuId, int]
 ) -> tuple[FulfilmentMode, list[tuple[LocationId, dict[SkuId, int]]]]:
-    plan, world = v.world.plan, v.world
+    world, home = v.world, v.home.id
+    request = _request(v, lines)
+    at_home = all(request.available(home, s) >= q for s, q in lines.items())
     if v.channel.is_physical:
-        if all(
-            world.available(v.home.id, s, v.channel) + _own(v, v.home.id, s) >= q
-            for s, q in lines.items()
-        ):
-            return FulfilmentMode.CARRY_OUT, [(v.home.id, dict(lines))]
+        if at_home:
+            return FulfilmentMode.CARRY_OUT, [(home, dict(lines))]
         mode = FulfilmentMode.ENDLESS_AISLE
     else:
-        mode = MODES[v.rng.choice(len(MODES), p=v.segment.modes)]
+        mode = MODES[v.rng.choice(v.tables.modes)]
     if mode is FulfilmentMode.CLICK_AND_COLLECT:
-        ok = all(
-            world.available(v.home.id, s, v.channel) + _own(v, v.home.id, s) >= q
-            for s, q in lines.items()
-        )
-        return mode, [(v.home.id, dict(lines))] if ok and v.home.desk_servers > 0 else []
-    kinds = {"store"} if mode is FulfilmentMode.SHIP_FROM_STORE else {"warehouse", "dark_store"}
-    sites = [s.site for s in plan.sites if s.site.kind in kinds]
-    return mode, plan.sourcing.source(sites, _request(v, lines))
+        return mode, [(home, dict(lines))] if at_home and v.home.desk_servers > 0 else []
+    stores = mode is FulfilmentMode.SHIP_FROM_STORE
+    sites = world.tables.stores if stores else world.tables.warehouses
+    return mode, world.plan.sourcing.source(sites, request)
 
 
 def _own(v: Visit, location: LocationId, sku: SkuId) -> int:
+    return _held(v).get((location, sku), 0)
+
+
+def _held(v: Visit) -> dict[tuple[LocationId, SkuId], int]:
+    """Units the visit's cart holds reserved for its channel, by (location, sku)."""
     cart = v.world.backend.cart(v.cart) if v.cart is not None else None
-    if cart is None:
-        return 0
-    return sum(
-        r.qty
-        for r in cart.reservations
-        if r.location == location and r.sku == sku and r.channel == cart.channel
-    )
+    held: dict[tuple[LocationId, SkuId], int] = {}
+    if cart is not None:
+        for r in cart.reservations:
+            if r.channel == cart.channel:
+                held[r.location, r.sku] = held.get((r.location, r.sku), 0) + r.qty
+    return held
 
 
 def _request(v: Visit, lines: dict[SkuId, int]) -> Request:
     world = v.world
     channel = v.channel
+    held = _held(v)
+    stock_level = world.backend.stock_level
 
     def available(location: LocationId, sku: SkuId) -> int:
-        return world.available(location, sku, channel) + _own(v, location, sku)
+        own = held.get((location, sku), 0)
+        return stock_level(location, sku).available_to(channel) + own
 
     return Request(
         lines=lines,
@@ -335,7 +335,7 @@ def _request(v: Visit, lines: dict[SkuId, int]) -> Request:
 def _no_stock(v: Visit, wanted: dict[SkuId, int]) -> Step:
     """The segment's reaction to missing stock: switch channel, substitute, wait, leave or
     backorder."""
-    reaction = NO_STOCK[v.rng.choice(len(NO_STOCK), p=v.segment.no_stock)]
+    reaction = NO_STOCK[v.rng.choice(v.tables.no_stock)]
     world = v.world
     world.note(
         TouchpointVisited(
@@ -353,7 +353,7 @@ def _no_stock(v: Visit, wanted: dict[SkuId, int]) -> Step:
     elif reaction == "substitute":
         for sku in wanted:
             v.basket.pop(sku, None)
-            other = world.plan.skus[v.rng.choice(len(world.plan.skus), p=world.plan.demand)]
+            other = world.tables.skus[v.rng.choice(world.tables.demand)]
             v.basket[other] = v.basket.get(other, 0) + 1
     elif reaction == "wait":
         yield world.env.timeout(v.rng.exponential(MINUTES_PER_DAY))
@@ -404,7 +404,7 @@ def _come_back_later(v: Visit) -> Step:
 
 def _contact_service(v: Visit) -> Step:
     """A question to customer service, by chat or phone, then back to the journey."""
-    channel = Channel.CHAT if v.rng.random() < 0.6 else Channel.PHONE
+    channel = Channel.CHAT if v.rng.below(0.6) else Channel.PHONE
     world = v.world
     world.note(
         TouchpointVisited(
@@ -435,8 +435,7 @@ def _leave_step(v: Visit) -> Step:
 
 
 def _price(v: Visit, sku: SkuId) -> float:
-    plan = v.world.plan
-    return float(plan.prices[plan.sku_index[sku]])
+    return v.world.tables.prices[sku]
 
 
 _STEPS = {

@@ -47,6 +47,7 @@ from simulation.types import (
 )
 
 if TYPE_CHECKING:
+    from simulation.engine.draws import Draws
     from simulation.engine.journeys import Visit
 
 Process = Generator[simpy.Event, object, None]
@@ -146,12 +147,12 @@ def expire_cart(world: World, cart: CartId, deadline: float) -> Process:
 
 def _maybe_return(world: World, v: Visit, order: OrderId, lines: dict[SkuId, int]) -> Process:
     seg, rng = v.segment, v.ops
-    if rng.random() >= seg.return_rate:
+    if not rng.below(seg.return_rate):
         return
     yield world.env.timeout(rng.exponential(seg.return_days * MINUTES_PER_DAY))
-    sku = list(lines)[rng.integers(len(lines))]
-    qty = int(rng.integers(1, lines[sku] + 1))
-    by_mail = rng.random() < seg.return_by_mail
+    sku = list(lines)[rng.integer(0, len(lines))]
+    qty = rng.integer(1, lines[sku] + 1)
+    by_mail = rng.below(seg.return_by_mail)
     warehouses = [s.id for s in world.plan.sites if s.site.kind == "warehouse"]
     location = (warehouses[0] if warehouses else v.home.id) if by_mail else v.home.id
     world.do(
@@ -162,7 +163,7 @@ def _maybe_return(world: World, v: Visit, order: OrderId, lines: dict[SkuId, int
             qty=qty,
             location=location,
             return_mode=ReturnMode.MAIL if by_mail else ReturnMode.STORE,
-            restock=bool(rng.random() < seg.restock_rate),
+            restock=rng.below(seg.restock_rate),
         )
     )
 
@@ -298,19 +299,19 @@ def next_open(t: float, site: SitePlan) -> float:
     return (day + 1) * MINUTES_PER_DAY + opens
 
 
-def _service(rng: np.random.Generator, site: SitePlan) -> float:
+def _service(rng: Draws, site: SitePlan) -> float:
     """One service time at the pickup desk, of the site's distribution and mean."""
     match site.desk_service:
         case "deterministic":
             return site.desk_minutes
         case "erlang2":
-            return float(rng.gamma(2.0, site.desk_minutes / 2.0))
+            return rng.gamma2(site.desk_minutes / 2.0)
         case _:
-            return float(rng.exponential(site.desk_minutes))
+            return rng.exponential(site.desk_minutes)
 
 
-def _lognormal(rng: np.random.Generator, mean: float, sd: float) -> float:
+def _lognormal(rng: Draws, mean: float, sd: float) -> float:
     if sd <= 0:
         return mean
     sigma2 = math.log(1 + (sd / mean) ** 2)
-    return float(rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))
+    return rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))

@@ -12,15 +12,16 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import simpy
 
 from simulation.domain.backend import Backend
 from simulation.domain.commands import Command
 from simulation.domain.errors import DomainError
 from simulation.domain.events import Event
+from simulation.engine.draws import VisitDraws
 from simulation.engine.plan import Plan, SitePlan
 from simulation.engine.streams import Streams
+from simulation.engine.tables import Tables, tables_of
 from simulation.eventlog import EventLog
 from simulation.types import MINUTES_PER_DAY, LocationId, OrderId, SimTime, SkuId
 
@@ -41,6 +42,8 @@ class World:
     env: simpy.Environment
     plan: Plan
     streams: Streams
+    tables: Tables
+    draws: VisitDraws
     backend: Backend = field(default_factory=Backend)
     log: EventLog = field(default_factory=EventLog)
     sites: dict[LocationId, Site] = field(default_factory=dict)
@@ -60,7 +63,12 @@ class World:
     def build(cls, plan: Plan, streams: Streams) -> World:
         env = simpy.Environment()
         world = cls(
-            env=env, plan=plan, streams=streams, log=EventLog(replication=streams.replication)
+            env=env,
+            plan=plan,
+            streams=streams,
+            tables=tables_of(plan),
+            draws=VisitDraws(streams),
+            log=EventLog(replication=streams.replication),
         )
         for sp in plan.sites:
             desk = simpy.Resource(env, sp.desk_servers) if sp.desk_servers > 0 else None
@@ -117,8 +125,3 @@ class World:
         day = int(self.env.now // MINUTES_PER_DAY)
         if day != site.day:
             site.day, site.picked_today = day, 0
-
-    def customer_rng(self, customer: int, visit: int, part: int = 0) -> np.random.Generator:
-        """The draws of one customer's visit: fixed by the customer, whatever the policy (CRN)."""
-        seeds = self.streams.seed_sequence("customer", customer, visit, part)
-        return np.random.Generator(np.random.PCG64(seeds))

@@ -54,11 +54,12 @@ class Request:
     def servable(self, site: Site, lines: Mapping[SkuId, int] | None = None) -> dict[SkuId, int]:
         """Units of each line ``site`` can serve now."""
         wanted = self.lines if lines is None else lines
-        return {
-            sku: min(qty, self.available(site.id, sku))
-            for sku, qty in wanted.items()
-            if self.available(site.id, sku) > 0
-        }
+        served: dict[SkuId, int] = {}
+        for sku, qty in wanted.items():
+            have = self.available(site.id, sku)
+            if have > 0:
+                served[sku] = min(qty, have)
+        return served
 
     def distance(self, site: Site) -> float:
         if self.distances is not None:
@@ -75,7 +76,7 @@ def _full_stock(site: Site, request: Request) -> bool:
 
 
 def _any_stock(site: Site, request: Request) -> bool:
-    return bool(request.servable(site))
+    return any(request.available(site.id, sku) > 0 for sku in request.lines)
 
 
 FILTERS: dict[str, Filter] = {
@@ -123,12 +124,19 @@ class SourcingChain:
 
     def rank(self, sites: Sequence[Site], request: Request) -> list[Site]:
         """The sites that pass every filter, best first (ties keep the given order)."""
-        kept = [s for s in sites if all(FILTERS[f](s, request) for f in self.filters)]
+        kept = list(sites)
+        for name in self.filters:  # filter by filter: the cheap ones come first in the chain
+            keep = FILTERS[name]
+            kept = [s for s in kept if keep(s, request)]
         return self.order(kept, request)
 
     def order(self, sites: Sequence[Site], request: Request) -> list[Site]:
         """``sites`` best first by the sorts alone (no filter)."""
-        return sorted(sites, key=lambda s: tuple(SORTS[k](s, request) for k in self.sorts))
+        if len(self.sorts) == 1:
+            by = SORTS[self.sorts[0]]
+            return sorted(sites, key=lambda s: by(s, request))
+        keys = [SORTS[k] for k in self.sorts]
+        return sorted(sites, key=lambda s: tuple(key(s, request) for key in keys))
 
     def source(self, sites: Sequence[Site], request: Request) -> list[Leg]:
         """Legs (location, lines) that cover the whole order, or [] when it cannot be covered."""
