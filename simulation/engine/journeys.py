@@ -66,9 +66,7 @@ class Visit:
     rng: Draws  # the journey's draws
     ops: Draws  # draws of what happens to the orders (picking, carriers, pickups)
     home: SitePlan  # the nearest store
-    x: float
-    y: float
-    region: str
+    where: tuple[str, float, float]  # the home area: region, x, y
     basket: dict[SkuId, int] = field(default_factory=dict)
     cart: CartId | None = None
     added: dict[SkuId, int] = field(default_factory=dict)
@@ -95,7 +93,6 @@ def visit(
     plan = world.plan
     rng, ops = world.draws.visit(customer, number)
     seg, tables = plan.segments[segment], world.tables.segments[segment]
-    region, x, y = where
     v = Visit(
         world=world,
         customer=CustomerId(customer),
@@ -105,9 +102,7 @@ def visit(
         rng=rng,
         ops=ops,
         home=world.tables.homes[where],
-        x=x,
-        y=y,
-        region=region,
+        where=where,
     )
     v.basket = _basket(v)
     # Drawn before the journey, from its start, so the next visit is the same whatever happens
@@ -229,7 +224,12 @@ def _reserve_where(v: Visit, sku: SkuId, qty: int) -> LocationId | None:
     world = v.world
     if v.channel.is_physical:
         return v.home.id if world.available(v.home.id, sku, v.channel) >= qty else None
-    ranked = world.plan.sourcing.order(world.tables.shipping, _request(v, {sku: qty}))
+    sites = world.tables.candidates[v.where]
+    ranked = (
+        sites.shipping
+        if sites.presorted
+        else world.plan.sourcing.order(sites.shipping, _request(v, {sku: qty}))
+    )
     return next((s.id for s in ranked if world.available(s.id, sku, v.channel) >= qty), None)
 
 
@@ -291,9 +291,10 @@ def _choose_legs(
         mode = MODES[v.rng.choice(v.tables.modes)]
     if mode is FulfilmentMode.CLICK_AND_COLLECT:
         return mode, [(home, dict(lines))] if at_home and v.home.desk_servers > 0 else []
+    candidates = world.tables.candidates[v.where]
     stores = mode is FulfilmentMode.SHIP_FROM_STORE
-    sites = world.tables.stores if stores else world.tables.warehouses
-    return mode, world.plan.sourcing.source(sites, request)
+    sites = candidates.stores if stores else candidates.warehouses
+    return mode, world.plan.sourcing.source(sites, request, presorted=candidates.presorted)
 
 
 def _own(v: Visit, location: LocationId, sku: SkuId) -> int:
@@ -323,12 +324,12 @@ def _request(v: Visit, lines: dict[SkuId, int]) -> Request:
 
     return Request(
         lines=lines,
-        region=v.region,
-        x=v.x,
-        y=v.y,
+        region=v.where[0],
+        x=v.where[1],
+        y=v.where[2],
         available=available,
         capacity_left=world.capacity_left,
-        distances=world.plan.distances.get(v.region),
+        distances=world.plan.distances.get(v.where[0]),
     )
 
 

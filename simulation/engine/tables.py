@@ -13,7 +13,7 @@ import numpy as np
 
 from simulation.engine.draws import cumulative, poisson_table
 from simulation.engine.plan import CHANNELS, Plan, SegmentPlan, SitePlan
-from simulation.policies.fulfilment import Site
+from simulation.policies.fulfilment import Request, Site
 from simulation.types import Channel, SkuId
 
 
@@ -38,9 +38,18 @@ class Tables:
     skus: tuple[SkuId, ...]
     prices: dict[SkuId, float]
     homes: dict[tuple[str, float, float], SitePlan]  # the nearest store to each home area
+    candidates: dict[tuple[str, float, float], Candidates]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The sites sourcing may choose among, as seen from one home area; in the sourcing chain's
+    order when it is static (``presorted``), else in the plan's order."""
+
     shipping: tuple[Site, ...]  # sites that may send parcels
     stores: tuple[Site, ...]  # candidates for ship-from-store
     warehouses: tuple[Site, ...]  # candidates for home delivery (warehouses, dark stores)
+    presorted: bool
 
 
 def tables_of(plan: Plan) -> Tables:
@@ -51,10 +60,34 @@ def tables_of(plan: Plan) -> Tables:
         skus=plan.skus,
         prices={sku: float(p) for sku, p in zip(plan.skus, plan.prices, strict=True)},
         homes={where: _nearest(plan, candidates, where) for where in plan.regions},
-        shipping=tuple(s.site for s in plan.sites if s.site.ships),
-        stores=tuple(s.site for s in plan.sites if s.site.kind == "store"),
-        warehouses=tuple(s.site for s in plan.sites if s.site.kind in {"warehouse", "dark_store"}),
+        candidates={where: _candidates(plan, where) for where in plan.regions},
     )
+
+
+def _candidates(plan: Plan, where: tuple[str, float, float]) -> Candidates:
+    chain = plan.sourcing
+    sites = [s.site for s in plan.sites]
+    if chain.static:
+        region, x, y = where
+        here = Request(
+            lines={},
+            region=region,
+            x=x,
+            y=y,
+            available=_no_stock,
+            distances=plan.distances.get(region),
+        )
+        sites = chain.order(sites, here)
+    return Candidates(
+        shipping=tuple(s for s in sites if s.ships),
+        stores=tuple(s for s in sites if s.kind == "store"),
+        warehouses=tuple(s for s in sites if s.kind in {"warehouse", "dark_store"}),
+        presorted=chain.static,
+    )
+
+
+def _no_stock(_location: str, _sku: str) -> int:
+    return 0  # static sorts never look at stock
 
 
 def _nearest(

@@ -96,6 +96,10 @@ SORTS: dict[str, Sort] = {
 }
 """Sort keys by name: lower ranks first."""
 
+STATIC_SORTS = frozenset({"nearest", "priority", "lowest_cost"})
+"""Sorts whose keys depend on the site and where the customer is, never on stock: a ranking by
+them alone can be made once per home area and reused (``presorted``)."""
+
 SPLITS = ("none", "fewest", "at_most")
 
 Leg = tuple[LocationId, dict[SkuId, int]]
@@ -122,13 +126,24 @@ class SourcingChain:
         if self.max_legs < 1:
             raise InputError("max_legs", "at least 1", self.max_legs)
 
-    def rank(self, sites: Sequence[Site], request: Request) -> list[Site]:
-        """The sites that pass every filter, best first (ties keep the given order)."""
+    @property
+    def static(self) -> bool:
+        """True when every sort is in :data:`STATIC_SORTS`."""
+        return all(k in STATIC_SORTS for k in self.sorts)
+
+    def rank(
+        self, sites: Sequence[Site], request: Request, *, presorted: bool = False
+    ) -> list[Site]:
+        """The sites that pass every filter, best first (ties keep the given order).
+
+        With ``presorted``, ``sites`` are already in this chain's order for ``request`` (as
+        :meth:`order` returns them, possible for a :attr:`static` chain) and are not sorted again.
+        """
         kept = list(sites)
         for name in self.filters:  # filter by filter: the cheap ones come first in the chain
             keep = FILTERS[name]
             kept = [s for s in kept if keep(s, request)]
-        return self.order(kept, request)
+        return kept if presorted else self.order(kept, request)
 
     def order(self, sites: Sequence[Site], request: Request) -> list[Site]:
         """``sites`` best first by the sorts alone (no filter)."""
@@ -138,9 +153,12 @@ class SourcingChain:
         keys = [SORTS[k] for k in self.sorts]
         return sorted(sites, key=lambda s: tuple(key(s, request) for key in keys))
 
-    def source(self, sites: Sequence[Site], request: Request) -> list[Leg]:
-        """Legs (location, lines) that cover the whole order, or [] when it cannot be covered."""
-        ranked = self.rank(sites, request)
+    def source(
+        self, sites: Sequence[Site], request: Request, *, presorted: bool = False
+    ) -> list[Leg]:
+        """Legs (location, lines) that cover the whole order, or [] when it cannot be covered
+        (``presorted`` as for :meth:`rank`)."""
+        ranked = self.rank(sites, request, presorted=presorted)
         whole = next((s for s in ranked if _full_stock(s, request)), None)
         if whole is not None:
             return [(whole.id, dict(request.lines))]

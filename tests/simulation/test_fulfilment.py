@@ -134,3 +134,30 @@ def test_a_distance_matrix_replaces_straight_lines() -> None:
         distances={"WH1": 3.0, "S01": 40.0, "S02": 50.0, "S03": 60.0},  # a river between
     )  # fmt: skip
     assert chain.source(SITES, req) == [("WH1", {TEE: 1})]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    stock=st.dictionaries(
+        st.sampled_from(["WH1", "S01", "S02", "S03"]),
+        st.dictionaries(st.sampled_from(["TEE", "JEANS"]), st.integers(0, 5)),
+    ),
+    lines=st.dictionaries(st.sampled_from([TEE, JEANS]), st.integers(1, 4), min_size=1),
+    sorts=st.lists(st.sampled_from(["nearest", "priority", "lowest_cost"]), min_size=1, max_size=3),
+    split=st.sampled_from(["none", "fewest", "at_most"]),
+    x=st.floats(-100, 100),
+)
+def test_a_static_chain_on_presorted_sites_sources_as_the_chain_itself(
+    stock: dict[str, dict[str, int]], lines: dict[SkuId, int], sorts: list[str], split: str,
+    x: float,
+) -> None:  # fmt: skip
+    # The engine ranks the sites once per home area for a static chain, then filters only.
+    chain = SourcingChain(filters=("ships", "has_any_stock"), sorts=tuple(sorts), split=split)
+    assert chain.static
+    req = request(stock, lines, x=x)
+    presorted = chain.order(SITES, request({}, {}, x=x))
+    assert chain.source(presorted, req, presorted=True) == chain.source(SITES, req)
+
+
+def test_a_chain_that_sorts_by_stock_is_not_static() -> None:
+    assert not SourcingChain(sorts=("nearest", "most_stock")).static
