@@ -5,6 +5,11 @@ the public contract that projections, notebooks, DuckDB queries and the load-tes
 on; the file carries :data:`SCHEMA_VERSION` in its metadata, and a change to the columns is a
 version bump. Within a replication ``seq`` starts at 1 and rises by exactly one per event.
 
+In memory, :class:`EventLog` keeps the events as columns (:class:`~simulation.columns.Columns`),
+so the table is built with numpy and pyarrow; :func:`to_table` is the plain per-event version,
+kept as the oracle the tests hold the columns to. A log given a sink (:func:`stream_to`)
+hands each full batch to it and never holds the whole run.
+
 Files are written to a temporary name beside the target and renamed only when complete, so a
 crash never leaves a half-written log under the final name.
 """
@@ -14,45 +19,42 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from simulation.columns import SCHEMA, VERSION_KEY, Columns
 from simulation.domain.backend import Backend
 from simulation.domain.backend import replay as fold
 from simulation.domain.events import COLUMNS, EVENT_TYPES, FIELD_SPECS, SCHEMA_VERSION, Event
-from simulation.errors import LogFormatError
+from simulation.errors import InputError, LogFormatError, OmnicanalError
 
-VERSION_KEY = b"omnicanal.schema_version"
+__all__ = [
+    "BATCH_ROWS",
+    "SCHEMA",
+    "VERSION_KEY",
+    "EventLog",
+    "LogStreamedError",
+    "LogWriter",
+    "Sink",
+    "cell",
+    "check_seq",
+    "event_from_row",
+    "iter_events",
+    "read_log",
+    "read_table",
+    "replay",
+    "stream_to",
+    "table_to_frame",
+    "to_table",
+]
+
 BATCH_ROWS = 65_536
-_DICT = pa.dictionary(pa.int32(), pa.string())
-
-SCHEMA = pa.schema(
-    [
-        pa.field("seq", pa.int64(), nullable=False),
-        pa.field("t", pa.float64(), nullable=False),
-        pa.field("type", _DICT, nullable=False),
-        pa.field("customer", pa.int64()),
-        pa.field("channel", _DICT),
-        pa.field("location", _DICT),
-        pa.field("sku", _DICT),
-        pa.field("cart", pa.int64()),
-        pa.field("order", pa.int64()),
-        pa.field("qty", pa.int64()),
-        pa.field("amount", pa.float64()),
-        pa.field("mode", _DICT),
-        pa.field("reason", _DICT),
-        pa.field("until", pa.float64()),
-        pa.field("segment", _DICT),
-        pa.field("replication", pa.int32(), nullable=False),
-    ],
-    metadata={VERSION_KEY: str(SCHEMA_VERSION).encode()},
-)
-"""The log's columns, in order, with the schema version in the metadata."""
 
 _FIELDS: dict[type[Event], tuple[str, ...]] = {
     cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in EVENT_TYPES.values()
@@ -90,45 +92,148 @@ def _column(name: str, values: list[Any]) -> pa.Array:
 # ---------------------------------------------------------------- the in-memory log
 
 
+class Sink(Protocol):
+    """Where a streamed log hands its full batches (a :class:`LogWriter` is one)."""
+
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        """Take one batch of the log schema; its ``seq`` is already numbered."""
+
+
+class LogStreamedError(OmnicanalError, RuntimeError):
+    """A streamed log was asked for events it has already handed to its sink."""
+
+    def __init__(self, what: str, flushed: int) -> None:
+        self.what = what
+        self.flushed = flushed
+        super().__init__(
+            f"EventLog.{what}: the log streamed {flushed} events to its sink and no longer "
+            "holds them; read the file back (read_log) once it is written"
+        )
+
+
 class EventLog:
-    """An append-only log of one replication: events are added, never changed or removed."""
+    """An append-only log of one replication: events are added, never changed or removed.
 
-    __slots__ = ("_events", "replication")
+    Events are kept as typed columns, not as objects: :meth:`append` costs a few buffer
+    appends, :meth:`to_table` is numpy and pyarrow work, and :meth:`__iter__` rebuilds the
+    events (the slow path, cached, for tests and replay). ``seq`` runs 1, 2, 3... gaplessly.
 
-    def __init__(self, events: Iterable[Event] = (), *, replication: int = 0) -> None:
-        self._events: list[Event] = list(events)
+    With a ``sink`` (see :func:`stream_to`), every ``flush_rows`` events are handed to it as
+    one record batch and dropped; :meth:`flush` hands the rest. ``len``, :attr:`last_seq` and
+    ``seq`` go on counting across batches, but :meth:`__iter__`, :meth:`to_table`,
+    :meth:`to_frame` and :meth:`write` raise :class:`LogStreamedError` once a batch has gone:
+    the events are in the sink's file, which is complete only when its writer closes.
+    """
+
+    __slots__ = ("_columns", "_decoded", "_flush_at", "_flushed", "_sink", "replication")
+
+    def __init__(
+        self,
+        events: Iterable[Event] = (),
+        *,
+        replication: int = 0,
+        sink: Sink | None = None,
+        flush_rows: int = BATCH_ROWS,
+    ) -> None:
+        if isinstance(flush_rows, bool) or not isinstance(flush_rows, int) or flush_rows < 1:
+            raise InputError("flush_rows", "a positive number of rows", flush_rows)
         self.replication = replication
+        self._columns = Columns()
+        self._sink = sink
+        self._flush_at = flush_rows if sink is not None else -1
+        self._flushed = 0
+        self._decoded: list[Event] = []
+        self.extend(events)
 
     def append(self, event: Event) -> int:
-        """Add one event; returns its ``seq``."""
-        self._events.append(event)
-        return len(self._events)
+        """Add one event; returns its ``seq``. A bad event raises and leaves the log as it was."""
+        seq = self._flushed + self._columns.append(event)
+        if seq - self._flushed == self._flush_at:
+            self.flush()
+        return seq
 
     def extend(self, events: Iterable[Event]) -> None:
-        self._events.extend(events)
+        """Add events in order (each as by :meth:`append`)."""
+        for event in events:
+            self.append(event)
+
+    def flush(self) -> None:
+        """Hand the events not yet handed to the sink as one record batch.
+
+        Does nothing when there are none, or when the log has no sink (it keeps everything).
+        """
+        if self._sink is not None and len(self._columns):
+            self._sink.write_batch(self._batch())
+            self._flushed += len(self._columns)
+            self._columns, self._decoded = Columns(), []
 
     def __len__(self) -> int:
-        return len(self._events)
+        return self._flushed + len(self._columns)
 
     def __iter__(self) -> Iterator[Event]:
-        return iter(self._events)
+        self._whole("__iter__")
+        done = len(self._decoded)
+        if done < len(self._columns):
+            tail = self._columns.to_batch(replication=self.replication).slice(done)
+            self._decoded.extend(iter_events(pa.Table.from_batches([tail])))
+        return iter(self._decoded)
 
     @property
     def last_seq(self) -> int:
         """The ``seq`` of the newest event (0 while empty)."""
-        return len(self._events)
+        return len(self)
+
+    @property
+    def flushed(self) -> int:
+        """How many events went to the sink (0 without one)."""
+        return self._flushed
 
     def to_table(self) -> pa.Table:
-        return to_table(self._events, replication=self.replication)
+        """The whole log as a table of :data:`SCHEMA` (equal to :func:`to_table` of its events)."""
+        self._whole("to_table")
+        return pa.Table.from_batches([self._batch()])
 
     def to_frame(self) -> pd.DataFrame:
+        self._whole("to_frame")
         return table_to_frame(self.to_table())
 
     def write(self, path: Path) -> Path:
         """Write the whole log to ``path`` (atomically); returns ``path``."""
+        self._whole("write")
         with LogWriter(path) as writer:
-            writer.write(self._events, replication=self.replication)
+            writer.write(self)
         return path
+
+    def columns(self) -> Columns:
+        """The log's column buffers, for a writer (raises :class:`LogStreamedError` once
+        streamed: they would hold only the tail)."""
+        self._whole("columns")
+        return self._columns
+
+    def _batch(self) -> pa.RecordBatch:
+        return self._columns.to_batch(first_seq=self._flushed + 1, replication=self.replication)
+
+    def _whole(self, what: str) -> None:
+        if self._flushed:
+            raise LogStreamedError(what, self._flushed)
+
+
+@contextmanager
+def stream_to(
+    path: Path, *, replication: int = 0, flush_rows: int = BATCH_ROWS
+) -> Iterator[EventLog]:
+    """A log that streams to a Parquet file at ``path`` in batches of ``flush_rows``.
+
+    >>> with stream_to(Path("events.parquet")) as log:    # doctest: +SKIP
+    ...     log.append(event)
+
+    On leaving the block the last batch is written and the file appears at ``path``; if the
+    block raises, nothing is left under ``path``. Memory holds at most one batch.
+    """
+    with LogWriter(path, batch_rows=flush_rows) as writer:
+        log = EventLog(replication=replication, sink=writer, flush_rows=flush_rows)
+        yield log
+        log.flush()
 
 
 # ---------------------------------------------------------------- Parquet files
@@ -139,6 +244,7 @@ class LogWriter:
 
     Use as a context manager. ``seq`` continues across :meth:`write` calls of the same
     replication. If the block raises, the temporary file is removed and ``path`` is untouched.
+    Row groups hold at most ``batch_rows`` rows.
     """
 
     def __init__(self, path: Path, *, batch_rows: int = BATCH_ROWS) -> None:
@@ -154,23 +260,41 @@ class LogWriter:
         self._writer = pq.ParquetWriter(self._tmp, SCHEMA, compression="zstd")
         return self
 
-    def write(self, events: Sequence[Event], *, replication: int = 0) -> None:
-        """Append ``events`` of ``replication``, numbered after what it already wrote."""
-        if self._writer is None:
-            raise RuntimeError("LogWriter.write called outside its `with` block")
+    def write(self, events: EventLog | Sequence[Event], *, replication: int | None = None) -> None:
+        """Append a log, or ``events`` of ``replication`` (default 0), numbered after what this
+        writer already wrote of that replication. A log is written from its columns as they
+        are (its own replication unless ``replication`` is given)."""
+        if isinstance(events, EventLog):
+            rep = events.replication if replication is None else replication
+            self._write_columns(events.columns(), rep)
+            return
+        rep = 0 if replication is None else replication
         for start in range(0, len(events), self.batch_rows):
-            chunk = events[start : start + self.batch_rows]
-            first = self._next_seq.get(replication, 1)
-            self._writer.write_table(to_table(chunk, first_seq=first, replication=replication))
-            self._next_seq[replication] = first + len(chunk)
-            self.rows += len(chunk)
+            columns = Columns()
+            for event in events[start : start + self.batch_rows]:
+                columns.append(event)
+            self._write_columns(columns, rep)
+
+    def _write_columns(self, columns: Columns, replication: int) -> None:
+        first = self._next_seq.get(replication, 1)
+        self._put(columns.to_batch(first_seq=first, replication=replication))
+        self._next_seq[replication] = first + len(columns)
+
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        """Append a batch of the log schema as it is (a streamed log's :class:`Sink`)."""
+        if not batch.schema.equals(SCHEMA, check_metadata=False):
+            raise LogFormatError("schema", "the log schema", batch.schema.names, where="batch")
+        self._put(batch)
 
     def write_table(self, table: pa.Table) -> None:
         """Append a table already in the log schema (one replication's log, from a worker)."""
+        self._put(table.cast(SCHEMA))
+
+    def _put(self, data: pa.Table | pa.RecordBatch) -> None:
         if self._writer is None:
-            raise RuntimeError("LogWriter.write_table called outside its `with` block")
-        self._writer.write_table(table.cast(SCHEMA))
-        self.rows += table.num_rows
+            raise RuntimeError("LogWriter used outside its `with` block")
+        self._writer.write(data, row_group_size=self.batch_rows)
+        self.rows += data.num_rows
 
     def __exit__(
         self,

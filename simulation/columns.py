@@ -1,0 +1,269 @@
+"""The log's columns: the Parquet schema, and the typed buffers events are appended into.
+
+:class:`Columns` keeps one segment of a log the way Arrow wants it: one typed buffer per
+column, filled field by field as events arrive, so that building the table is numpy and
+pyarrow work only (no Python per event). A payload column's buffer holds a value only for the
+events whose type has that field; which rows those are follows from the row's type, so the
+nulls of absent fields cost nothing to record. Dictionary columns (``type``, ``channel``,
+``location``, ``sku``, ``mode``, ``reason``, ``segment``) store int32 codes into a dictionary
+that grows in order of first appearance, the order ``pyarrow.Array.dictionary_encode`` gives,
+so the tables are equal to those of :func:`simulation.eventlog.to_table`, the oracle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from array import array
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from simulation.domain.events import COLUMNS, SCHEMA_VERSION, Event
+from simulation.errors import LogFormatError
+
+VERSION_KEY = b"omnicanal.schema_version"
+_DICT = pa.dictionary(pa.int32(), pa.string())
+
+SCHEMA = pa.schema(
+    [
+        pa.field("seq", pa.int64(), nullable=False),
+        pa.field("t", pa.float64(), nullable=False),
+        pa.field("type", _DICT, nullable=False),
+        pa.field("customer", pa.int64()),
+        pa.field("channel", _DICT),
+        pa.field("location", _DICT),
+        pa.field("sku", _DICT),
+        pa.field("cart", pa.int64()),
+        pa.field("order", pa.int64()),
+        pa.field("qty", pa.int64()),
+        pa.field("amount", pa.float64()),
+        pa.field("mode", _DICT),
+        pa.field("reason", _DICT),
+        pa.field("until", pa.float64()),
+        pa.field("segment", _DICT),
+        pa.field("replication", pa.int32(), nullable=False),
+    ],
+    metadata={VERSION_KEY: str(SCHEMA_VERSION).encode()},
+)
+"""The log's columns, in order, with the schema version in the metadata."""
+
+_TYPECODES = {pa.int64(): "q", pa.float64(): "d", _DICT: "i"}
+_NUMPY = {"q": np.int64, "d": np.float64, "i": np.int32}
+_EXPECTED = {"q": "an integer (int64)", "d": "a number (float64)"}
+_KIND = {name: _TYPECODES[SCHEMA.field(name).type] for name in COLUMNS}
+
+Put = Callable[[Any], None]
+Plan = tuple[int, Callable[[Event], tuple[Any, ...]], tuple[Put, ...]]
+"""Per event class: its type code, a getter of its field values, one put per field."""
+
+
+class _Words(dict[Any, int]):
+    """One dictionary column: value -> int32 code, new values numbered as they first appear.
+
+    ``None`` maps to -1, the null code. Values are written as ``str(value)`` (a
+    :class:`~simulation.types.Channel` as its value), as the oracle does.
+    """
+
+    __slots__ = ("_codes", "strings")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strings: list[str] = []
+        self._codes: dict[str, int] = {}
+
+    def __missing__(self, value: Any) -> int:
+        if value is None:
+            return -1
+        word = str(value)
+        code = self._codes.setdefault(word, len(self.strings))
+        if code == len(self.strings):
+            self.strings.append(word)
+        self[value] = code
+        return code
+
+    def keep(self, used: int) -> None:
+        """Forget the words numbered ``used`` and above (an append that was undone)."""
+        for value in [v for v, c in self.items() if c >= used]:
+            del self[value]
+        for word in self.strings[used:]:
+            del self._codes[word]
+        del self.strings[used:]
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Event], tuple[Any, ...]]:
+    if len(names) == 1:
+        (name,) = names
+        return lambda e: (getattr(e, name),)
+    return attrgetter(*names)
+
+
+def _may_be_none(cls: type[Event]) -> set[str]:
+    hints = typing.get_type_hints(cls)
+    return {name for name, hint in hints.items() if type(None) in typing.get_args(hint)}
+
+
+class Columns:
+    """One segment of a log as per-column typed buffers (see the module docstring).
+
+    :meth:`append` is atomic: an event with a value its column cannot hold raises
+    :class:`~simulation.errors.LogFormatError` naming ``Type.field`` and leaves the buffers as
+    they were.
+    """
+
+    __slots__ = ("_nulls", "_plans", "_type_fields", "_type_names", "_types", "_values", "_words")
+
+    def __init__(self) -> None:
+        self._types = array("i")
+        self._type_names: list[str] = []
+        self._type_fields: list[frozenset[str]] = []
+        self._values = {name: array(_KIND[name]) for name in COLUMNS}
+        self._nulls = {n: array("q") for n in COLUMNS if _KIND[n] != "i"}
+        """Per numeric column: the positions in its buffer that hold a None (as 0)."""
+        self._words = {n: _Words() for n in COLUMNS if _KIND[n] == "i"}
+        self._plans: dict[type[Event], Plan] = {}
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+    def append(self, event: Event) -> int:
+        """Put ``event``'s fields into the buffers; returns the segment's row count."""
+        plan = self._plans.get(event.__class__)
+        if plan is None:
+            plan = self._learn(event.__class__)
+        code, fields, puts = plan
+        try:
+            for put, value in zip(puts, fields(event), strict=False):
+                put(value)
+        except (TypeError, ValueError, OverflowError) as e:
+            self._undo()
+            raise self._bad_field(event) from e
+        self._types.append(code)
+        return len(self._types)
+
+    # ------------------------------------------------------------ plans
+
+    def _learn(self, cls: type[Event]) -> Plan:
+        """The plan of an event class, made on its first event in this segment."""
+        if not (isinstance(cls, type) and issubclass(cls, Event)) or cls is Event:
+            raise LogFormatError("type", "a registered event class", cls)
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        nullable = _may_be_none(cls)
+        puts = tuple(self._put(name, name in nullable) for name in names)
+        plan: Plan = (len(self._type_names), _getter(names), puts)
+        self._type_names.append(cls.TYPE)
+        self._type_fields.append(frozenset(names))
+        self._plans[cls] = plan
+        return plan
+
+    def _put(self, name: str, nullable: bool) -> Put:
+        values = self._values[name]
+        if name in self._words:
+            words, add = self._words[name], values.append
+
+            def put_code(value: Any) -> None:
+                add(words[value])
+
+            return put_code
+        if not nullable:
+            return values.append
+        nulls, add = self._nulls[name], values.append
+
+        def put_or_null(value: Any) -> None:
+            if value is None:
+                nulls.append(len(values))
+                add(0)
+            else:
+                add(value)
+
+        return put_or_null
+
+    # ------------------------------------------------------------ a bad event
+
+    def _bad_field(self, event: Event) -> LogFormatError:
+        nullable = _may_be_none(type(event))
+        for f in dataclasses.fields(event):
+            kind, value = _KIND[f.name], getattr(event, f.name)
+            if kind == "i" or (value is None and f.name in nullable):
+                continue
+            try:
+                array(kind, [value])
+            except (TypeError, ValueError, OverflowError):
+                return LogFormatError(f"{event.TYPE}.{f.name}", _EXPECTED[kind], value)
+        return LogFormatError("event", "an event whose fields fit the log columns", event)
+
+    def _undo(self) -> None:
+        """Cut every buffer back to the rows appended so far (the last append failed)."""
+        types = np.array(self._types, dtype=np.int32)
+        counts = np.bincount(types, minlength=len(self._type_names))
+        for name, values in self._values.items():
+            rows = sum(int(n) for n, f in zip(counts, self._type_fields, strict=True) if name in f)
+            del values[rows:]
+            if name in self._nulls:
+                nulls = self._nulls[name]  # positions rise, so the undone ones are at the end
+                while nulls and nulls[-1] >= rows:
+                    nulls.pop()
+            else:
+                self._words[name].keep(max(values, default=-1) + 1)
+        used = int(types.max()) + 1 if len(types) else 0
+        for cls in [c for c, plan in self._plans.items() if plan[0] >= used]:
+            del self._plans[cls]
+        del self._type_names[used:], self._type_fields[used:]
+
+    # ------------------------------------------------------------ buffers -> Arrow
+
+    def to_batch(self, *, first_seq: int = 1, replication: int = 0) -> pa.RecordBatch:
+        """The segment as a record batch of :data:`SCHEMA`, numbered from ``first_seq``."""
+        n = len(self._types)
+        types = np.array(self._types, dtype=np.int32)
+        has = np.array(
+            [[name in fields for fields in self._type_fields] for name in COLUMNS], dtype=bool
+        ).reshape(len(COLUMNS), len(self._type_fields))
+        present = has.take(types, axis=1)  # present[j, row]: the row's type has column j
+        arrays = {
+            "seq": pa.array(np.arange(first_seq, first_seq + n, dtype=np.int64)),
+            "type": pa.DictionaryArray.from_arrays(
+                pa.array(types), pa.array(self._type_names, pa.string())
+            ),
+            "replication": pa.array(np.full(n, replication, dtype=np.int32)),
+        }
+        for j, name in enumerate(COLUMNS):
+            arrays[name] = self._column(name, present[j])
+        return pa.RecordBatch.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA)
+
+    def _column(self, name: str, present: np.ndarray) -> pa.Array:
+        """One payload column: its buffer spread over the rows whose type has the field."""
+        kind = _KIND[name]
+        buffer, dtype = self._values[name], _NUMPY[kind]
+        if len(buffer) == len(present):
+            full, rows = np.array(buffer, dtype), None  # a copy: appends go on
+        else:
+            rows = np.flatnonzero(present)
+            full = np.full(len(present), -1 if kind == "i" else 0, dtype)
+            full[rows] = np.frombuffer(buffer, dtype) if buffer else 0
+        if kind == "i":
+            valid = full >= 0
+            indices = _numeric(pa.int32(), full, None if valid.all() else valid)
+            dictionary = pa.array(self._words[name].strings, pa.string())
+            return pa.DictionaryArray.from_arrays(indices, dictionary)
+        nulls = self._nulls[name]
+        if rows is None and not nulls:
+            return _numeric(SCHEMA.field(name).type, full, None)
+        valid = present.copy()
+        if nulls:
+            at = np.array(nulls, np.int64)
+            valid[(np.flatnonzero(present) if rows is None else rows)[at]] = False
+        return _numeric(SCHEMA.field(name).type, full, valid)
+
+
+def _numeric(kind: pa.DataType, values: np.ndarray, valid: np.ndarray | None) -> pa.Array:
+    """An Arrow array over ``values`` (not copied), null where ``valid`` is False."""
+    if valid is None:
+        return pa.array(values, kind)
+    # pa.array(values, mask=...) converts value by value; a bitmap from numpy does not.
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    nulls = len(valid) - int(np.count_nonzero(valid))
+    return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)], nulls)
