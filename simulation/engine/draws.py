@@ -117,16 +117,26 @@ class Draws:
 class VisitDraws:
     """Hands out each visit's journey and operations draws for one replication."""
 
-    __slots__ = ("_block", "_blocks", "_streams")
+    __slots__ = ("_block", "_blocks", "_streams", "batched", "customers", "visits")
 
-    def __init__(self, streams: Streams) -> None:
+    def __init__(self, streams: Streams, *, batched: bool = True) -> None:
         self._streams = streams
+        self.batched = batched
+        """False: every visit draws its rows from a generator of its own, one call per visit
+        (the straightforward version, kept as the tests' oracle for the batched one)."""
         self._block = -1
         self._blocks: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0)), np.empty((0, 0)))
+        self.customers = 0
+        """First visits handed out."""
+        self.visits = 0
+        """Visits handed out, repeat visits included."""
 
     def visit(self, customer: int, number: int) -> tuple[Draws, Draws]:
         """The (journey, operations) draws of visit ``number`` (0 for the first) of ``customer``."""
+        self.visits += 1
         if number == 0:
+            self.customers += 1
+        if number == 0 and self.batched:
             journey, ops = self._first_visit_rows(customer)
         else:
             rng = np.random.Generator(

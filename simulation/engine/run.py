@@ -9,6 +9,7 @@ import simpy
 
 from simulation.domain.commands import ReceiveStock
 from simulation.engine import arrivals, operations
+from simulation.engine.draws import VisitDraws
 from simulation.engine.journeys import visit
 from simulation.engine.plan import Plan
 from simulation.engine.streams import Streams
@@ -17,9 +18,25 @@ from simulation.eventlog import EventLog
 from simulation.types import SimTime
 
 
-def run_replication(plan: Plan, seed: int, replication: int = 0) -> World:
-    """Simulate ``plan`` once; the world holds the log, the final state and refusal counts."""
-    world = World.build(plan, Streams(seed, replication))
+def run_replication(
+    plan: Plan,
+    seed: int,
+    replication: int = 0,
+    *,
+    log: EventLog | None = None,
+    batched_draws: bool = True,
+) -> World:
+    """Simulate ``plan`` once; the world holds the log, the final state and refusal counts.
+
+    ``log`` receives the events (for example a log streaming to Parquet,
+    :func:`simulation.eventlog.stream_to`); its replication must be ``replication``.
+    ``batched_draws=False`` gives every visit a generator of its own instead of a row of a
+    batch (:class:`~simulation.engine.draws.VisitDraws`): slower, the same model.
+    """
+    if log is not None and log.replication != replication:
+        raise ValueError(f"log.replication is {log.replication}, the run's is {replication}")
+    streams = Streams(seed, replication)
+    world = World.build(plan, streams, log, draws=VisitDraws(streams, batched=batched_draws))
     for (location, sku), qty in sorted(plan.initial.items()):
         if qty > 0:
             world.do(

@@ -60,15 +60,23 @@ class World:
     watching: bool = False
 
     @classmethod
-    def build(cls, plan: Plan, streams: Streams) -> World:
+    def build(
+        cls,
+        plan: Plan,
+        streams: Streams,
+        log: EventLog | None = None,
+        *,
+        draws: VisitDraws | None = None,
+    ) -> World:
+        """A world at time 0; events go to ``log`` (a new in-memory log by default)."""
         env = simpy.Environment()
         world = cls(
             env=env,
             plan=plan,
             streams=streams,
             tables=tables_of(plan),
-            draws=VisitDraws(streams),
-            log=EventLog(replication=streams.replication),
+            draws=VisitDraws(streams) if draws is None else draws,
+            log=EventLog(replication=streams.replication) if log is None else log,
         )
         for sp in plan.sites:
             desk = simpy.Resource(env, sp.desk_servers) if sp.desk_servers > 0 else None

@@ -98,6 +98,12 @@ def test_a_customers_draws_are_fixed_by_the_customer_not_the_call_order() -> Non
     assert _head(VisitDraws(Streams(5, replication=1)).visit(3, 0)) != rows[3]
 
 
+def test_no_two_customers_share_a_row() -> None:
+    visits = VisitDraws(Streams(5))
+    firsts = {visits.visit(c, 0)[0].uniform() for c in range(1, 3 * BLOCK)}
+    assert len(firsts) == 3 * BLOCK - 1
+
+
 def test_journey_and_operations_draws_are_separate_streams() -> None:
     journey, ops = VisitDraws(Streams(5)).visit(9, 0)
     a = [journey.uniform() for _ in range(JOURNEY_ROW)]
