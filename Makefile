@@ -32,6 +32,7 @@ test: lint pytest
 # commands and figures. Each prints its figure, a reference measured in the same run, the ratio.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine_throughput.py --days 2
+	$(BIN)/python benchmarks/scale.py --customers 20000
 	$(BIN)/python benchmarks/log_writer.py --days 1
 	$(BIN)/python benchmarks/replications.py --replications 4 --days 1
 	$(BIN)/python benchmarks/api_requests.py --requests 500

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, dataclass_transform
 
@@ -48,34 +49,50 @@ def _check_number(cmd: object, name: str, value: Any) -> None:
         raise MalformedCommand(_where(cmd, name), "a positive number", value)
     if name in _NON_NEGATIVE and value < 0:
         raise MalformedCommand(_where(cmd, name), "a number >= 0", value)
-    if name in {"qty", "level"} and not isinstance(value, int):
+    if name in _WHOLE and not isinstance(value, int):
         raise MalformedCommand(_where(cmd, name), "a whole number of units", value)
 
 
-def _check_field(cmd: object, name: str, value: Any) -> None:
-    if value is None:
-        return
-    if name in _IDS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+def _check_id(cmd: object, name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise MalformedCommand(_where(cmd, name), "an integer id >= 0", value)
-    if name in _NAMES and (not isinstance(value, str) or not value):
+
+
+def _check_name(cmd: object, name: str, value: Any) -> None:
+    if not isinstance(value, str) or not value:
         raise MalformedCommand(_where(cmd, name), "a non-empty string", value)
-    if name in _ENUMS and not isinstance(value, _ENUMS[name]):
+
+
+def _check_enum(cmd: object, name: str, value: Any) -> None:
+    if not isinstance(value, _ENUMS[name]):
         raise MalformedCommand(_where(cmd, name), f"a {_ENUMS[name].__name__}", value)
-    if name in _POSITIVE | _NON_NEGATIVE | {"at"}:
-        _check_number(cmd, name, value)
 
 
-_CHECKED = _IDS | _NAMES | _ENUMS.keys() | _POSITIVE | _NON_NEGATIVE | {"at"}
-_PLANS: dict[type, tuple[str, ...]] = {}
+_WHOLE = frozenset({"qty", "level"})
+Check = Callable[[object, str, Any], None]
+_CHECKS: dict[str, Check] = {
+    **dict.fromkeys(_IDS, _check_id),
+    **dict.fromkeys(_NAMES, _check_name),
+    **dict.fromkeys(_ENUMS, _check_enum),
+    **dict.fromkeys(_POSITIVE | _NON_NEGATIVE | {"at"}, _check_number),
+}
+"""The rule of each field name that has one; a field that is None is never checked."""
+_PLANS: dict[type, tuple[tuple[str, Check], ...]] = {}
 
 
-def _checked_fields(kind: type) -> tuple[str, ...]:
-    """The fields of a command class that :func:`_check_field` has a rule for (cached)."""
-    names = _PLANS.get(kind)
-    if names is None:
+def _check_field(cmd: object, name: str, value: Any) -> None:
+    check = _CHECKS.get(name)
+    if value is not None and check is not None:
+        check(cmd, name, value)
+
+
+def _checks_of(kind: type) -> tuple[tuple[str, Check], ...]:
+    """The (field, rule) pairs of a command class, for the fields that have a rule (cached)."""
+    plan = _PLANS.get(kind)
+    if plan is None:
         fields = dataclasses.fields(kind)
-        names = _PLANS[kind] = tuple(f.name for f in fields if f.name in _CHECKED)
-    return names
+        plan = _PLANS[kind] = tuple((f.name, _CHECKS[f.name]) for f in fields if f.name in _CHECKS)
+    return plan
 
 
 class Command:
@@ -84,8 +101,10 @@ class Command:
     __slots__ = ()
 
     def __post_init__(self) -> None:
-        for name in _checked_fields(type(self)):
-            _check_field(self, name, getattr(self, name))
+        for name, check in _checks_of(type(self)):
+            value = getattr(self, name)
+            if value is not None:
+                check(self, name, value)
 
 
 C = TypeVar("C", bound=type[Command])

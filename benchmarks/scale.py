@@ -1,0 +1,141 @@
+"""Scale: the baseline scenario grown to N customers over four weeks, 200 skus, 1 warehouse and
+20 stores, its log streamed to Parquet; wall time and peak memory for N and 2N, and their ratio.
+
+Each size runs in a fresh child process, so its peak resident memory (ru_maxrss) is its own.
+Stock, replenishment levels, pick capacity and pickers grow with the traffic, so a bigger run
+is the same retailer busier, not the same shops sold out.
+
+    .venv/bin/python benchmarks/scale.py [--customers 1000000] [--stores 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simulation.engine.compile import plan_of  # noqa: E402
+from simulation.engine.plan import Plan  # noqa: E402
+from simulation.engine.run import run_replication  # noqa: E402
+from simulation.eventlog import stream_to  # noqa: E402
+from simulation.scenario import load_scenario  # noqa: E402
+
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+DAYS = 28
+
+
+def scaled_baseline(customers: int, stores: int = 20) -> Plan:
+    """baseline.toml with ``stores`` stores and about ``customers`` arrivals in 28 days."""
+    base = load_scenario(BASELINE)
+    expected = float(plan_of(base).arrivals.expected(DAYS * 1440.0).sum())
+    load = customers / expected  # how many times the baseline's traffic
+    per_store = load * 8 / stores  # the baseline has 8 stores
+    template = base.model_dump(mode="json")["network"]["locations"]
+    warehouse, store = template[0], template[1]
+    locations = [
+        {**warehouse, "pick_capacity": math.ceil(3000 * load), "pickers": math.ceil(12 * load)},
+        *(_store(store, i, stores, per_store) for i in range(stores)),
+    ]
+    return plan_of(
+        base.with_overrides(
+            {
+                "horizon_days": DAYS,
+                "arrivals.per_hour": 45.0 * load,
+                "network.locations": locations,
+                "catalogue.stock.warehouse": math.ceil(150 * load),
+                "catalogue.stock.store": math.ceil(6 * max(per_store, 1.0)),
+                "policies.replenishment.params.warehouse": {
+                    "s": math.ceil(60 * load),
+                    "S": math.ceil(150 * load),
+                },
+                "policies.replenishment.params.store": {
+                    "s": math.ceil(2 * max(per_store, 1.0)),
+                    "S": math.ceil(6 * max(per_store, 1.0)),
+                },
+            },
+            source="benchmarks/scale.py",
+        )
+    )
+
+
+def _store(template: dict[str, Any], i: int, stores: int, per_store: float) -> dict[str, Any]:
+    angle = 2 * math.pi * i / stores
+    return {
+        **template,
+        "id": f"S{i + 1:02d}",
+        "region": "north" if math.sin(angle) >= 0 else "south",
+        "x": round(15 * math.cos(angle), 3),
+        "y": round(15 * math.sin(angle), 3),
+        "pick_capacity": math.ceil(200 * per_store),
+        "pickers": max(2, math.ceil(2 * per_store)),
+        "desk_servers": max(1, math.ceil(2 * per_store)),
+        "ship_from_store": i % 3 == 0,  # as in the baseline, some stores send parcels
+    }
+
+
+def measure(customers: int, stores: int) -> dict[str, float]:
+    """One run of the scaled baseline, streamed to a temporary Parquet file."""
+    plan = scaled_baseline(customers, stores)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        with stream_to(Path(tmp) / "events.parquet") as log:
+            world = run_replication(plan, seed=1, log=log)
+            events = len(world.log)
+        seconds = time.perf_counter() - start
+        size = (Path(tmp) / "events.parquet").stat().st_size
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "customers": world.draws.customers,
+        "visits": world.draws.visits,
+        "events": events,
+        "seconds": seconds,
+        "peak_mb": peak_mb,
+        "parquet_mb": size / 1e6,
+    }
+
+
+def _child(customers: int, stores: int) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(customers), "--stores", str(stores)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--stores", type=int, default=20)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.stores)))
+        return
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    print(f"machine: {platform.machine()} {python}")
+    runs = [_child(n, args.stores) for n in (args.customers, 2 * args.customers)]
+    for r in runs:
+        print(
+            f"{r['customers']:>10,} customers ({r['visits']:,} visits): {r['events']:,} events "
+            f"in {r['seconds']:.1f} s = {r['events'] / r['seconds']:,.0f} events/s, "
+            f"peak {r['peak_mb']:,.0f} MB, log {r['parquet_mb']:.0f} MB"
+        )
+    print(f"time ratio 2N / N: {runs[1]['seconds'] / runs[0]['seconds']:.2f} (target <= 2.1)")
+
+
+if __name__ == "__main__":
+    main()
