@@ -31,7 +31,7 @@ test: lint pytest
 # Every benchmark in a reduced size (a few minutes); benchmarks/README.md has the full-size
 # commands and figures. Each prints its figure, a reference measured in the same run, the ratio.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/engine_throughput.py --days 2
+	$(BIN)/python benchmarks/engine_throughput.py --days 2 --customers 10000
 	$(BIN)/python benchmarks/scale.py --customers 20000
 	$(BIN)/python benchmarks/log_writer.py --days 1
 	$(BIN)/python benchmarks/replications.py --replications 4 --days 1

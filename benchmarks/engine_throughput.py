@@ -1,10 +1,12 @@
 """Engine throughput: events per second of the full model vs a bare SimPy model, same process.
 
 The reference is issue #9's: 100,000 SimPy processes that each yield 10 timeouts and do nothing
-else. The figure is the full model's log events per second on a baseline-sized plan (1
-warehouse, 8 stores, 200 skus, 4 weeks), and the ratio of the two.
+else, measured just before each model run. The figures are the full model's log events per
+second on a baseline-sized plan (1 warehouse, 8 stores, 200 skus, 4 weeks; the figure earlier
+benchmarks used) and on scenarios/baseline.toml scaled up (benchmarks/scale.py: 20 stores,
+stock and capacity grown with the traffic), and the ratio of each to the reference.
 
-    .venv/bin/python benchmarks/engine_throughput.py [--days 28] [--rate 45]
+    .venv/bin/python benchmarks/engine_throughput.py [--days 28] [--rate 45] [--customers 100000]
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulation.engine.plan import SitePlan  # noqa: E402
+from benchmarks.scale import scaled_baseline  # noqa: E402
+from simulation.engine.plan import Plan, SitePlan  # noqa: E402
 from simulation.engine.run import run_replication  # noqa: E402
 from simulation.policies.fulfilment import Site  # noqa: E402
 from simulation.policies.replenishment import MinMax  # noqa: E402
@@ -66,22 +69,34 @@ def baseline_plan(days: float, rate: float):  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
+def model_events_per_second(plan: Plan) -> tuple[int, float]:
+    """Events the full model writes to its log, and the seconds it takes, for one replication."""
+    start = time.perf_counter()
+    world = run_replication(plan, seed=1)
+    return len(world.log), time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=float, default=28.0)
     parser.add_argument("--rate", type=float, default=45.0, help="customers per hour")
+    parser.add_argument(
+        "--customers", type=int, default=100_000,
+        help="customers of the scaled baseline.toml (20 stores, 4 weeks); 0 to skip it",
+    )  # fmt: skip
     args = parser.parse_args()
-    reference = bare_simpy()
-    plan = baseline_plan(args.days, args.rate)
-    start = time.perf_counter()
-    world = run_replication(plan, seed=1)
-    seconds = time.perf_counter() - start
-    events = len(world.log)
-    model = events / seconds
-    print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}")
-    print(f"full model: {events:,} events in {seconds:.2f} s = {model:,.0f} events/s")
-    print(f"bare SimPy: {reference:,.0f} events/s (100,000 processes x 10 timeouts)")
-    print(f"ratio: {model / reference:.3f}")
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    print(f"machine: {platform.machine()} {python}")
+    plans = [(f"baseline-sized plan, {args.days:g} days", baseline_plan(args.days, args.rate))]
+    if args.customers:
+        plans.append((f"baseline.toml scaled to {args.customers:,} customers", None))
+    for name, plan in plans:
+        reference = bare_simpy()
+        events, seconds = model_events_per_second(plan or scaled_baseline(args.customers))
+        model = events / seconds
+        print(f"{name}: {events:,} events in {seconds:.2f} s = {model:,.0f} events/s")
+        print(f"  bare SimPy: {reference:,.0f} events/s (100,000 processes x 10 timeouts)")
+        print(f"  ratio: {model / reference:.3f}")
 
 
 if __name__ == "__main__":
