@@ -1,18 +1,29 @@
-"""Log writer: events per second through omnicanal's LogWriter vs pyarrow writing the same table.
+"""Log writer: events per second through omnicanal's writer vs pyarrow writing the same table.
 
-The reference writes the finished Arrow table with ``pyarrow.parquet.write_table`` (same
-compression); the figure includes turning event objects into columns, which is the writer's
-real work. Events come from one replication of a baseline-sized plan.
+The figure starts from the engine's in-memory log form (a columnar ``EventLog``) and includes
+building the Arrow arrays from its buffers; the reference is ``pyarrow.parquet.write_table``
+of the finished table with the same compression and row groups, in the same run. Each is
+timed several times, interleaved, and the best run counts (the machine is shared). Events
+come from one replication of a baseline-sized plan.
 
-    .venv/bin/python benchmarks/log_writer.py [--days 7]
+It also prints the per-event cost of appending to the old list-of-events log and to the
+columnar one, the old writer's work (events -> columns in Python -> Parquet), and the peak
+memory of a child process streaming ``--copies`` times the run's events to Parquet.
+
+    .venv/bin/python benchmarks/log_writer.py [--days 7] [--copies 100]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import pickle
+import resource
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -20,28 +31,145 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.engine_throughput import baseline_plan  # noqa: E402
+from simulation.domain.events import Event  # noqa: E402
 from simulation.engine.run import run_replication  # noqa: E402
-from simulation.eventlog import LogWriter  # noqa: E402
+from simulation.eventlog import (  # noqa: E402
+    BATCH_ROWS,
+    SCHEMA,
+    EventLog,
+    LogWriter,
+    stream_to,
+    to_table,
+)
+
+REPEATS = 7
+
+
+class ListLog:
+    """The log as it was before the columns: a list of event objects."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+
+    def append(self, event: Event) -> int:
+        self._events.append(event)
+        return len(self._events)
+
+
+def best(work: Callable[[], object], repeats: int = REPEATS) -> float:
+    """The shortest of ``repeats`` runs of ``work``, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def append_cost(events: list[Event], make: Callable[[], ListLog | EventLog]) -> float:
+    """Nanoseconds per ``append`` of the run's events to a fresh log, best of 5."""
+
+    def fill() -> None:
+        append = make().append
+        for event in events:
+            append(event)
+
+    return best(fill, 5) / len(events) * 1e9
+
+
+def old_writer(events: list[Event], path: Path) -> None:
+    """What LogWriter did before: the per-event oracle, batch by batch."""
+    with pq.ParquetWriter(path, SCHEMA, compression="zstd") as writer:
+        for start in range(0, len(events), BATCH_ROWS):
+            writer.write_table(to_table(events[start : start + BATCH_ROWS], first_seq=start + 1))
+
+
+def writer_figures(log: EventLog, events: list[Event], tmp: Path) -> dict[str, float]:
+    table = log.to_table()
+    ours: list[float] = []
+    reference: list[float] = []
+
+    def write_ours() -> None:
+        with LogWriter(tmp / "ours.parquet") as writer:
+            writer.write(log)
+
+    def write_reference() -> None:
+        pq.write_table(
+            table, tmp / "pyarrow.parquet", compression="zstd", row_group_size=BATCH_ROWS
+        )
+
+    for _ in range(REPEATS):  # interleaved, so that a busy spell hits both
+        ours.append(best(write_ours, 1))
+        reference.append(best(write_reference, 1))
+    return {
+        "ours": len(log) / min(ours),
+        "reference": len(log) / min(reference),
+        "to_table": best(log.to_table) / len(log) * 1e9,
+        "old": len(events) / best(lambda: old_writer(events, tmp / "old.parquet"), 3),
+    }
+
+
+def stream_child(pickled: Path, copies: int, out: Path) -> None:
+    """In a fresh process: stream ``copies`` x the events to ``out``; print the figures."""
+    with pickled.open("rb") as f:
+        events = pickle.load(f)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    with stream_to(out) as log:
+        for _ in range(copies):
+            log.extend(events)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"events": len(log), "seconds": seconds, "before": before, "peak": peak}))
+
+
+def streamed(events: list[Event], copies: int, tmp: Path) -> dict[str, float]:
+    pickled = tmp / "events.pickle"
+    pickled.write_bytes(pickle.dumps(events))
+    command = [sys.executable, __file__, "--stream-child", str(pickled), str(copies)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    figures: dict[str, float] = json.loads(done.stdout)
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=float, default=7.0)
+    parser.add_argument("--copies", type=int, default=100, help="streamed: copies of the run")
+    parser.add_argument("--stream-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stream_child:
+        pickled, copies = args.stream_child
+        stream_child(Path(pickled), int(copies), Path(pickled).with_name("streamed.parquet"))
+        return
     events = list(run_replication(baseline_plan(args.days, 45.0), seed=1).log)
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        with LogWriter(Path(tmp) / "ours.parquet") as writer:
-            writer.write(events)
-        ours = len(events) / (time.perf_counter() - start)
-        table = pq.read_table(Path(tmp) / "ours.parquet")
-        start = time.perf_counter()
-        pq.write_table(table, Path(tmp) / "pyarrow.parquet", compression="zstd")
-        reference = len(events) / (time.perf_counter() - start)
+    log = EventLog(events)
+    per_event = log.columns().nbytes / len(log)
+    old_append = append_cost(events, ListLog)
+    new_append = append_cost(events, EventLog)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        w = writer_figures(log, events, tmp)
+        s = streamed(events, args.copies, tmp) if args.copies > 0 else None
     print(f"events: {len(events):,}")
-    print(f"LogWriter (events -> columns -> Parquet): {ours:,.0f} events/s")
-    print(f"pyarrow.parquet.write_table (table -> Parquet): {reference:,.0f} events/s")
-    print(f"ratio: {ours / reference:.3f}")
+    print(f"append, list-of-events log (before): {old_append:,.0f} ns/event")
+    print(f"append, columnar EventLog:          {new_append:,.0f} ns/event")
+    print(f"EventLog.to_table (buffers -> Arrow): {w['to_table']:,.0f} ns/event")
+    print(f"old writer (events -> columns in Python -> Parquet): {w['old']:,.0f} events/s")
+    print(f"LogWriter.write(EventLog) (buffers -> Arrow -> Parquet): {w['ours']:,.0f} events/s")
+    print(f"pyarrow.parquet.write_table (table -> Parquet): {w['reference']:,.0f} events/s")
+    print(f"ratio: {w['ours'] / w['reference']:.3f}")
+    if s is not None:
+        mib = 1024  # ru_maxrss is in KiB on Linux
+        print(
+            f"streamed ({args.copies} x the run, stream_to, batches of {BATCH_ROWS:,}): "
+            f"{s['events']:,.0f} events in {s['seconds']:.1f} s "
+            f"({s['events'] / s['seconds']:,.0f} events/s appended and written); "
+            f"peak RSS {s['peak'] / mib:,.0f} MiB "
+            f"({s['before'] / mib:,.0f} MiB before streaming, the run's events loaded); "
+            f"held whole, its columns would take {s['events'] * per_event / 2**20:,.0f} MiB "
+            f"({per_event:.0f} bytes/event)"
+        )
 
 
 if __name__ == "__main__":

@@ -129,6 +129,12 @@ class Columns:
     def __len__(self) -> int:
         return len(self._types)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes in the typed buffers (the dictionaries' words not counted)."""
+        buffers = [self._types, *self._values.values(), *self._nulls.values()]
+        return sum(b.itemsize * len(b) for b in buffers)
+
     def append(self, event: Event) -> int:
         """Put ``event``'s fields into the buffers; returns the segment's row count."""
         plan = self._plans.get(event.__class__)

@@ -242,3 +242,10 @@ def test_a_batch_of_another_schema_is_refused(tmp_path: Path) -> None:
     batch = pa.RecordBatch.from_pydict({"seq": [1]})
     with LogWriter(tmp_path / "e.parquet") as writer, pytest.raises(LogFormatError, match="schema"):
         writer.write_batch(batch)
+
+
+def test_columns_count_their_bytes() -> None:
+    columns = Columns()
+    columns.append(_reserved(0, cart=CartId(1)))
+    # type code, t, channel, location, sku codes, cart, order, qty, until; two null positions
+    assert columns.nbytes == 4 + 8 + 4 + 4 + 4 + 8 + 8 + 8 + 8 + 2 * 8
