@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from simulation.domain.events import COLUMNS, SCHEMA_VERSION, Event
+from simulation.domain.events import COLUMNS, EVENT_TYPES, SCHEMA_VERSION, Event
 from simulation.errors import LogFormatError
 
 VERSION_KEY = b"omnicanal.schema_version"
@@ -156,12 +156,16 @@ class Columns:
         """The plan of an event class, made on its first event in this segment."""
         if not (isinstance(cls, type) and issubclass(cls, Event)) or cls is Event:
             raise LogFormatError("type", "a registered event class", cls)
+        plan = self._plan(cls, len(self._type_names))
+        self._type_names.append(cls.TYPE)
+        self._type_fields.append(frozenset(f.name for f in dataclasses.fields(cls)))
+        return plan
+
+    def _plan(self, cls: type[Event], code: int) -> Plan:
         names = tuple(f.name for f in dataclasses.fields(cls))
         nullable = _may_be_none(cls)
         puts = tuple(self._put(name, name in nullable) for name in names)
-        plan: Plan = (len(self._type_names), _getter(names), puts)
-        self._type_names.append(cls.TYPE)
-        self._type_fields.append(frozenset(names))
+        plan: Plan = (code, _getter(names), puts)
         self._plans[cls] = plan
         return plan
 
@@ -186,6 +190,27 @@ class Columns:
                 add(value)
 
         return put_or_null
+
+    # ------------------------------------------------------------ pickling
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The buffers and dictionaries; the plans (bound to the buffers) are made again."""
+        return {
+            "types": self._types,
+            "type_names": self._type_names,
+            "values": self._values,
+            "nulls": self._nulls,
+            "words": self._words,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._types, self._type_names = state["types"], state["type_names"]
+        self._values, self._nulls, self._words = state["values"], state["nulls"], state["words"]
+        self._plans, self._type_fields = {}, []
+        for code, name in enumerate(self._type_names):
+            cls = EVENT_TYPES[name]
+            self._plan(cls, code)
+            self._type_fields.append(frozenset(f.name for f in dataclasses.fields(cls)))
 
     # ------------------------------------------------------------ a bad event
 

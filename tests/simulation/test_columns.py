@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 import typing
 from pathlib import Path
 from typing import Any
@@ -249,3 +251,12 @@ def test_columns_count_their_bytes() -> None:
     columns.append(_reserved(0, cart=CartId(1)))
     # type code, t, channel, location, sku codes, cart, order, qty, until; two null positions
     assert columns.nbytes == 4 + 8 + 4 + 4 + 4 + 8 + 8 + 8 + 8 + 2 * 8
+
+
+def test_a_log_survives_pickling_and_keeps_growing() -> None:
+    events = list(run_demo().log)
+    log = pickle.loads(pickle.dumps(EventLog(events[:20], replication=3)))
+    assert list(log) == events[:20]
+    log.extend(events[20:])
+    assert log.to_table().equals(to_table(events, replication=3))
+    assert copy.deepcopy(log).to_table().equals(log.to_table())
