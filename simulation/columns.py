@@ -154,7 +154,7 @@ class Columns:
 
     def _learn(self, cls: type[Event]) -> Plan:
         """The plan of an event class, made on its first event in this segment."""
-        if not (isinstance(cls, type) and issubclass(cls, Event)) or cls is Event:
+        if EVENT_TYPES.get(getattr(cls, "TYPE", None)) is not cls:  # type: ignore[arg-type]
             raise LogFormatError("type", "a registered event class", cls)
         plan = self._plan(cls, len(self._type_names))
         self._type_names.append(cls.TYPE)

@@ -106,8 +106,8 @@ def test_every_event_type_alone_and_with_its_optional_fields_null(
 ) -> None:
     hints = typing.get_type_hints(cls)
     full = data.draw(_events_of(cls))
-    nulls = {n for n, h in hints.items() if type(None) in typing.get_args(h)}
-    bare = dataclasses.replace(full, **dict.fromkeys(nulls))
+    nulls: dict[str, Any] = {n: None for n, h in hints.items() if type(None) in typing.get_args(h)}
+    bare = dataclasses.replace(full, **nulls)
     for events in ([full], [bare, full, bare], [full, _opened(1)], [_opened(1), bare]):
         assert _columnar(events).equals(to_table(events)), events
 
@@ -135,7 +135,7 @@ def test_a_table_does_not_stop_the_log_from_growing() -> None:
 
 
 def _received(**fields: Any) -> StockReceived:
-    where = {"t": SimTime(0), "location": LocationId("S01"), "sku": SkuId("TEE"), "qty": 1}
+    where: dict[str, Any] = {"t": 0.0, "location": "S01", "sku": "TEE", "qty": 1}
     return StockReceived(**(where | fields))
 
 
@@ -260,3 +260,12 @@ def test_a_log_survives_pickling_and_keeps_growing() -> None:
     log.extend(events[20:])
     assert log.to_table().equals(to_table(events, replication=3))
     assert copy.deepcopy(log).to_table().equals(log.to_table())
+
+
+def test_an_unregistered_event_class_is_refused() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    class Unregistered(Event):
+        qty: int
+
+    with pytest.raises(LogFormatError, match="a registered event class"):
+        EventLog().append(Unregistered(t=SimTime(0), qty=1))
