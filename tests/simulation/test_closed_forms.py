@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,8 @@ from simulation.closed_forms import (
     base_stock_expected_backorders,
     base_stock_expected_on_hand,
     base_stock_fill_rate,
+    basket_demand_for,
+    basket_demand_pmf,
     erlang_a,
     erlang_b,
     erlang_c,
@@ -22,9 +25,13 @@ from simulation.closed_forms import (
     mmc_lq,
     mmc_wait_exceeds,
     mmc_wq,
+    newsvendor_cost,
+    newsvendor_discrete,
     newsvendor_normal,
     optimal_s_S,
+    poisson_pmf,
     pooled_newsvendor_cost,
+    pooled_newsvendor_poisson,
     pooled_safety_stock,
     s_S_cost,
 )
@@ -144,6 +151,73 @@ def test_s_S_with_no_fixed_cost_is_base_stock_cost() -> None:
     assert s_S_cost(7, 8, mean_demand=6, h=1, p=4, K=0) == pytest.approx(expected)
 
 
+def panjer_basket_pmf(customers: float, basket: float, top: int) -> list[float]:
+    """Compound Poisson by Panjer's recursion (Panjer 1981), a route independent of
+    basket_demand_pmf's sum over the number of customers: sizes 1 + Poisson(basket - 1),
+    g(0) = exp(-lam), g(d) = lam / d sum_{k=1..d} k f(k) g(d - k)."""
+    size = [0.0] + [float(stats.poisson.pmf(k - 1, basket - 1)) for k in range(1, top + 1)]
+    g = [math.exp(-customers)]
+    for d in range(1, top + 1):
+        g.append(customers / d * sum(k * size[k] * g[d - k] for k in range(1, d + 1)))
+    return g
+
+
+def test_discrete_newsvendor_is_the_zero_fixed_cost_s_S_policy() -> None:
+    # Ordering up to S every period with K = 0 is the (S - 1, S) policy, whose renewal cost
+    # (Zheng & Federgruen, via the Poisson loss function) is G(S): an independent route.
+    pmf = poisson_pmf(6)
+    for S in range(20):
+        expected = s_S_cost(S - 1, S, mean_demand=6, h=1, p=4, K=0)
+        assert newsvendor_cost(S, pmf, 1, 4) == pytest.approx(expected, abs=1e-9)
+    solution = newsvendor_discrete(pmf, 1, 4)
+    assert solution.order_up_to == optimal_s_S(6, 1, 4, 0).S == 8  # F(7) = 0.744 < 0.8 <= F(8)
+    assert solution.cycle_service_level == pytest.approx(stats.poisson.cdf(8, 6))
+    costs = [newsvendor_cost(S, pmf, 1, 4) for S in range(20)]
+    assert solution.expected_cost == pytest.approx(min(costs))
+
+
+def test_basket_demand_matches_panjer_and_its_moments() -> None:
+    customers, basket = basket_demand_for(50, 8)  # Example 4.3's mean and variance
+    pmf = basket_demand_pmf(customers, basket)
+    d = np.arange(len(pmf))
+    assert float(pmf @ d) == pytest.approx(50, abs=1e-7)
+    assert float(pmf @ d**2) - 50**2 == pytest.approx(64, abs=1e-5)
+    reference = panjer_basket_pmf(customers, basket, 120)
+    assert pmf[:121] == pytest.approx(reference, abs=1e-12)
+    assert basket_demand_pmf(7.0, 1.0) == pytest.approx(poisson_pmf(7.0), abs=1e-12)
+    assert basket_demand_for(9, 3) == pytest.approx((9, 1))  # variance = mean: Poisson
+
+
+def test_newsvendor_on_the_models_demand_sits_by_the_textbook_one() -> None:
+    # Same mean and variance as Example 4.3's N(50, 8^2): the integer optimum is the integer
+    # above S* = 56.6040 and the cost is within 3% of (h + p) sigma phi(z) = 1.998.
+    pmf = basket_demand_pmf(*basket_demand_for(50, 8))
+    solution = newsvendor_discrete(pmf, 0.18, 0.70)
+    textbook = newsvendor_normal(0.18, 0.70, 50, 8)
+    assert solution.order_up_to == 57
+    assert solution.expected_cost == pytest.approx(textbook.expected_cost, rel=0.03)
+    assert solution.expected_cost == pytest.approx(2.047911, abs=SIX_DECIMALS)
+
+
+def test_poisson_pooling_by_hand_and_towards_sqrt_n() -> None:
+    pooling = pooled_newsvendor_poisson(4, 10, 0.18, 0.70)
+    assert (pooling.store.order_up_to, pooling.pooled.order_up_to) == (13, 45)
+
+    def by_sum(S: int, mean: float) -> float:  # E[h (S - D)+ + p (D - S)+], scipy's expect
+        def cost(d: np.ndarray) -> np.ndarray:
+            return 0.18 * np.maximum(S - d, 0) + 0.70 * np.maximum(d - S, 0)
+
+        return float(stats.poisson.expect(cost, (mean,)))
+
+    assert pooling.cost.separate == pytest.approx(4 * by_sum(13, 10), rel=1e-8)
+    assert pooling.cost.pooled == pytest.approx(by_sum(45, 40), rel=1e-8)
+    assert pooling.cost.ratio == pytest.approx(2.046606, abs=SIX_DECIMALS)
+    assert pooling.safety_stock.ratio == pytest.approx(4 * 3 / 5)
+    large = pooled_newsvendor_poisson(4, 10_000, 0.18, 0.70)
+    assert large.cost.ratio == pytest.approx(2.0, rel=0.01)
+    assert large.safety_stock.ratio == pytest.approx(2.0, rel=0.03)
+
+
 # --- properties ----------------------------------------------------------------------------------
 
 servers = st.integers(min_value=1, max_value=30)
@@ -260,6 +334,11 @@ def test_zheng_federgruen_matches_brute_force(mean: float, h: float, p: float, K
         (lambda: s_S_cost(5, 5, mean_demand=6, h=1, p=4, K=5), "order_up_to_level"),
         (lambda: optimal_s_S(6, 1, 4, -1), "fixed_order_cost"),
         (lambda: optimal_s_S(6, 1, 0, 5), "backorder_cost"),
+        (lambda: newsvendor_cost(3, np.array([0.5, 0.4]), 1, 1), "pmf"),
+        (lambda: newsvendor_discrete(poisson_pmf(3), 1, 0), "shortage_cost"),
+        (lambda: basket_demand_for(50, 5), "demand_sd"),
+        (lambda: basket_demand_pmf(10, 0.5), "basket_mean"),
+        (lambda: pooled_newsvendor_poisson(0, 10, 1, 1), "n_stores"),
     ],
 )
 def test_bad_parameters_raise_input_error_naming_the_field(call: object, field: str) -> None:
