@@ -6,6 +6,9 @@ scenarios still in contention and drops a scenario as soon as another is ahead o
 than a shrinking margin. With probability at least ``1 - alpha`` the survivor is the best
 whenever the best is at least ``delta`` better than the second (the indifference zone).
 Replications go where they decide the answer: clearly worse scenarios stop early.
+
+:func:`screen` is the other question, for a fixed sample: which scenarios cannot be told from
+the best (the subset that holds the best with probability at least ``1 - alpha``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from simulation.errors import InputError
 
@@ -75,3 +79,35 @@ def kn_select(
         replications=tuple(len(d) for d in data),
         means=tuple(sign * float(np.mean(d)) for d in data),
     )
+
+
+def screen(samples: np.ndarray, *, alpha: float = 0.05, maximise: bool = True) -> tuple[int, ...]:
+    """The scenarios not shown worse than any other: a subset holding the best with
+    probability at least ``1 - alpha``.
+
+    ``samples`` is k x n: row i holds scenario i's n replications, column r the same
+    replication (common random numbers are allowed: only paired differences are used).
+    Scenario i stays when mean_i >= mean_j - W_ij for every j (<= mean_j + W_ij when
+    minimising), W_ij = t S_ij / sqrt(n), S_ij^2 the sample variance of the paired
+    differences and t the (1 - alpha)^(1 / (k - 1)) quantile of Student's t with n - 1
+    degrees of freedom.
+
+    Source: Nelson, Swann, Goldsman & Song, "Simple procedures for selecting the best
+    simulated system when the number of alternatives is large", Operations Research 49(6),
+    2001, §3 (the screening procedure).
+    """
+    data = np.asarray(samples, dtype="float64")
+    if data.ndim != 2 or data.shape[0] < 2:
+        raise InputError("samples", "a k x n array with k >= 2 scenarios", data.shape)
+    k, n = data.shape
+    if n < 2:
+        raise InputError("samples", "at least 2 replications per scenario", n)
+    if not 0 < alpha < 1:
+        raise InputError("alpha", "a probability in (0, 1)", alpha)
+    sign = 1.0 if maximise else -1.0
+    means = sign * data.mean(axis=1)
+    spread = (data[:, None, :] - data[None, :, :]).std(axis=2, ddof=1)
+    t = float(stats.t.ppf((1 - alpha) ** (1 / (k - 1)), n - 1))
+    margin = t * spread / np.sqrt(n)
+    kept = np.all(means[:, None] >= means[None, :] - margin - 1e-12, axis=1)
+    return tuple(int(i) for i in np.flatnonzero(kept))

@@ -56,3 +56,29 @@ def test_bad_settings_name_the_field(kwargs: dict[str, float], field: str) -> No
     with pytest.raises(InputError) as raised:
         kn_select(lambda i, r: 0.0, int(settings.pop("k")), **settings)  # type: ignore[arg-type]
     assert raised.value.field == field
+
+
+def test_screening_keeps_the_best_with_the_promised_probability() -> None:
+    # Five systems on common random numbers (a shared term per replication), the best
+    # (smallest) only a little ahead: the subset must hold it in >= 95% of samples.
+    from simulation.experiments.selection import screen
+
+    means = np.array([0.0, 0.1, 0.1, 0.5, 2.0])
+    runs, held = 300, 0
+    for seed in range(runs):
+        rng = np.random.default_rng(seed)
+        shared = rng.normal(0.0, 5.0, 20)
+        samples = means[:, None] + shared[None, :] + rng.normal(0.0, 0.5, (5, 20))
+        held += 0 in screen(samples, maximise=False)
+    assert held / runs >= 0.95 - 3.29 * np.sqrt(0.95 * 0.05 / runs)
+
+
+def test_screening_drops_clear_losers_and_names_bad_input() -> None:
+    from simulation.experiments.selection import screen
+
+    samples = np.array([[1.0, 1.1, 0.9, 1.0], [5.0, 5.2, 4.9, 5.1], [1.05, 1.0, 1.0, 1.1]])
+    assert screen(samples, maximise=False) == (0, 2)
+    assert screen(samples) == (1,)
+    with pytest.raises(InputError) as caught:
+        screen(samples[:1])
+    assert caught.value.field == "samples"
