@@ -7,6 +7,7 @@ group-bys; :func:`simulation.eventlog.replay` is the slow, obvious oracle the te
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -465,3 +466,77 @@ def at_pickup_desk(log: pd.DataFrame, since: float, until: float) -> pd.Series:
     joined = visits & (log["reason"] == "pickup_queue")
     left = (visits & (log["reason"] == "pickup_reneged")) | (log["type"] == "LegPickedUp")
     return time_average(log, joined, left, since, until)
+
+
+# Signed effect of each event type on the net inventory (on hand - units on backorder); filling
+# a backorder leaves it unchanged (one unit less on backorder, one unit less on hand).
+_NET = {**ON_HAND, "BackorderPlaced": -1, "BackorderFilled": 1}
+
+
+def period_ends(period: float, since: float, until: float) -> np.ndarray:
+    """Ends of the whole review periods (k P, (k + 1) P] that lie inside [since, until]."""
+    first = math.ceil(since / period - 1e-9) * period
+    return np.arange(first + period, until + 1e-9 * period, period)
+
+
+def net_inventory_at(log: pd.DataFrame, times: np.ndarray) -> pd.DataFrame:
+    """Net inventory (on hand - units on backorder) per (replication, location, sku) after
+    every event at <= each of ``times`` (sorted). Columns: replication, location, sku, t, net."""
+    moves = _of(log, *_NET)
+    frame = moves.assign(change=_signed(moves, _NET))
+    parts = []
+    for (replication, location, sku), part in _group(frame, _STOCK_KEY):
+        level = part["change"].cumsum().to_numpy()
+        after = np.searchsorted(part["t"].to_numpy(dtype=float), times, side="right")
+        net = np.where(after > 0, level[np.maximum(after - 1, 0)], 0)
+        frame_part = {"location": location, "sku": sku, "t": times, "net": net}
+        parts.append(pd.DataFrame({"replication": replication, **frame_part}))
+    columns = ["replication", "location", "sku", "t", "net"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeriodCosts:
+    """Costs of a periodic-review inventory: ``holding`` per unit on hand net at a period's end,
+    ``shortage`` per unit on backorder net at its end, ``fixed_order`` per replenishment order."""
+
+    holding: float
+    shortage: float
+    fixed_order: float = 0.0
+
+
+def period_costs(
+    log: pd.DataFrame, costs: PeriodCosts, *, period: float, since: float, until: float
+) -> pd.DataFrame:
+    """Inventory cost of every whole review period after ``since``, summed over locations and
+    skus: h (net)^+ + p (net)^- at the period's end, plus K per replenishment receipt in it.
+
+    Columns: replication, t (the period's end), holding, shortage, ordering, cost. An order
+    is counted by its receipt (``StockReceived``, reason replenishment), in the period it
+    arrives: the same period it was placed in when the lead time is shorter than a period.
+    Backorders count net of stock on hand (the textbook inventory level), however filled.
+    """
+    ends = period_ends(period, since, until)
+    levels = net_inventory_at(log, ends)
+    net = levels["net"].to_numpy(dtype=float)
+    frame = levels.assign(
+        holding=costs.holding * np.maximum(net, 0), shortage=costs.shortage * np.maximum(-net, 0)
+    )
+    table = frame.groupby(["replication", "t"], sort=True)[["holding", "shortage"]].sum()
+    orders = _orders_by_period(log, ends, period).reindex(table.index, fill_value=0)
+    table["ordering"] = costs.fixed_order * orders
+    table["cost"] = table["holding"] + table["shortage"] + table["ordering"]
+    return table.reset_index()
+
+
+def _orders_by_period(log: pd.DataFrame, ends: np.ndarray, period: float) -> pd.Series:
+    """Replenishment receipts per (replication, end of the period (end - P, end] they fall in)."""
+    received = _of(log, "StockReceived")
+    received = received[received["reason"] == "replenishment"]
+    t = received["t"].to_numpy(dtype=float)
+    slot = np.searchsorted(ends, t, side="left")
+    inside = (slot < len(ends)) & (t > (ends[0] - period if len(ends) else np.inf))
+    frame = pd.DataFrame(
+        {"replication": received["replication"].to_numpy()[inside], "t": ends[slot[inside]]}
+    )
+    return frame.groupby(["replication", "t"]).size()

@@ -198,3 +198,72 @@ def test_revenue_margin_and_fulfilment_cost_by_hand(demo: pd.DataFrame) -> None:
     assert row["gross_margin"] == pytest.approx(sales - 148.0 - cogs)
     # Parcels: 2 units from WH1, 1 from S02, 4 from S01 (carry-out and pickup cost nothing).
     assert row["fulfilment_cost_per_order"] == pytest.approx((2 * 4.0 + 6.0 + 4 * 6.0) / 7)
+
+
+def _periodic_log() -> pd.DataFrame:
+    """A store over three days (periods of 1440 min): 5 units in, 7 demanded on day 1 (two
+    backordered), an order of 6 received on day 2 (fills the backorder), 1 sold on day 3."""
+    from simulation.domain.events import (
+        BackorderFilled,
+        BackorderPlaced,
+        StockIssued,
+        StockReceived,
+        StockReserved,
+    )
+    from simulation.types import Channel, CustomerId, FulfilmentMode, LocationId, OrderId, SkuId
+
+    loc, sku, mode = LocationId("S01"), SkuId("ITEM"), FulfilmentMode.CARRY_OUT
+    store, who = Channel.STORE, CustomerId(1)
+
+    def sale(t: float, order: int, qty: int) -> list[Event]:
+        return [
+            StockReserved(t=t, location=loc, sku=sku, channel=store, qty=qty, order=OrderId(order)),
+            StockIssued(
+                t=t, location=loc, sku=sku, channel=store, qty=qty, order=OrderId(order), mode=mode
+            ),
+        ]
+
+    events: list[Event] = [
+        StockReceived(t=0.0, location=loc, sku=sku, qty=5, reason="initial"),
+        *sale(100.0, 1, 5),
+        BackorderPlaced(
+            t=200.0,
+            customer=who,
+            channel=store,
+            order=OrderId(2),
+            location=loc,
+            sku=sku,
+            qty=2,
+            amount=20.0,
+            mode=mode,
+        ),
+        StockReceived(t=1450.0, location=loc, sku=sku, qty=6),
+        StockReserved(t=1450.0, location=loc, sku=sku, channel=store, qty=2, order=OrderId(2)),
+        BackorderFilled(t=1450.0, order=OrderId(2), location=loc, sku=sku, qty=2),
+        StockIssued(
+            t=1450.0, location=loc, sku=sku, channel=store, qty=2, order=OrderId(2), mode=mode
+        ),
+        *sale(3000.0, 3, 1),
+    ]
+    log = EventLog()
+    log.extend(events)
+    return log.to_frame()
+
+
+def test_net_inventory_at_period_ends_counts_backorders_against_stock() -> None:
+    log = _periodic_log()
+    ends = P.period_ends(1440.0, 0.0, 3 * 1440.0)
+    assert list(ends) == [1440.0, 2880.0, 4320.0]
+    net = P.net_inventory_at(log, ends)
+    assert list(net["net"]) == [-2, 4, 3]  # 5 - 7; + 6 received; - 1 sold
+
+
+def test_period_costs_charge_net_inventory_and_each_order_by_hand() -> None:
+    costs = P.PeriodCosts(holding=0.5, shortage=3.0, fixed_order=10.0)
+    table = P.period_costs(log := _periodic_log(), costs, period=1440.0, since=0.0, until=4320.0)
+    assert list(table["shortage"]) == [6.0, 0.0, 0.0]
+    assert list(table["holding"]) == [0.0, 2.0, 1.5]
+    assert list(table["ordering"]) == [0.0, 10.0, 0.0]  # the receipt at 1450 is day 2's order
+    assert list(table["cost"]) == [6.0, 12.0, 1.5]
+    later = P.period_costs(log, costs, period=1440.0, since=1000.0, until=4320.0)
+    assert list(later["t"]) == [2880.0, 4320.0]  # whole periods after the warm-up only
