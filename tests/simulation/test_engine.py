@@ -13,7 +13,7 @@ from scipy import stats
 from simulation import projections as P
 from simulation.engine.run import run_replication
 from simulation.engine.world import World
-from simulation.eventlog import read_log, replay
+from simulation.eventlog import EventLog, read_log, replay, stream_to
 from simulation.policies.allocation import RingFenced
 from simulation.types import Channel
 from tests.simulation.plans import small_plan
@@ -156,3 +156,19 @@ def test_batched_draws_give_the_same_kpis_as_a_generator_per_visit() -> None:
         verdict = stats.ttest_ind(fast[name], oracle[name], equal_var=False)
         assert verdict.pvalue > 0.01, (name, fast[name].mean(), oracle[name].mean())
     assert not fast.equals(oracle)  # two draws of the model, not one run twice
+
+
+def test_a_streamed_run_writes_the_log_the_in_memory_run_holds(tmp_path: Path) -> None:
+    plan = small_plan(days=1.0)
+    with stream_to(tmp_path / "streamed.parquet", flush_rows=500) as log:
+        streamed = run_replication(plan, seed=9, log=log)
+        assert len(streamed.log) > 4 * 500  # several batches went to the file during the run
+        assert len(streamed.log) - log.flushed < 500  # and memory held at most one
+    held = run_replication(plan, seed=9)
+    assert read_log(tmp_path / "streamed.parquet").equals(held.log.to_frame())
+    assert streamed.backend == held.backend
+
+
+def test_a_log_of_another_replication_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"log\.replication is 1, the run's is 0"):
+        run_replication(small_plan(days=0.1), seed=1, log=EventLog(replication=1))
