@@ -338,10 +338,31 @@ def validate_model(
         int | None, typer.Option(help="lost_sales, base_stock_*: base-stock level S.")
     ] = None,
     demand_per_day: Annotated[
-        float | None, typer.Option(help="lost_sales, base_stock_*: Poisson demand per day.")
+        float | None,
+        typer.Option(
+            help="lost_sales, base_stock_*, s_S: Poisson demand per day; newsvendor: its mean; "
+            "risk_pooling: per store."
+        ),
     ] = None,
     lead_days: Annotated[
         float | None, typer.Option(help="lost_sales, base_stock_*: mean lead time, days.")
+    ] = None,
+    demand_sd: Annotated[
+        float | None, typer.Option(help="newsvendor: sd of a day's demand (>= sqrt(mean)).")
+    ] = None,
+    holding_cost: Annotated[
+        float | None, typer.Option(help="newsvendor, s_S, risk_pooling: h per unit held a day.")
+    ] = None,
+    penalty_cost: Annotated[
+        float | None, typer.Option(help="newsvendor, s_S, risk_pooling: p per unit short a day.")
+    ] = None,
+    fixed_cost: Annotated[float | None, typer.Option(help="s_S: K per order.")] = None,
+    stores: Annotated[int | None, typer.Option(help="risk_pooling: stores N (>= 2).")] = None,
+    sweep_width: Annotated[
+        int | None, typer.Option(help="newsvendor, s_S: levels either side of the optimum.")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(help="newsvendor, s_S, risk_pooling: days per replication.")
     ] = None,
     replications: Annotated[int, typer.Option(min=2)] = 10,
     seed: Annotated[int | None, typer.Option()] = None,
@@ -353,7 +374,7 @@ def validate_model(
     """Run the model against closed forms; print case, exact value, simulated mean, 95% CI."""
     import json
 
-    from simulation.validation import CASES, run_case
+    from simulation.validation import CASES, run_rows
 
     names = case or list(CASES)
     for i, name in enumerate(names):
@@ -363,13 +384,13 @@ def validate_model(
         "arrival_rate": arrival_rate, "service_rate": service_rate, "servers": servers,
         "mean_service": mean_service, "abandonment_rate": abandonment_rate,
         "base_stock": base_stock, "demand_per_day": demand_per_day, "lead_days": lead_days,
+        "demand_sd": demand_sd, "holding_cost": holding_cost, "penalty_cost": penalty_cost,
+        "fixed_cost": fixed_cost, "stores": stores, "sweep_width": sweep_width, "days": days,
     }  # fmt: skip
     rows = []
     for n in names:  # each case takes the options it knows
         params = {k: float(v) for k, v in given.items() if v is not None and k in CASES[n].defaults}
-        rows.append(
-            run_case(CASES[n], params, replications=replications, seed=seed, workers=workers)
-        )
+        rows += run_rows(CASES[n], params, replications=replications, seed=seed, workers=workers)
     if json_out:
         fields = ("case", "metric", "exact", "mean", "ci_low", "ci_high", "inside")
         out.print_json(json.dumps([{k: r[k] for k in fields} for r in rows]))

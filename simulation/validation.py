@@ -3,14 +3,15 @@
 Each case names a scenario file under ``scenarios/validation/``, the overrides its parameters
 map to, the exact value from :mod:`simulation.closed_forms`, and how to measure the same
 quantity from one replication's event log. :func:`run_case` replicates it and says whether the
-exact value lies inside the 95% confidence interval of the simulated mean.
+exact value lies inside the 95% confidence interval of the simulated mean. The inventory
+studies (newsvendor and (s, S) optima by sweep, risk pooling) run several scenarios each and
+give several rows: see :mod:`simulation.inventory_validation`; :func:`run_rows` runs either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,8 @@ from simulation.engine.compile import plan_of
 from simulation.eventlog import table_to_frame
 from simulation.experiments.replications import run_replications
 from simulation.experiments.stats import t_interval
+from simulation.inventory_validation import FOLDER, STUDIES, Budget, Study
 from simulation.scenario import Scenario, load_scenario
-
-FOLDER = Path(__file__).resolve().parents[1] / "scenarios" / "validation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +122,7 @@ def _erlang_a_overrides(p: Mapping[str, float]) -> dict[str, Any]:
     }
 
 
-CASES: dict[str, Case] = {
+CASES: dict[str, Case | Study] = {
     "mmc": Case(
         name="mmc",
         metric="W at the pickup desk (min)",
@@ -219,8 +219,9 @@ CASES: dict[str, Case] = {
         ),
         measure=_mean_backorders,
     ),
+    **STUDIES,
 }
-"""The validation cases by name."""
+"""The validation cases and studies by name."""
 
 
 def scenario_for(case: Case, params: Mapping[str, float]) -> Scenario:
@@ -257,3 +258,18 @@ def run_case(
         "replications": interval.n,
         "inside": interval.covers(exact),
     }
+
+
+def run_rows(
+    case: Case | Study,
+    params: Mapping[str, float] | None = None,
+    *,
+    replications: int = 10,
+    seed: int | None = None,
+    workers: int | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of the validation table that a case (one) or a study (several) gives."""
+    if isinstance(case, Study):
+        budget = Budget(replications=replications, seed=seed, workers=workers)
+        return case.run({**case.defaults, **(params or {})}, budget)
+    return [run_case(case, params, replications=replications, seed=seed, workers=workers)]

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from simulation.cli import app
 from simulation.closed_forms import mmc_wq
-from simulation.validation import CASES, run_case
+from simulation.validation import CASES, run_case, run_rows
 
 
 def test_pickup_desk_reproduces_erlang_c() -> None:
@@ -110,3 +110,87 @@ def test_continuous_review_orders_one_for_one() -> None:
     lead = (arrived - sold[: len(arrived)]) / 1440
     assert lead.min() >= 2.7
     assert lead.max() <= 3.3
+
+
+# --- inventory studies: sweeps on common random numbers, and risk pooling ---------------------
+
+
+def _by_metric(rows: list[dict[str, object]], start: str) -> dict[str, object]:
+    (row,) = [r for r in rows if str(r["metric"]).startswith(start)]
+    return row
+
+
+def test_newsvendor_sweep_finds_the_textbook_optimum() -> None:
+    # Example 4.3's demand moments (mean 50, sd 8) as compound Poisson baskets; S = 56, 57, 58.
+    params = {"days": 20, "sweep_width": 1}
+    rows = run_rows(CASES["newsvendor"], params, replications=4, seed=7, workers=2)
+    assert [r["exact"] for r in rows[:3]] == pytest.approx([2.048432, 2.047911, 2.075606], abs=1e-6)
+    assert all(r["inside"] for r in rows), rows
+    exact = _by_metric(rows, "minimiser S of the simulated cost curve (range")
+    assert exact["exact"] == 57
+    textbook = _by_metric(rows, "minimiser S of the simulated cost curve vs the textbook")
+    assert textbook["exact"] == pytest.approx(56.6040, abs=5e-5)
+
+
+@pytest.mark.slow
+def test_newsvendor_sweep_at_full_width() -> None:
+    rows = run_rows(CASES["newsvendor"], {"days": 60}, replications=10, seed=3, workers=2)
+    assert len(rows) == 9 + 2
+    assert all(r["inside"] for r in rows), rows
+    assert _by_metric(rows, "minimiser S of the simulated cost curve (range")["ci_high"] <= 58
+
+
+def test_s_S_sweep_holds_example_4_7() -> None:
+    # Snyder & Shen Example 4.7: (s, S) = (4, 10) at 8.034112, and its eight neighbours.
+    rows = run_rows(CASES["s_S"], {"days": 50}, replications=4, seed=5, workers=2)
+    best = _by_metric(rows, "cost per period at (s, S) = (4, 10)")
+    assert best["exact"] == pytest.approx(8.034112, abs=1e-6)
+    assert len(rows) == 9 + 2
+    assert all(r["inside"] for r in rows), rows
+    assert [r["exact"] for r in rows[-2:]] == [4, 10]
+
+
+@pytest.mark.slow
+def test_s_S_sweep_longer() -> None:
+    rows = run_rows(CASES["s_S"], {"days": 600}, replications=8, seed=9, workers=2)
+    assert all(r["inside"] for r in rows), rows
+
+
+def test_risk_pooling_reproduces_the_exact_poisson_ratio() -> None:
+    # N = 4 stores of Poisson(10) at S = 13 each vs one stock of Poisson(40) at S = 45.
+    rows = run_rows(CASES["risk_pooling"], {"days": 40}, replications=4, seed=13, workers=2)
+    ratio = _by_metric(rows, "cost ratio separate / pooled")
+    assert ratio["exact"] == pytest.approx(2.046606, abs=1e-6)
+    assert _by_metric(rows, "safety stock ratio")["exact"] == pytest.approx(2.4)
+    assert all(r["inside"] for r in rows), rows
+
+
+@pytest.mark.slow
+def test_risk_pooling_with_nine_stores() -> None:
+    params = {"stores": 9, "demand_per_day": 10, "days": 150}
+    rows = run_rows(CASES["risk_pooling"], params, replications=6, seed=2, workers=2)
+    assert _by_metric(rows, "cost ratio separate / pooled")["exact"] == pytest.approx(
+        3.0877, abs=1e-4
+    )
+    assert all(r["inside"] for r in rows), rows
+
+
+def test_validate_model_takes_the_studies_options() -> None:
+    args = [
+        "validate-model", "--case", "risk_pooling", "--stores", "2", "--days", "15",
+        "--holding-cost", "1", "--penalty-cost", "4", "--replications", "2", "--seed", "1",
+        "--json",
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.output)
+    assert len(records) == 6
+    assert {r["case"] for r in records} == {"risk_pooling"}
+    assert set(records[0]) == {"case", "metric", "exact", "mean", "ci_low", "ci_high", "inside"}
+    assert "2 separate stores" in records[0]["metric"]
+
+
+def test_a_study_names_a_bad_parameter() -> None:
+    result = CliRunner().invoke(app, ["validate-model", "--case", "newsvendor", "--demand-sd", "5"])
+    assert result.exit_code == 2
+    assert "demand_sd" in result.output
