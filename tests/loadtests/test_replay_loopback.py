@@ -35,9 +35,13 @@ TOKEN = "s3cret-replay-token"
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("replay")
+    # Stock for everyone: open arrivals may deliver two customers' requests out of the log's
+    # order on a loaded machine, and only then could a truthful target decide otherwise than
+    # the simulation (the planted-bug test covers a target that answers wrongly).
     (folder / "small.toml").write_text(
         f'extends = "{SCENARIOS / "baseline.toml"}"\nhorizon_days = 1\nwarmup_days = 0\n'
         "[arrivals]\nper_hour = 12\n[catalogue.generate]\ncount = 20\n"
+        "[catalogue.stock]\nwarehouse = 2000\nstore = 200\n"
     )
     result = CliRunner().invoke(cli, ["run", str(folder / "small.toml"), "--out", str(folder)])
     assert result.exit_code == 0, result.output
