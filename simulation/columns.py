@@ -16,7 +16,6 @@ import dataclasses
 import typing
 from array import array
 from collections.abc import Callable
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -56,9 +55,9 @@ _NUMPY = {"q": np.int64, "d": np.float64, "i": np.int32}
 _EXPECTED = {"q": "an integer (int64)", "d": "a number (float64)"}
 _KIND = {name: _TYPECODES[SCHEMA.field(name).type] for name in COLUMNS}
 
-Put = Callable[[Any], None]
-Plan = tuple[int, Callable[[Event], tuple[Any, ...]], tuple[Put, ...]]
-"""Per event class: its type code, a getter of its field values, one put per field."""
+Put = Callable[[Event], None]
+Plan = tuple[int, Put]
+"""Per event class: its type code, and the function that puts its fields into the buffers."""
 
 
 class _Words(dict[Any, int]):
@@ -92,13 +91,6 @@ class _Words(dict[Any, int]):
         for word in self.strings[used:]:
             del self._codes[word]
         del self.strings[used:]
-
-
-def _getter(names: tuple[str, ...]) -> Callable[[Event], tuple[Any, ...]]:
-    if len(names) == 1:
-        (name,) = names
-        return lambda e: (getattr(e, name),)
-    return attrgetter(*names)
 
 
 def _may_be_none(cls: type[Event]) -> set[str]:
@@ -140,10 +132,9 @@ class Columns:
         plan = self._plans.get(event.__class__)
         if plan is None:
             plan = self._learn(event.__class__)
-        code, fields, puts = plan
+        code, put = plan
         try:
-            for put, value in zip(puts, fields(event), strict=False):
-                put(value)
+            put(event)
         except (TypeError, ValueError, OverflowError) as e:
             self._undo()
             raise self._bad_field(event) from e
@@ -163,33 +154,39 @@ class Columns:
 
     def _plan(self, cls: type[Event], code: int) -> Plan:
         names = tuple(f.name for f in dataclasses.fields(cls))
-        nullable = _may_be_none(cls)
-        puts = tuple(self._put(name, name in nullable) for name in names)
-        plan: Plan = (code, _getter(names), puts)
+        plan: Plan = (code, self._putter(names, _may_be_none(cls)))
         self._plans[cls] = plan
         return plan
 
-    def _put(self, name: str, nullable: bool) -> Put:
-        values = self._values[name]
-        if name in self._words:
-            words, add = self._words[name], values.append
+    def _putter(self, names: tuple[str, ...], nullable: set[str]) -> Put:
+        """One function that puts all of an event class's fields into their buffers.
 
-            def put_code(value: Any) -> None:
-                add(words[value])
-
-            return put_code
-        if not nullable:
-            return values.append
-        nulls, add = self._nulls[name], values.append
-
-        def put_or_null(value: Any) -> None:
-            if value is None:
-                nulls.append(len(values))
-                add(0)
+        It is written out as source, one line per field, the way ``dataclasses`` writes an
+        ``__init__``: a loop over per-field closures costs several times more per event, and
+        every event of a run passes here. Field names are the log's column names.
+        """
+        scope: dict[str, Any] = {}
+        lines = ["def put(e):"]
+        for i, name in enumerate(names):
+            values = self._values[name]
+            scope[f"add{i}"] = values.append
+            if name in self._words:
+                scope[f"words{i}"] = self._words[name]
+                lines.append(f"    add{i}(words{i}[e.{name}])")
+            elif name in nullable:
+                scope[f"null{i}"], scope[f"rows{i}"] = self._nulls[name].append, values
+                lines += [
+                    f"    if e.{name} is None:",
+                    f"        null{i}(len(rows{i}))",
+                    f"        add{i}(0)",
+                    "    else:",
+                    f"        add{i}(e.{name})",
+                ]
             else:
-                add(value)
-
-        return put_or_null
+                lines.append(f"    add{i}(e.{name})")
+        exec("\n".join(lines), scope)  # the source is made here, from column names only
+        put: Put = scope["put"]
+        return put
 
     # ------------------------------------------------------------ pickling
 
