@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import gc
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import simpy
@@ -37,6 +39,31 @@ def run_replication(
         raise ValueError(f"log.replication is {log.replication}, the run's is {replication}")
     streams = Streams(seed, replication)
     world = World.build(plan, streams, log, draws=VisitDraws(streams, batched=batched_draws))
+    with _rare_collections():
+        _simulate(world)
+    return world
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often during a run, then restore the thresholds.
+
+    A run makes millions of short-lived objects and keeps a growing backend; at Python's
+    default thresholds the collector's passes over the survivors cost a share of the run that
+    grows with its length (17% at 14 days of the baseline-sized plan). What a run drops on its
+    way is freed by reference counting (with collection off, a collection while the world is
+    alive finds nothing), so rarer passes save that time and hold no more memory.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _simulate(world: World) -> None:
+    plan = world.plan
     for (location, sku), qty in sorted(plan.initial.items()):
         if qty > 0:
             world.do(
@@ -49,7 +76,6 @@ def run_replication(
     elif plan.replenishment:
         operations.review_continuously(world)
     world.env.run(until=plan.horizon)
-    return world
 
 
 def simulate(plan: Plan, seed: int, replication: int = 0) -> EventLog:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from pathlib import Path
 
@@ -172,3 +173,20 @@ def test_a_streamed_run_writes_the_log_the_in_memory_run_holds(tmp_path: Path) -
 def test_a_log_of_another_replication_is_refused() -> None:
     with pytest.raises(ValueError, match=r"log\.replication is 1, the run's is 0"):
         run_replication(small_plan(days=0.1), seed=1, log=EventLog(replication=1))
+
+
+def test_a_run_collects_garbage_rarely_and_restores_the_thresholds() -> None:
+    before = gc.get_threshold()
+    world = run_replication(small_plan(days=0.5), seed=3)
+    assert gc.get_threshold() == before
+    del world
+    # The premise of the rarer collections: what a run drops on its way is freed by reference
+    # counting, so with the collector off nothing is left for it while the world is alive.
+    gc.collect()
+    gc.disable()
+    try:
+        kept = run_replication(small_plan(days=0.5), seed=3)
+        assert gc.collect() == 0
+        assert len(kept.log) > 1000
+    finally:
+        gc.enable()
