@@ -4,7 +4,8 @@ Each visit starts at ``discover`` in the channel the customer arrived through. A
 the next one is drawn from the segment's transition matrix, and with the segment's
 ``channel_switch`` probability the next step happens in another channel (research online then
 buy in store, ROPO; or browse in store then buy online). Every draw comes from the visit's own
-generator, so a customer behaves the same under every policy (common random numbers).
+row of uniforms (:mod:`simulation.engine.draws`), so a customer behaves the same under every
+policy (common random numbers).
 """
 
 from __future__ import annotations
@@ -295,10 +296,6 @@ def _choose_legs(
     stores = mode is FulfilmentMode.SHIP_FROM_STORE
     sites = candidates.stores if stores else candidates.warehouses
     return mode, world.plan.sourcing.source(sites, request, presorted=candidates.presorted)
-
-
-def _own(v: Visit, location: LocationId, sku: SkuId) -> int:
-    return _held(v).get((location, sku), 0)
 
 
 def _held(v: Visit) -> dict[tuple[LocationId, SkuId], int]:
