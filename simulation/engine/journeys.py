@@ -283,15 +283,18 @@ def _choose_legs(
 ) -> tuple[FulfilmentMode, list[tuple[LocationId, dict[SkuId, int]]]]:
     world, home = v.world, v.home.id
     request = _request(v, lines)
-    at_home = all(request.available(home, s) >= q for s, q in lines.items())
+
+    def at_home() -> bool:
+        return all(request.available(home, s) >= q for s, q in lines.items())
+
     if v.channel.is_physical:
-        if at_home:
+        if at_home():
             return FulfilmentMode.CARRY_OUT, [(home, dict(lines))]
         mode = FulfilmentMode.ENDLESS_AISLE
     else:
         mode = MODES[v.rng.choice(v.tables.modes)]
     if mode is FulfilmentMode.CLICK_AND_COLLECT:
-        return mode, [(home, dict(lines))] if at_home and v.home.desk_servers > 0 else []
+        return mode, [(home, dict(lines))] if v.home.desk_servers > 0 and at_home() else []
     candidates = world.tables.candidates[v.where]
     stores = mode is FulfilmentMode.SHIP_FROM_STORE
     sites = candidates.stores if stores else candidates.warehouses
