@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 from simulation.domain.commands import FillBackorder, PlaceBackorder
 from simulation.domain.errors import (
@@ -26,13 +25,14 @@ from simulation.domain.events import (
     StockIssued,
     StockReserved,
 )
+from simulation.domain.records import record, replace
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import Channel, CustomerId, FulfilmentMode, LocationId, SimTime, SkuId
 
 BackorderCommand = PlaceBackorder | FillBackorder
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class BackorderState:
     customer: CustomerId
     channel: Channel

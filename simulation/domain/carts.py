@@ -8,7 +8,6 @@ add-to-cart, reservations with a deadline. It ends checked out (into an order) o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from simulation.domain.commands import (
@@ -37,6 +36,7 @@ from simulation.domain.events import (
     ReservationReleased,
     StockReserved,
 )
+from simulation.domain.records import record, replace
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import CartId, Channel, CustomerId, LocationId, SimTime, SkuId
 
@@ -47,14 +47,14 @@ class CartStatus(StrEnum):
     ABANDONED = "abandoned"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CartLine:
     sku: SkuId
     qty: int
     unit_price: float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Reservation:
     """Units a cart holds at a location, for the channel that reserved them, until a deadline."""
 
@@ -65,7 +65,7 @@ class Reservation:
     until: SimTime
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CartState:
     customer: CustomerId
     channel: Channel

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar, dataclass_transform
 
+from simulation.domain.records import fast
 from simulation.types import (
     CartId,
     Channel,
@@ -75,7 +76,7 @@ EVENT_TYPES: dict[str, type[Event]] = {}
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 def event(cls: E) -> E:
     """Make ``cls`` a frozen, slotted event dataclass and register it by its class name."""
-    made = dataclass(frozen=True, slots=True, kw_only=True)(cls)
+    made = fast(dataclass(frozen=True, slots=True, kw_only=True)(cls))
     name = made.__name__
     unknown = [f.name for f in dataclasses.fields(made) if f.name not in COLUMNS]
     if unknown:

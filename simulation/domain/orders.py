@@ -8,7 +8,6 @@ leg ends without them leaving (cancelled, hold expired). Goods never leave for a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from simulation.domain.carts import CartState, open_cart, release_all
@@ -47,6 +46,7 @@ from simulation.domain.events import (
     StockIssued,
     StockReserved,
 )
+from simulation.domain.records import record, replace
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import (
     CartId,
@@ -90,14 +90,14 @@ class LegStatus(StrEnum):
         return self in {LegStatus.SHIPPED} or self.received
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class OrderLine:
     sku: SkuId
     qty: int
     unit_price: float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class LegState:
     location: LocationId
     mode: FulfilmentMode
@@ -110,7 +110,7 @@ class LegState:
         return sum(line.qty * line.unit_price for line in self.lines)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class OrderState:
     customer: CustomerId
     channel: Channel
@@ -400,10 +400,7 @@ def decide_cancel(command: CancelOrder, state: OrderState | None) -> list[Event]
 
 
 def _set_leg(state: OrderState, location: str, **changes: object) -> OrderState:
-    legs = tuple(
-        replace(leg, **changes) if leg.location == location else leg  # type: ignore[arg-type]
-        for leg in state.legs
-    )
+    legs = tuple(replace(leg, **changes) if leg.location == location else leg for leg in state.legs)
     return replace(state, legs=legs)
 
 

@@ -8,8 +8,6 @@ the shelf). Reserved never exceeds on hand, and nothing is ever negative.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 from simulation.domain.commands import (
     FenceStock,
     ReceiveStock,
@@ -31,6 +29,7 @@ from simulation.domain.events import (
     StockTransferredOut,
     StockWrittenOff,
 )
+from simulation.domain.records import record, replace
 from simulation.types import Channel, SimTime
 
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
@@ -40,7 +39,7 @@ _ZEROS = (0,) * len(CHANNELS)
 StockCommand = ReceiveStock | SetSafetyStock | FenceStock | WriteOffStock | TransferStock
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class StockLevel:
     """The state of one (location, sku). ``reserved`` and ``fences`` are indexed like CHANNELS."""
 

@@ -1,0 +1,126 @@
+"""Frozen records that are quick to build: the domain's events, commands and aggregate states.
+
+Every fact and state in the domain is an immutable, slotted dataclass. A frozen dataclass
+sets each field in ``__init__`` through ``object.__setattr__`` (its own ``__setattr__``
+refuses), and :func:`dataclasses.replace` walks the fields' metadata on every call; on the
+engine's hot path, building records was the largest single cost left (issue #9). :func:`fast`
+gives such a class an ``__init__`` generated for its fields that stores each value through
+the slot's own descriptor, which is what ``object.__setattr__`` ends up doing, with the same
+signature, defaults and ``__post_init__``; :func:`replace` copies a record with some fields
+changed by a function generated per class. The classes stay frozen: assigning a field after
+construction still raises :class:`dataclasses.FrozenInstanceError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable
+from typing import Any, TypeVar, dataclass_transform
+
+T = TypeVar("T")
+R = TypeVar("R", bound=type)
+
+
+class _Factory:
+    """The default of a field made by a factory, as ``dataclasses`` shows it in a signature."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+_REPLACERS: dict[type, Callable[[Any, dict[str, Any]], Any]] = {}
+
+
+def fast(cls: R) -> R:
+    """Give the frozen, slotted dataclass ``cls`` a quicker ``__init__`` (same signature)."""
+    params = dataclasses.fields(cls)
+    if not getattr(cls, "__slots__", None) or not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__}: fast() is for frozen, slotted dataclasses")
+    if any(not f.init for f in params):
+        raise TypeError(f"{cls.__name__}: fast() needs every field in __init__")
+    env: dict[str, Any] = {}
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
+    for f in params:
+        setter = f"_set_{f.name}"
+        env[setter] = getattr(cls, f.name).__set__  # the slot's member descriptor
+        if f.default is not dataclasses.MISSING:
+            env[f"_default_{f.name}"] = f.default
+            param = f"{f.name}=_default_{f.name}"
+            body.append(f"    {setter}(self, {f.name})")
+        elif f.default_factory is not dataclasses.MISSING:
+            env[f"_factory_{f.name}"] = f.default_factory
+            param = f"{f.name}=_FACTORY"
+            body.append(
+                f"    {setter}(self, _factory_{f.name}() if {f.name} is _FACTORY else {f.name})"
+            )
+        else:
+            param = f.name
+            body.append(f"    {setter}(self, {f.name})")
+        (keyword if f.kw_only else positional).append(param)
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    signature = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
+    env["_FACTORY"] = _FACTORY
+    source = (
+        f"def __make({', '.join(env)}):\n"
+        f"  def __init__({signature}) -> None:\n"
+        + "\n".join("  " + line for line in body or ["    pass"])
+        + "\n  return __init__\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)  # the source is made from the class's field names only
+    init = namespace["__make"](**env)
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    generated = cls.__dict__["__init__"]
+    init.__annotations__ = dict(generated.__annotations__)
+    init.__doc__ = generated.__doc__
+    type.__setattr__(cls, "__init__", init)
+    _REPLACERS[cls] = _replacer(cls, params)
+    return cls
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+def record(cls: R) -> R:
+    """A frozen, slotted, keyword-only dataclass with a quick ``__init__`` (see :func:`fast`)."""
+    made: type = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
+    return fast(typing.cast(R, made))
+
+
+def _replacer(
+    cls: type, params: tuple[dataclasses.Field[Any], ...]
+) -> Callable[[Any, dict[str, Any]], Any]:
+    env: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = ["  def replace(obj, changes):", "    new = _new(_cls)"]
+    for f in params:
+        env[f"_set_{f.name}"] = getattr(cls, f.name).__set__
+        lines.append(
+            f"    _set_{f.name}(new, changes.pop({f.name!r}) if {f.name!r} in changes"
+            f" else obj.{f.name})"
+        )
+    lines.append("    if changes:")
+    lines.append(f"      raise TypeError(f'{cls.__name__} has no fields {{sorted(changes)}}')")
+    if hasattr(cls, "__post_init__"):
+        lines.append("    new.__post_init__()")
+    lines.append("    return new")
+    source = f"def __make({', '.join(env)}):\n" + "\n".join(lines) + "\n  return replace\n"
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)  # made from the class's field names only
+    made: Callable[[Any, dict[str, Any]], Any] = namespace["__make"](**env)
+    return made
+
+
+def replace(obj: T, /, **changes: Any) -> T:
+    """``obj`` with the named fields changed, as :func:`dataclasses.replace` (quicker for a
+    class made by :func:`fast`; any other dataclass goes to :func:`dataclasses.replace`)."""
+    made = _REPLACERS.get(type(obj))
+    if made is None:
+        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+    result: T = made(obj, changes)
+    return result
