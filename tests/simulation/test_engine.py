@@ -12,12 +12,16 @@ import pytest
 from scipy import stats
 
 from simulation import projections as P
+from simulation.engine.compile import plan_of
 from simulation.engine.run import run_replication
 from simulation.engine.world import World
 from simulation.eventlog import EventLog, read_log, replay, stream_to
 from simulation.policies.allocation import RingFenced
+from simulation.scenario import load_scenario
 from simulation.types import Channel
 from tests.simulation.plans import small_plan
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 @pytest.fixture(scope="module")
@@ -175,17 +179,48 @@ def test_a_log_of_another_replication_is_refused() -> None:
         run_replication(small_plan(days=0.1), seed=1, log=EventLog(replication=1))
 
 
-def test_a_run_collects_garbage_rarely_and_restores_the_thresholds() -> None:
-    before = gc.get_threshold()
-    world = run_replication(small_plan(days=0.5), seed=3)
-    assert gc.get_threshold() == before
-    del world
-    # The premise of the rarer collections: what a run drops on its way is freed by reference
-    # counting, so with the collector off nothing is left for it while the world is alive.
+class _CollectorSpy:
+    """A replenishment policy that notes whether the collector is on at each review."""
+
+    def __init__(self) -> None:
+        self.seen: list[bool] = []
+
+    def order_qty(self, position: int) -> int:
+        self.seen.append(gc.isenabled())
+        return 0
+
+
+def test_a_run_pauses_the_collector_and_leaves_it_as_it_was() -> None:
+    spy = _CollectorSpy()
+    plan = small_plan(days=2.0)
+    key = next(iter(plan.replenishment))
+    plan = replace(plan, replenishment={**plan.replenishment, key: spy})
+    assert gc.isenabled()
+    run_replication(plan, seed=3)
+    assert spy.seen
+    assert not any(spy.seen)  # off during the run
+    assert gc.isenabled()  # on again after
+    gc.disable()
+    try:
+        run_replication(plan, seed=3)
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "days"),
+    [("baseline.toml", 3), ("pooled-vs-siloed.toml", 3), ("validation/backorders.toml", 300)],
+)
+def test_a_run_makes_no_garbage_the_collector_would_have_to_find(scenario: str, days: int) -> None:
+    """The premise of pausing the collector: what a run drops is freed by reference counting,
+    so with the collector off nothing is left for it while the world is alive (carts, orders,
+    pickups, deliveries, returns, lost sales, fences, backorders)."""
+    plan = plan_of(load_scenario(SCENARIOS / scenario).with_overrides({"horizon_days": days}))
     gc.collect()
     gc.disable()
     try:
-        kept = run_replication(small_plan(days=0.5), seed=3)
+        kept = run_replication(plan, seed=3)
         assert gc.collect() == 0
         assert len(kept.log) > 1000
     finally:
