@@ -34,9 +34,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/engine_throughput.py --days 2 --customers 10000
 	$(BIN)/python benchmarks/scale.py --customers 20000
 	$(BIN)/python benchmarks/log_writer.py --days 1
-	$(BIN)/python benchmarks/replications.py --replications 4 --days 1
+	$(BIN)/python benchmarks/replications.py --replications 4 --days 1 --repeats 1
 	$(BIN)/python benchmarks/api_requests.py --requests 500
 	$(BIN)/python benchmarks/replay_throughput.py --small
+	@if command -v valgrind >/dev/null; then $(BIN)/python benchmarks/instructions.py --days 0.2 --processes 10000; \
+	else echo 'benchmarks/instructions.py skipped: valgrind is not installed'; fi
 
 format: $(STAMP)
 	$(BIN)/ruff format simulation loadtests tests
