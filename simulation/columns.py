@@ -185,7 +185,9 @@ class Columns:
             else:
                 lines.append(f"    add{i}(e.{name})")
         exec("\n".join(lines), scope)  # the source is made here, from column names only
-        put: Put = scope["put"]
+        # Out of its scope: a function left in its own globals is a reference cycle, which
+        # would keep a flushed segment's buffers alive until the collector runs.
+        put: Put = scope.pop("put")
         return put
 
     # ------------------------------------------------------------ pickling

@@ -133,7 +133,7 @@ def _checks_of(kind: type) -> Callable[[object], None]:
             ]
         lines.append("    return None")
         exec("\n".join(lines), scope)  # the source is made from the class's own field names
-        plan = _PLANS[kind] = scope["check"]
+        plan = _PLANS[kind] = scope.pop("check")  # out of its globals: no reference cycle
     return plan
 
 

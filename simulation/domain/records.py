@@ -75,7 +75,7 @@ def fast(cls: R) -> R:
     )
     namespace: dict[str, Any] = {}
     exec(source, namespace)  # the source is made from the class's field names only
-    init = namespace["__make"](**env)
+    init = namespace.pop("__make")(**env)  # out of its globals: no reference cycle
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
     generated = cls.__dict__["__init__"]
@@ -112,7 +112,7 @@ def _replacer(
     source = f"def __make({', '.join(env)}):\n" + "\n".join(lines) + "\n  return replace\n"
     namespace: dict[str, Any] = {}
     exec(source, namespace)  # made from the class's field names only
-    made: Callable[[Any, dict[str, Any]], Any] = namespace["__make"](**env)
+    made: Callable[[Any, dict[str, Any]], Any] = namespace.pop("__make")(**env)
     return made
 
 

@@ -163,6 +163,21 @@ def test_batched_draws_give_the_same_kpis_as_a_generator_per_visit() -> None:
     assert not fast.equals(oracle)  # two draws of the model, not one run twice
 
 
+def test_a_streamed_run_leaves_its_flushed_batches_to_reference_counting(tmp_path: Path) -> None:
+    """With the collector paused, a batch handed to the file must be freed at once: nothing
+    of a flushed segment (its buffers, its put functions) may wait for the collector."""
+    gc.collect()
+    gc.disable()
+    try:
+        with stream_to(tmp_path / "streamed.parquet", flush_rows=500) as log:
+            kept = run_replication(small_plan(days=0.5), seed=3, log=log)
+            assert log.flushed >= 4 * 500
+            assert gc.collect() == 0
+            assert kept.log is log
+    finally:
+        gc.enable()
+
+
 def test_a_streamed_run_writes_the_log_the_in_memory_run_holds(tmp_path: Path) -> None:
     plan = small_plan(days=1.0)
     with stream_to(tmp_path / "streamed.parquet", flush_rows=500) as log:
