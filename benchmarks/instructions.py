@@ -7,8 +7,8 @@ of ``engine_throughput.py`` for ``--days``, less a run of 0.01 days: start-up an
 subtracted) and of issue #9's bare SimPy reference per event (processes that each yield 10
 timeouts, less the same processes created but not run), and prints both and their ratio (bare
 over model: the events/s ratio the machine would give if every instruction cost the same).
-``--tree`` counts another checkout's model (a ``git worktree`` of an older commit) in the same
-way, for a before/after figure.
+``--tree`` counts another checkout's model (a ``git worktree`` of an older commit that has
+``benchmarks/engine_throughput.py``) in the same way, for a before/after figure.
 
     .venv/bin/python benchmarks/instructions.py [--days 3] [--processes 100000] [--tree DIR]
 
