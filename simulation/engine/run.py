@@ -53,8 +53,9 @@ def _collector_paused() -> Iterator[None]:
     collection while its world is alive finds nothing, on scenarios with carts, orders,
     pickups, deliveries, returns, lost sales, fences and backorders), so the collector's
     passes over the survivors only cost time: 17% of a 14-day run at Python's default
-    thresholds, still 10-15% of a 28-day run at thresholds of 50,000/20/100. A user's policy
-    that makes cycles keeps them until the run ends, when the collector is back on.
+    thresholds, still 10-15% of a 28-day run at thresholds of 50,000/20/100. The collector is
+    the process's: a user's policy that makes cycles, or another thread of the process, keeps
+    its cycles until the run ends, when the collector is back on.
     """
     was_on = gc.isenabled()
     gc.disable()
