@@ -36,8 +36,9 @@ from simulation.types import LocationId, SkuId  # noqa: E402
 from tests.simulation.plans import small_plan  # noqa: E402
 
 
-def bare_simpy(processes: int = 100_000, steps: int = 10) -> float:
-    """Events per second of processes that only yield timeouts."""
+def bare_model(processes: int = 100_000, steps: int = 10) -> simpy.Environment:
+    """Issue #9's reference, not yet run: ``processes`` that each yield ``steps`` timeouts and
+    do nothing else; running it makes ``processes * (steps + 1)`` events."""
 
     def proc(env: simpy.Environment) -> simpy.events.ProcessGenerator:
         for _ in range(steps):
@@ -46,6 +47,12 @@ def bare_simpy(processes: int = 100_000, steps: int = 10) -> float:
     env = simpy.Environment()
     for _ in range(processes):
         env.process(proc(env))
+    return env
+
+
+def bare_simpy(processes: int = 100_000, steps: int = 10) -> float:
+    """Events per second of the bare reference (:func:`bare_model`)."""
+    env = bare_model(processes, steps)
     start = time.perf_counter()
     env.run()
     return processes * (steps + 1) / (time.perf_counter() - start)

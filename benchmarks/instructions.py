@@ -40,16 +40,11 @@ def _engine(tree: Path, days: float) -> int:
 
 
 def _bare(processes: int, run: bool) -> int:
-    """Create ``processes`` bare SimPy processes and, with ``run``, run them; returns events."""
-    import simpy
+    """Create the bare reference of ``processes`` and, with ``run``, run it; returns events."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.engine_throughput import bare_model
 
-    def proc(env: simpy.Environment) -> simpy.events.ProcessGenerator:
-        for _ in range(TIMEOUTS):
-            yield env.timeout(1.0)
-
-    env = simpy.Environment()
-    for _ in range(processes):
-        env.process(proc(env))
+    env = bare_model(processes, TIMEOUTS)
     if run:
         env.run()
     return processes * (TIMEOUTS + 1)

@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from simulation.domain.events import COLUMNS, EVENT_TYPES, SCHEMA_VERSION, Event
+from simulation.domain.records import define
 from simulation.errors import LogFormatError
 
 VERSION_KEY = b"omnicanal.schema_version"
@@ -184,10 +185,7 @@ class Columns:
                 ]
             else:
                 lines.append(f"    add{i}(e.{name})")
-        exec("\n".join(lines), scope)  # the source is made here, from column names only
-        # Out of its scope: a function left in its own globals is a reference cycle, which
-        # would keep a flushed segment's buffers alive until the collector runs.
-        put: Put = scope.pop("put")
+        put: Put = define("put", "\n".join(lines), scope)
         return put
 
     # ------------------------------------------------------------ pickling

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, dataclass_transform
 
 from simulation.domain.errors import MalformedCommand
-from simulation.domain.records import fast, record
+from simulation.domain.records import define, fast, record
 from simulation.types import (
     CartId,
     Channel,
@@ -132,8 +132,7 @@ def _checks_of(kind: type) -> Callable[[object], None]:
                 f"        _rule_{f.name}(cmd, {f.name!r}, v)",
             ]
         lines.append("    return None")
-        exec("\n".join(lines), scope)  # the source is made from the class's own field names
-        plan = _PLANS[kind] = scope.pop("check")  # out of its globals: no reference cycle
+        plan = _PLANS[kind] = define("check", "\n".join(lines), scope)
     return plan
 
 

@@ -35,6 +35,18 @@ _FACTORY = _Factory()
 _REPLACERS: dict[type, Callable[[Any, dict[str, Any]], Any]] = {}
 
 
+def define(name: str, source: str, scope: dict[str, Any]) -> Any:
+    """The function ``name`` that ``source`` defines, run with ``scope`` as its globals.
+
+    For code this project writes out from field or column names (``__init__``s, ``replace``s,
+    command checks, the log's put functions). The function is taken out of ``scope``: left in
+    its own globals it would be a reference cycle, kept (with whatever the scope holds, such as a
+    flushed log segment's buffers) until the cyclic collector runs, which is paused during a run.
+    """
+    exec(source, scope)  # the source is made from field or column names only
+    return scope.pop(name)
+
+
 def fast(cls: R) -> R:
     """Give the frozen, slotted dataclass ``cls`` a quicker ``__init__`` (same signature)."""
     params = dataclasses.fields(cls)
@@ -73,9 +85,7 @@ def fast(cls: R) -> R:
         + "\n".join("  " + line for line in body or ["    pass"])
         + "\n  return __init__\n"
     )
-    namespace: dict[str, Any] = {}
-    exec(source, namespace)  # the source is made from the class's field names only
-    init = namespace.pop("__make")(**env)  # out of its globals: no reference cycle
+    init = define("__make", source, {})(**env)
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
     generated = cls.__dict__["__init__"]
@@ -110,9 +120,7 @@ def _replacer(
         lines.append("    new.__post_init__()")
     lines.append("    return new")
     source = f"def __make({', '.join(env)}):\n" + "\n".join(lines) + "\n  return replace\n"
-    namespace: dict[str, Any] = {}
-    exec(source, namespace)  # made from the class's field names only
-    made: Callable[[Any, dict[str, Any]], Any] = namespace.pop("__make")(**env)
+    made: Callable[[Any, dict[str, Any]], Any] = define("__make", source, {})(**env)
     return made
 
 
