@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from functools import partial
 
 import simpy
 
@@ -71,6 +72,7 @@ class Visit:
     basket: dict[SkuId, int] = field(default_factory=dict)
     cart: CartId | None = None
     added: dict[SkuId, int] = field(default_factory=dict)
+    expiry: float = -1.0  # the deadline of the cart's newest reservations
     ordered: bool = False
     gone: bool = False
 
@@ -111,10 +113,11 @@ def visit(
     if rng.below(seg.repeat_rate):
         again = rng.exponential(seg.repeat_days * MINUTES_PER_DAY)
         first = CHANNELS[rng.choice(tables.channels)]
-        next_visit = visit(
-            world, customer=customer, channel=first, segment=segment, number=number + 1, where=where
-        )
-        world.env.process(_later(world, again, next_visit))
+        next_visit = partial(
+            visit, world, customer=customer, channel=first, segment=segment, number=number + 1,
+            where=where,
+        )  # fmt: skip
+        world.call_at(world.env.now + again, lambda: _start(world, next_visit()))
     world.note(CustomerArrived(t=world.now, customer=v.customer, channel=channel, segment=seg.name))
     step = "discover"
     for _ in range(MAX_STEPS):
@@ -129,12 +132,8 @@ def visit(
         _leave(v, "too_many_steps")
 
 
-def _later(
-    world: World, after: float, process: Generator[simpy.Event, object, None]
-) -> Generator[simpy.Event, object, None]:
-    """Run ``process`` ``after`` minutes from now."""
-    yield world.env.timeout(after)
-    yield from process
+def _start(world: World, process: Generator[simpy.Event, object, None]) -> None:
+    world.env.process(process)
 
 
 def _basket(v: Visit) -> dict[SkuId, int]:
@@ -214,10 +213,10 @@ def _add_to_cart(v: Visit) -> Step:
                 return
             continue
         v.added[sku] = wanted
-        if where is not None:
-            world.env.process(
-                operations.expire_cart(world, v.cart, world.now + world.plan.allocation.ttl)
-            )
+        deadline = world.now + world.plan.allocation.ttl
+        if where is not None and deadline != v.expiry:  # skus added together expire together
+            v.expiry = deadline
+            world.call_at(deadline, partial(operations.expire_cart, world, v.cart))
 
 
 def _reserve_where(v: Visit, sku: SkuId, qty: int) -> LocationId | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -94,7 +95,7 @@ def _collect(world: World, v: Visit, order: OrderId, site: SitePlan) -> Process:
     if world.do(PlaceHold(at=world.now, order=order, location=site.id, hold_minutes=hold)) is None:
         return
     deadline = env.now + hold
-    env.process(_expire_hold(world, order, site.id, deadline))
+    world.call_at(deadline, partial(_expire_hold, world, order, site.id))
     comes = next_open(
         env.now + v.ops.exponential(v.segment.pickup_delay_hours * MINUTES_PER_HOUR), site
     )
@@ -125,17 +126,16 @@ def _collect(world: World, v: Visit, order: OrderId, site: SitePlan) -> Process:
         comes = next_open(env.now + MINUTES_PER_DAY, site)
 
 
-def _expire_hold(world: World, order: OrderId, location: LocationId, deadline: float) -> Process:
-    yield world.env.timeout(deadline - world.env.now)
+def _expire_hold(world: World, order: OrderId, location: LocationId) -> None:
+    """At a hold's deadline: expire it unless it was picked up (or cancelled) before."""
     state = world.backend.order(order)
     leg = state.leg_at(location) if state is not None else None
     if leg is not None and leg.status is LegStatus.HELD:
         world.do(ExpireHold(at=world.now, order=order, location=location))
 
 
-def expire_cart(world: World, cart: CartId, deadline: float) -> Process:
+def expire_cart(world: World, cart: CartId) -> None:
     """At a reservation's deadline, release what the cart still holds that is due."""
-    yield world.env.timeout(max(0.0, deadline - world.env.now))
     state = world.backend.cart(cart)
     if (
         state is not None

@@ -109,6 +109,19 @@ class World:
                 self.watching = False
         return events
 
+    def call_at(self, t: float, action: Callable[[], None]) -> None:
+        """Call ``action`` at time ``t`` (not before now).
+
+        For what waits for a deadline and then does one thing (a cart reservation or a
+        hold expiring, a customer's next visit starting): one timeout with a callback, where a
+        process would cost three SimPy events (start, timeout, end) and a generator.
+        """
+
+        def call(_: simpy.Event) -> None:
+            action()
+
+        self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(call)
+
     def note(self, event: Event) -> None:
         """Record an observation that changes no state (a visit, a lost sale)."""
         self.log.append(event)
