@@ -147,15 +147,17 @@ class EventLog:
 
     def append(self, event: Event) -> int:
         """Add one event; returns its ``seq``. A bad event raises and leaves the log as it was."""
-        seq = self._flushed + self._columns.append(event)
-        if seq - self._flushed == self._flush_at:
+        rows = self._columns.append(event)
+        seq = self._flushed + rows
+        if rows == self._flush_at:
             self.flush()
         return seq
 
     def extend(self, events: Iterable[Event]) -> None:
         """Add events in order (each as by :meth:`append`)."""
-        for event in events:
-            self.append(event)
+        for event in events:  # append's body, inline: every event of a run passes here
+            if self._columns.append(event) == self._flush_at:
+                self.flush()
 
     def flush(self) -> None:
         """Hand the events not yet handed to the sink as one record batch.
