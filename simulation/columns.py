@@ -56,9 +56,10 @@ _NUMPY = {"q": np.int64, "d": np.float64, "i": np.int32}
 _EXPECTED = {"q": "an integer (int64)", "d": "a number (float64)"}
 _KIND = {name: _TYPECODES[SCHEMA.field(name).type] for name in COLUMNS}
 
-Put = Callable[[Event], None]
+Put = Callable[[Event], int]
 Plan = tuple[int, Put]
-"""Per event class: its type code, and the function that puts its fields into the buffers."""
+"""Per event class: its type code, and the function that puts its fields and code into the
+buffers and returns the segment's row count."""
 
 
 class _Words(dict[Any, int]):
@@ -133,14 +134,11 @@ class Columns:
         plan = self._plans.get(event.__class__)
         if plan is None:
             plan = self._learn(event.__class__)
-        code, put = plan
         try:
-            put(event)
+            return plan[1](event)
         except (TypeError, ValueError, OverflowError) as e:
             self._undo()
             raise self._bad_field(event) from e
-        self._types.append(code)
-        return len(self._types)
 
     # ------------------------------------------------------------ plans
 
@@ -155,12 +153,14 @@ class Columns:
 
     def _plan(self, cls: type[Event], code: int) -> Plan:
         names = tuple(f.name for f in dataclasses.fields(cls))
-        plan: Plan = (code, self._putter(names, _may_be_none(cls)))
+        plan: Plan = (code, self._putter(code, names, _may_be_none(cls)))
         self._plans[cls] = plan
         return plan
 
-    def _putter(self, names: tuple[str, ...], nullable: set[str]) -> Put:
-        """One function that puts all of an event class's fields into their buffers.
+    def _putter(self, code: int, names: tuple[str, ...], nullable: set[str]) -> Put:
+        """One function that puts all of an event class's fields into their buffers, then its
+        type ``code`` (last: a field that fails leaves the row uncounted), and returns the
+        segment's row count.
 
         It is written out as source, one line per field, the way ``dataclasses`` writes an
         ``__init__``: a loop over per-field closures costs several times more per event, and
@@ -185,6 +185,8 @@ class Columns:
                 ]
             else:
                 lines.append(f"    add{i}(e.{name})")
+        scope["add_type"], scope["types"] = self._types.append, self._types
+        lines += [f"    add_type({code})", "    return len(types)"]
         put: Put = define("put", "\n".join(lines), scope)
         return put
 

@@ -8,10 +8,12 @@ every process (``stable_id`` hashes with BLAKE2, never Python's salted ``hash()`
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
 import numpy as np
 
 
+@cache  # a handful of names, asked for on every repeat visit
 def stable_id(name: str) -> int:
     """A 32-bit id for ``name`` that is the same in every process and on every machine."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=4).digest(), "big")
