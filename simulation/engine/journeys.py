@@ -117,7 +117,7 @@ def visit(
             visit, world, customer=customer, channel=first, segment=segment, number=number + 1,
             where=where,
         )  # fmt: skip
-        world.call_at(world.env.now + again, lambda: _start(world, next_visit()))
+        world.call_at(world.env.now + again, lambda: world.start(next_visit()))
     world.note(CustomerArrived(t=world.now, customer=v.customer, channel=channel, segment=seg.name))
     step = "discover"
     for _ in range(MAX_STEPS):
@@ -130,10 +130,6 @@ def visit(
         step = STEPS[rng.choice(tables.steps[_STEP[step]])]
     else:
         _leave(v, "too_many_steps")
-
-
-def _start(world: World, process: Generator[simpy.Event, object, None]) -> None:
-    world.env.process(process)
 
 
 def _basket(v: Visit) -> dict[SkuId, int]:

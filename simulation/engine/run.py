@@ -98,6 +98,6 @@ def _arrive(world: World) -> Generator[simpy.Event, object, None]:
         customer = i + 1
         where = plan.regions[int(homes[i])]
         channel, segment = drawn.channel(i), int(segments[i])
-        env.process(
+        world.start(
             visit(world, customer=customer, channel=channel, segment=segment, number=0, where=where)
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import simpy
@@ -35,6 +35,22 @@ class Site:
     desk: simpy.Resource | None
     picked_today: int = 0
     day: int = 0
+
+
+class _Steps:
+    """The callback that resumes a generator when the event it yielded is processed."""
+
+    __slots__ = ("_send",)
+
+    def __init__(self, steps: Generator[simpy.Event, object, None]) -> None:
+        self._send = steps.send
+
+    def __call__(self, _: simpy.Event | None) -> None:
+        try:
+            event = self._send(None)
+        except StopIteration:
+            return
+        event.callbacks.append(self)
 
 
 @dataclass(slots=True)
@@ -122,6 +138,16 @@ class World:
             action()
 
         self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(call)
+
+    def start(self, steps: Generator[simpy.Event, object, None]) -> None:
+        """Run ``steps`` from now on, as a SimPy process that nobody waits for.
+
+        ``steps`` (a visit) runs at once up to its first ``yield`` of an event not yet
+        triggered (a timeout), and on from there each time the event it yielded is processed;
+        what it yields gets nothing back. Unlike :meth:`simpy.Environment.process`, starting and
+        ending cost no SimPy event each: two of a short visit's five or six.
+        """
+        _Steps(steps)(None)
 
     def note(self, event: Event) -> None:
         """Record an observation that changes no state (a visit, a lost sale)."""
