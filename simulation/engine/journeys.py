@@ -10,7 +10,7 @@ policy (common random numbers).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -121,7 +121,11 @@ def visit(
     world.note(CustomerArrived(t=world.now, customer=v.customer, channel=channel, segment=seg.name))
     step = "discover"
     for _ in range(MAX_STEPS):
-        yield from _STEPS[step](v)
+        instant = _INSTANT.get(step)
+        if instant is None:
+            yield from _WAITING[step](v)
+        else:
+            instant(v)
         if v.gone:
             break
         yield world.env.timeout(rng.exponential(seg.step_minutes))
@@ -157,16 +161,15 @@ def _first_sku(v: Visit) -> SkuId:
 Step = Generator[simpy.Event, object, None]
 
 
-def _look(v: Visit, step: str) -> Step:
+def _look(v: Visit, step: str) -> None:
     v.world.note(
         TouchpointVisited(
             t=v.world.now, customer=v.customer, channel=v.channel, reason=step, sku=_first_sku(v)
         )
     )
-    yield from ()
 
 
-def _check_stock(v: Visit) -> Step:
+def _check_stock(v: Visit) -> None:
     sku = _first_sku(v)
     shown = v.world.available(v.home.id, sku, v.channel)
     v.world.note(
@@ -179,7 +182,6 @@ def _check_stock(v: Visit) -> Step:
             qty=shown,
         )
     )
-    yield from ()
 
 
 def _add_to_cart(v: Visit) -> Step:
@@ -229,10 +231,9 @@ def _reserve_where(v: Visit, sku: SkuId, qty: int) -> LocationId | None:
     return next((s.id for s in ranked if world.available(s.id, sku, v.channel) >= qty), None)
 
 
-def _move_cart(v: Visit) -> Step:
+def _move_cart(v: Visit) -> None:
     if v.cart is not None and not v.ordered:
         v.world.do(MoveCart(at=v.world.now, cart=v.cart, channel=v.channel))
-    yield from ()
 
 
 def _checkout(v: Visit) -> Step:
@@ -420,29 +421,31 @@ def _leave(v: Visit, why: str) -> None:
     v.note_left(why)
 
 
-def _abandon(v: Visit) -> Step:
+def _abandon(v: Visit) -> None:
     _leave(v, "abandoned")
-    yield from ()
 
 
-def _leave_step(v: Visit) -> Step:
+def _leave_step(v: Visit) -> None:
     _leave(v, "left")
-    yield from ()
 
 
 def _price(v: Visit, sku: SkuId) -> float:
     return v.world.tables.prices[sku]
 
 
-_STEPS = {
+_INSTANT: dict[str, Callable[[Visit], None]] = {
     "discover": lambda v: _look(v, "discover"),
     "research": lambda v: _look(v, "research"),
     "check_stock": _check_stock,
-    "add_to_cart": _add_to_cart,
     "move_cart": _move_cart,
-    "checkout": _checkout,
-    "come_back_later": _come_back_later,
-    "contact_service": _contact_service,
     "abandon": _abandon,
     "leave": _leave_step,
 }
+"""Steps that take no time: plain calls (a generator each would cost more than the step)."""
+_WAITING: dict[str, Callable[[Visit], Step]] = {
+    "add_to_cart": _add_to_cart,
+    "checkout": _checkout,
+    "come_back_later": _come_back_later,
+    "contact_service": _contact_service,
+}
+"""Steps that may wait (for stock to come back, for customer service): generators."""
