@@ -13,7 +13,7 @@ from simulation.domain.commands import ReceiveStock
 from simulation.engine import arrivals, operations
 from simulation.engine.draws import VisitDraws
 from simulation.engine.journeys import visit
-from simulation.engine.plan import Plan
+from simulation.engine.plan import CHANNELS, Plan
 from simulation.engine.streams import Streams
 from simulation.engine.world import World
 from simulation.eventlog import EventLog
@@ -86,6 +86,10 @@ def simulate(plan: Plan, seed: int, replication: int = 0) -> EventLog:
     return run_replication(plan, seed, replication).log
 
 
+_CHUNK = 4096
+"""Arrivals read from the drawn arrays at a time."""
+
+
 def _arrive(world: World) -> Generator[simpy.Event, object, None]:
     plan, env = world.plan, world.env
     drawn = arrivals.draw(plan.arrivals, plan.horizon, world.streams("arrivals"))
@@ -93,11 +97,19 @@ def _arrive(world: World) -> Generator[simpy.Event, object, None]:
     shares = np.array([s.share for s in plan.segments])
     segments = who.choice(len(plan.segments), size=len(drawn), p=shares / shares.sum())
     homes = who.choice(len(plan.regions), size=len(drawn), p=plan.region_weights)
-    for i in range(len(drawn)):
-        yield env.timeout(float(drawn.times[i]) - env.now)
-        customer = i + 1
-        where = plan.regions[int(homes[i])]
-        channel, segment = drawn.channel(i), int(segments[i])
-        world.start(
-            visit(world, customer=customer, channel=channel, segment=segment, number=0, where=where)
-        )
+    customer = 0
+    for start in range(0, len(drawn), _CHUNK):  # numpy scalars one by one cost more; lists of
+        chunk = slice(start, start + _CHUNK)  # a chunk keep the memory flat for long runs
+        for t, channel, segment, home in zip(
+            drawn.times[chunk].tolist(),
+            drawn.channels[chunk].tolist(),
+            segments[chunk].tolist(),
+            homes[chunk].tolist(),
+            strict=True,
+        ):
+            yield env.timeout(t - env.now)
+            customer += 1
+            world.start(
+                visit(world, customer=customer, channel=CHANNELS[channel], segment=segment,
+                      number=0, where=plan.regions[home])
+            )  # fmt: skip
