@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from simulation.domain.records import record
 from simulation.errors import InputError
 from simulation.types import LocationId, SkuId
 
@@ -36,7 +37,7 @@ class Site:
     ships: bool = True  # may send parcels (a store only with ship-from-store on)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record  # a frozen, slotted, keyword-only dataclass made quickly: one per sourcing decision
 class Request:
     """An order to source: the lines, where the customer is, and what each site may promise."""
 
