@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 from simulation.domain.commands import (
     AbandonCart,
@@ -285,55 +286,86 @@ def _expire_one(
     return reservations
 
 
-def evolve_cart(state: CartState | None, event: Event) -> CartState | None:
-    """The cart after ``event`` (None until it is opened)."""
-    if isinstance(event, CartOpened):
-        return CartState(customer=event.customer, channel=event.channel)
+def _opened(state: CartState | None, event: CartOpened) -> CartState:
+    return CartState(customer=event.customer, channel=event.channel)
+
+
+def _item_added(state: CartState | None, event: CartItemAdded) -> CartState | None:
     if state is None:
         return None
-    match event:
-        case CartItemAdded(sku=sku, qty=qty, amount=price):
-            return replace(state, lines=_merge_line(state.lines, sku, qty, price))
-        case CartItemRemoved(sku=sku, qty=qty):
-            return replace(state, lines=_merge_line(state.lines, sku, -qty, _price(state, sku)))
-        case CartMoved(channel=channel):
-            return replace(state, channel=channel)
-        case StockReserved(cart=cart) if cart is not None:
-            reservation = Reservation(
-                location=event.location,
-                sku=event.sku,
-                channel=event.channel,
-                qty=event.qty,
-                until=event.until if event.until is not None else SimTime(float("inf")),
-            )
-            return replace(state, reservations=(*state.reservations, reservation))
-        case ReservationReleased(cart=cart) if cart is not None:
-            return replace(state, reservations=_release(state.reservations, event))
-        case ReservationExpired():
-            return replace(state, reservations=_expire_one(state.reservations, event))
-        case CartAbandoned():
-            return replace(state, status=CartStatus.ABANDONED)
-        case CartCheckedOut():
-            return replace(state, status=CartStatus.CHECKED_OUT)
-        case _:
-            return state
+    return replace(state, lines=_merge_line(state.lines, event.sku, event.qty, event.amount))
+
+
+def _item_removed(state: CartState | None, event: CartItemRemoved) -> CartState | None:
+    if state is None:
+        return None
+    sku = event.sku
+    return replace(state, lines=_merge_line(state.lines, sku, -event.qty, _price(state, sku)))
+
+
+def _moved(state: CartState | None, event: CartMoved) -> CartState | None:
+    return None if state is None else replace(state, channel=event.channel)
+
+
+def _reserved(state: CartState | None, event: StockReserved) -> CartState | None:
+    if state is None or event.cart is None:
+        return state
+    reservation = Reservation(
+        location=event.location,
+        sku=event.sku,
+        channel=event.channel,
+        qty=event.qty,
+        until=event.until if event.until is not None else SimTime(float("inf")),
+    )
+    return replace(state, reservations=(*state.reservations, reservation))
+
+
+def _released(state: CartState | None, event: ReservationReleased) -> CartState | None:
+    if state is None or event.cart is None:
+        return state
+    return replace(state, reservations=_release(state.reservations, event))
+
+
+def _expired(state: CartState | None, event: ReservationExpired) -> CartState | None:
+    if state is None:
+        return None
+    return replace(state, reservations=_expire_one(state.reservations, event))
+
+
+def _abandoned(state: CartState | None, event: CartAbandoned) -> CartState | None:
+    return None if state is None else replace(state, status=CartStatus.ABANDONED)
+
+
+def _checked_out(state: CartState | None, event: CartCheckedOut) -> CartState | None:
+    return None if state is None else replace(state, status=CartStatus.CHECKED_OUT)
+
+
+CartEvolver = Callable[[CartState | None, Any], CartState | None]
+
+CART_EVOLVERS: dict[type[Event], CartEvolver] = {
+    CartOpened: _opened,
+    CartItemAdded: _item_added,
+    CartItemRemoved: _item_removed,
+    CartMoved: _moved,
+    StockReserved: _reserved,
+    ReservationReleased: _released,
+    ReservationExpired: _expired,
+    CartAbandoned: _abandoned,
+    CartCheckedOut: _checked_out,
+}
+"""The cart after an event, by the event's exact type: None until it is opened, and
+reservation events change it only when their ``cart`` is set."""
+
+
+def evolve_cart(state: CartState | None, event: Event) -> CartState | None:
+    """The cart after ``event`` (None until it is opened)."""
+    step = CART_EVOLVERS.get(type(event))
+    return state if step is None else step(state, event)
 
 
 def _price(state: CartState, sku: str) -> float:
     return next((line.unit_price for line in state.lines if line.sku == sku), 0.0)
 
 
-CART_EVENTS: frozenset[type[Event]] = frozenset(
-    {
-        CartOpened,
-        CartItemAdded,
-        CartItemRemoved,
-        CartMoved,
-        CartAbandoned,
-        CartCheckedOut,
-        StockReserved,
-        ReservationReleased,
-        ReservationExpired,
-    }
-)
+CART_EVENTS: frozenset[type[Event]] = frozenset(CART_EVOLVERS)
 """Event types that change a cart (reservation events only when their ``cart`` is set)."""

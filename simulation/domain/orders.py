@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 from simulation.domain.carts import CartState, open_cart, release_all
 from simulation.domain.commands import (
@@ -419,60 +420,77 @@ def _add_returned(state: OrderState, sku: SkuId, qty: int) -> OrderState:
     return replace(state, returned=(*kept, (sku, total)))
 
 
-_STATUS_AFTER: dict[type[Event], LegStatus] = {
-    LegShipped: LegStatus.SHIPPED,
-    LegDelivered: LegStatus.DELIVERED,
-    LegHandedOver: LegStatus.HANDED_OVER,
-    LegPickedUp: LegStatus.PICKED_UP,
-    HoldExpired: LegStatus.EXPIRED,
+def _placed(state: OrderState | None, event: OrderPlaced) -> OrderState:
+    return OrderState(
+        customer=event.customer, channel=event.channel, cart=event.cart, amount=event.amount
+    )
+
+
+def _allocated(state: OrderState | None, event: LineAllocated) -> OrderState | None:
+    return None if state is None else _add_line(state, event)
+
+
+def _paid(state: OrderState | None, event: PaymentCaptured) -> OrderState | None:
+    return None if state is None else replace(state, paid=state.paid + event.amount)
+
+
+def _refunded(state: OrderState | None, event: RefundIssued) -> OrderState | None:
+    return None if state is None else replace(state, refunded=state.refunded + event.amount)
+
+
+def _held(state: OrderState | None, event: HoldPlaced) -> OrderState | None:
+    if state is None:
+        return None
+    return _set_leg(state, event.location, status=LegStatus.HELD, hold_until=event.until)
+
+
+def _leg_becomes(status: LegStatus) -> OrderEvolver:
+    """The evolver of an event that moves a leg to ``status``."""
+
+    def evolve(state: OrderState | None, event: Any) -> OrderState | None:
+        return None if state is None else _set_leg(state, event.location, status=status)
+
+    return evolve
+
+
+def _cancelled(state: OrderState | None, event: OrderCancelled) -> OrderState | None:
+    if state is None:
+        return None
+    cancelled = tuple(
+        replace(leg, status=LegStatus.CANCELLED) if leg.status.reserves_stock else leg
+        for leg in state.legs
+    )
+    return replace(state, cancelled=True, legs=cancelled)
+
+
+def _returned(state: OrderState | None, event: ReturnReceived) -> OrderState | None:
+    return None if state is None else _add_returned(state, event.sku, event.qty)
+
+
+OrderEvolver = Callable[[OrderState | None, Any], OrderState | None]
+
+ORDER_EVOLVERS: dict[type[Event], OrderEvolver] = {
+    OrderPlaced: _placed,
+    LineAllocated: _allocated,
+    PaymentCaptured: _paid,
+    RefundIssued: _refunded,
+    HoldPlaced: _held,
+    LegShipped: _leg_becomes(LegStatus.SHIPPED),
+    LegDelivered: _leg_becomes(LegStatus.DELIVERED),
+    LegHandedOver: _leg_becomes(LegStatus.HANDED_OVER),
+    LegPickedUp: _leg_becomes(LegStatus.PICKED_UP),
+    HoldExpired: _leg_becomes(LegStatus.EXPIRED),
+    OrderCancelled: _cancelled,
+    ReturnReceived: _returned,
 }
+"""The order after an event, by the event's exact type (None until it is placed)."""
 
 
 def evolve_order(state: OrderState | None, event: Event) -> OrderState | None:
     """The order after ``event`` (None until it is placed)."""
-    if isinstance(event, OrderPlaced):
-        return OrderState(
-            customer=event.customer, channel=event.channel, cart=event.cart, amount=event.amount
-        )
-    if state is None:
-        return None
-    match event:
-        case LineAllocated():
-            return _add_line(state, event)
-        case PaymentCaptured(amount=amount):
-            return replace(state, paid=state.paid + amount)
-        case RefundIssued(amount=amount):
-            return replace(state, refunded=state.refunded + amount)
-        case HoldPlaced(location=location, until=until):
-            return _set_leg(state, location, status=LegStatus.HELD, hold_until=until)
-        case LegShipped() | LegDelivered() | LegHandedOver() | LegPickedUp() | HoldExpired():
-            return _set_leg(state, event.location, status=_STATUS_AFTER[type(event)])
-        case OrderCancelled():
-            cancelled = tuple(
-                replace(leg, status=LegStatus.CANCELLED) if leg.status.reserves_stock else leg
-                for leg in state.legs
-            )
-            return replace(state, cancelled=True, legs=cancelled)
-        case ReturnReceived(sku=sku, qty=qty):
-            return _add_returned(state, sku, qty)
-        case _:
-            return state
+    step = ORDER_EVOLVERS.get(type(event))
+    return state if step is None else step(state, event)
 
 
-ORDER_EVENTS: frozenset[type[Event]] = frozenset(
-    {
-        OrderPlaced,
-        LineAllocated,
-        PaymentCaptured,
-        RefundIssued,
-        HoldPlaced,
-        LegShipped,
-        LegDelivered,
-        LegHandedOver,
-        LegPickedUp,
-        HoldExpired,
-        OrderCancelled,
-        ReturnReceived,
-    }
-)
+ORDER_EVENTS: frozenset[type[Event]] = frozenset(ORDER_EVOLVERS)
 """Event types that change an order."""
