@@ -38,6 +38,8 @@ from simulation.types import Channel, SimTime
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
 _INDEX = {c: i for i, c in enumerate(CHANNELS)}
 _ZEROS = (0,) * len(CHANNELS)
+_REMOTE = frozenset(c for c in CHANNELS if not c.is_physical)
+"""Channels that must leave the safety stock (see :meth:`StockLevel.safety_for`)."""
 
 StockCommand = ReceiveStock | SetSafetyStock | FenceStock | WriteOffStock | TransferStock
 
@@ -64,7 +66,7 @@ class StockLevel:
     @property
     def free(self) -> int:
         """Units on hand and not reserved by anyone."""
-        return self.on_hand - self.reserved_total
+        return self.on_hand - sum(self.reserved)
 
     def fenced_for_others(self, channel: Channel) -> int:
         """Units ring-fenced for other channels and not yet reserved by them."""
@@ -82,8 +84,17 @@ class StockLevel:
         return 0 if channel.is_physical else self.safety
 
     def available_to(self, channel: Channel) -> int:
-        """Units that ``channel`` may reserve now (never negative)."""
-        return max(0, self.free - self.fenced_for_others(channel) - self.safety_for(channel))
+        """Units that ``channel`` may reserve now (never negative).
+
+        That is ``free - fenced_for_others(channel) - safety_for(channel)``, written out: it is
+        asked for every availability check and every reservation, mostly of unfenced stock.
+        """
+        available = self.on_hand - sum(self.reserved)
+        if channel in _REMOTE:
+            available -= self.safety
+        if any(self.fences):
+            available -= self.fenced_for_others(channel)
+        return available if available > 0 else 0
 
 
 def decide_stock(command: StockCommand, state: StockLevel) -> list[Event]:
@@ -170,13 +181,15 @@ def check_reservable(
 
 
 def _add(values: tuple[int, ...], channel: Channel, delta: int) -> tuple[int, ...]:
-    i = _INDEX[channel]
-    return (*values[:i], values[i] + delta, *values[i + 1 :])
+    changed = list(values)  # quicker than joining two slices around the new value
+    changed[_INDEX[channel]] += delta
+    return tuple(changed)
 
 
 def _set(values: tuple[int, ...], channel: Channel, value: int) -> tuple[int, ...]:
-    i = _INDEX[channel]
-    return (*values[:i], value, *values[i + 1 :])
+    changed = list(values)
+    changed[_INDEX[channel]] = value
+    return tuple(changed)
 
 
 def _received(state: StockLevel, event: StockReceived | StockRestocked) -> StockLevel:
