@@ -254,9 +254,16 @@ def _merge_line(
     lines: tuple[CartLine, ...], sku: SkuId, qty: int, price: float
 ) -> tuple[CartLine, ...]:
     # A re-added sku keeps one line, at the latest price (as a checkout re-prices a cart).
-    kept = tuple(line for line in lines if line.sku != sku)
-    total = qty + sum(line.qty for line in lines if line.sku == sku)
-    return (*kept, CartLine(sku=sku, qty=total, unit_price=price)) if total > 0 else kept
+    kept: list[CartLine] = []
+    total = qty
+    for line in lines:  # one pass, no generators: every add to cart comes here
+        if line.sku == sku:
+            total += line.qty
+        else:
+            kept.append(line)
+    if total > 0:
+        kept.append(CartLine(sku=sku, qty=total, unit_price=price))
+    return tuple(kept)
 
 
 def _release(
@@ -264,9 +271,10 @@ def _release(
 ) -> tuple[Reservation, ...]:
     # Take the units off the matching reservations, newest first, as _remove chose them.
     qty = event.qty
+    location, sku, channel = event.location, event.sku, event.channel
     kept: list[Reservation] = []
     for r in reversed(reservations):
-        if qty > 0 and (r.location, r.sku, r.channel) == (event.location, event.sku, event.channel):
+        if qty > 0 and r.location == location and r.sku == sku and r.channel == channel:
             taken = min(r.qty, qty)
             qty -= taken
             if r.qty > taken:
@@ -364,7 +372,10 @@ def evolve_cart(state: CartState | None, event: Event) -> CartState | None:
 
 
 def _price(state: CartState, sku: str) -> float:
-    return next((line.unit_price for line in state.lines if line.sku == sku), 0.0)
+    for line in state.lines:
+        if line.sku == sku:
+            return line.unit_price
+    return 0.0
 
 
 CART_EVENTS: frozenset[type[Event]] = frozenset(CART_EVOLVERS)

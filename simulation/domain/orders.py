@@ -128,7 +128,10 @@ class OrderState:
         return self.paid + MONEY_TOLERANCE >= self.amount > 0 or self.amount == 0
 
     def leg_at(self, location: str) -> LegState | None:
-        return next((leg for leg in self.legs if leg.location == location), None)
+        for leg in self.legs:
+            if leg.location == location:
+                return leg
+        return None
 
     def received_of(self, sku: str) -> int:
         return sum(
@@ -264,11 +267,10 @@ def _allocate(command: PlaceOrder, leg: Leg, cart: CartState, stock: StockLookup
     prices = {line.sku: line.unit_price for line in cart.lines}
     events: list[Event] = []
     for line in leg.lines:
-        own = sum(
-            r.qty
-            for r in cart.reservations
-            if (r.location, r.sku, r.channel) == (leg.location, line.sku, cart.channel)
-        )
+        own = 0  # the cart's own reservation of the line, which the order takes over
+        for r in cart.reservations:
+            if r.location == leg.location and r.sku == line.sku and r.channel == cart.channel:
+                own += r.qty
         check_reservable(
             stock(leg.location, line.sku),
             location=leg.location,
@@ -401,8 +403,8 @@ def decide_cancel(command: CancelOrder, state: OrderState | None) -> list[Event]
 
 
 def _set_leg(state: OrderState, location: str, **changes: object) -> OrderState:
-    legs = tuple(replace(leg, **changes) if leg.location == location else leg for leg in state.legs)
-    return replace(state, legs=legs)
+    legs = [replace(leg, **changes) if leg.location == location else leg for leg in state.legs]
+    return replace(state, legs=tuple(legs))
 
 
 def _add_line(state: OrderState, event: LineAllocated) -> OrderState:
