@@ -26,7 +26,7 @@ from simulation.domain.events import (
     StockIssued,
     StockReserved,
 )
-from simulation.domain.records import record, replace
+from simulation.domain.records import record, replacer
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import Channel, CustomerId, FulfilmentMode, LocationId, SimTime, SkuId
 
@@ -43,6 +43,9 @@ class BackorderState:
     amount: float
     mode: FulfilmentMode
     filled: bool = False
+
+
+_replace_backorder = replacer(BackorderState)
 
 
 def decide_backorder(
@@ -100,7 +103,7 @@ def _placed(state: BackorderState | None, event: BackorderPlaced) -> BackorderSt
 
 
 def _filled(state: BackorderState | None, event: BackorderFilled) -> BackorderState | None:
-    return None if state is None else replace(state, filled=True)
+    return None if state is None else _replace_backorder(state, filled=True)
 
 
 BackorderEvolver = Callable[[BackorderState | None, Any], BackorderState | None]

@@ -37,7 +37,7 @@ from simulation.domain.events import (
     ReservationReleased,
     StockReserved,
 )
-from simulation.domain.records import record, replace
+from simulation.domain.records import record, replacer
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import CartId, Channel, CustomerId, LocationId, SimTime, SkuId
 
@@ -88,6 +88,9 @@ class CartState:
     def amount(self) -> float:
         return sum(line.qty * line.unit_price for line in self.lines)
 
+
+_replace_cart = replacer(CartState)
+_replace_reservation = replacer(Reservation)
 
 CartCommand = OpenCart | AddToCart | RemoveFromCart | MoveCart | AbandonCart | ExpireReservations
 StockLookup = Callable[[LocationId, SkuId], StockLevel]
@@ -278,7 +281,7 @@ def _release(
             taken = min(r.qty, qty)
             qty -= taken
             if r.qty > taken:
-                kept.append(replace(r, qty=r.qty - taken))
+                kept.append(_replace_reservation(r, qty=r.qty - taken))
             continue
         kept.append(r)
     return tuple(reversed(kept))
@@ -301,18 +304,18 @@ def _opened(state: CartState | None, event: CartOpened) -> CartState:
 def _item_added(state: CartState | None, event: CartItemAdded) -> CartState | None:
     if state is None:
         return None
-    return replace(state, lines=_merge_line(state.lines, event.sku, event.qty, event.amount))
+    return _replace_cart(state, lines=_merge_line(state.lines, event.sku, event.qty, event.amount))
 
 
 def _item_removed(state: CartState | None, event: CartItemRemoved) -> CartState | None:
     if state is None:
         return None
     sku = event.sku
-    return replace(state, lines=_merge_line(state.lines, sku, -event.qty, _price(state, sku)))
+    return _replace_cart(state, lines=_merge_line(state.lines, sku, -event.qty, _price(state, sku)))
 
 
 def _moved(state: CartState | None, event: CartMoved) -> CartState | None:
-    return None if state is None else replace(state, channel=event.channel)
+    return None if state is None else _replace_cart(state, channel=event.channel)
 
 
 def _reserved(state: CartState | None, event: StockReserved) -> CartState | None:
@@ -325,27 +328,27 @@ def _reserved(state: CartState | None, event: StockReserved) -> CartState | None
         qty=event.qty,
         until=event.until if event.until is not None else SimTime(float("inf")),
     )
-    return replace(state, reservations=(*state.reservations, reservation))
+    return _replace_cart(state, reservations=(*state.reservations, reservation))
 
 
 def _released(state: CartState | None, event: ReservationReleased) -> CartState | None:
     if state is None or event.cart is None:
         return state
-    return replace(state, reservations=_release(state.reservations, event))
+    return _replace_cart(state, reservations=_release(state.reservations, event))
 
 
 def _expired(state: CartState | None, event: ReservationExpired) -> CartState | None:
     if state is None:
         return None
-    return replace(state, reservations=_expire_one(state.reservations, event))
+    return _replace_cart(state, reservations=_expire_one(state.reservations, event))
 
 
 def _abandoned(state: CartState | None, event: CartAbandoned) -> CartState | None:
-    return None if state is None else replace(state, status=CartStatus.ABANDONED)
+    return None if state is None else _replace_cart(state, status=CartStatus.ABANDONED)
 
 
 def _checked_out(state: CartState | None, event: CartCheckedOut) -> CartState | None:
-    return None if state is None else replace(state, status=CartStatus.CHECKED_OUT)
+    return None if state is None else _replace_cart(state, status=CartStatus.CHECKED_OUT)
 
 
 CartEvolver = Callable[[CartState | None, Any], CartState | None]

@@ -47,7 +47,7 @@ from simulation.domain.events import (
     StockIssued,
     StockReserved,
 )
-from simulation.domain.records import record, replace
+from simulation.domain.records import record, replacer
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import (
     CartId,
@@ -150,6 +150,9 @@ class OrderState:
             (line.unit_price for leg in self.legs for line in leg.lines if line.sku == sku), 0.0
         )
 
+
+_replace_order = replacer(OrderState)
+_replace_leg = replacer(LegState)
 
 StockLookup = Callable[[LocationId, SkuId], StockLevel]
 
@@ -403,8 +406,8 @@ def decide_cancel(command: CancelOrder, state: OrderState | None) -> list[Event]
 
 
 def _set_leg(state: OrderState, location: str, **changes: object) -> OrderState:
-    legs = [replace(leg, **changes) if leg.location == location else leg for leg in state.legs]
-    return replace(state, legs=tuple(legs))
+    legs = [_replace_leg(leg, **changes) if leg.location == location else leg for leg in state.legs]
+    return _replace_order(state, legs=tuple(legs))
 
 
 def _add_line(state: OrderState, event: LineAllocated) -> OrderState:
@@ -412,14 +415,14 @@ def _add_line(state: OrderState, event: LineAllocated) -> OrderState:
     leg = state.leg_at(event.location)
     if leg is None:
         new_leg = LegState(location=event.location, mode=event.mode, lines=(line,))
-        return replace(state, legs=(*state.legs, new_leg))
+        return _replace_order(state, legs=(*state.legs, new_leg))
     return _set_leg(state, event.location, lines=(*leg.lines, line))
 
 
 def _add_returned(state: OrderState, sku: SkuId, qty: int) -> OrderState:
     total = qty + state.returned_of(sku)
     kept = tuple((s, q) for s, q in state.returned if s != sku)
-    return replace(state, returned=(*kept, (sku, total)))
+    return _replace_order(state, returned=(*kept, (sku, total)))
 
 
 def _placed(state: OrderState | None, event: OrderPlaced) -> OrderState:
@@ -433,11 +436,11 @@ def _allocated(state: OrderState | None, event: LineAllocated) -> OrderState | N
 
 
 def _paid(state: OrderState | None, event: PaymentCaptured) -> OrderState | None:
-    return None if state is None else replace(state, paid=state.paid + event.amount)
+    return None if state is None else _replace_order(state, paid=state.paid + event.amount)
 
 
 def _refunded(state: OrderState | None, event: RefundIssued) -> OrderState | None:
-    return None if state is None else replace(state, refunded=state.refunded + event.amount)
+    return None if state is None else _replace_order(state, refunded=state.refunded + event.amount)
 
 
 def _held(state: OrderState | None, event: HoldPlaced) -> OrderState | None:
@@ -459,10 +462,10 @@ def _cancelled(state: OrderState | None, event: OrderCancelled) -> OrderState | 
     if state is None:
         return None
     cancelled = tuple(
-        replace(leg, status=LegStatus.CANCELLED) if leg.status.reserves_stock else leg
+        _replace_leg(leg, status=LegStatus.CANCELLED) if leg.status.reserves_stock else leg
         for leg in state.legs
     )
-    return replace(state, cancelled=True, legs=cancelled)
+    return _replace_order(state, cancelled=True, legs=cancelled)
 
 
 def _returned(state: OrderState | None, event: ReturnReceived) -> OrderState | None:

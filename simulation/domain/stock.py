@@ -32,7 +32,7 @@ from simulation.domain.events import (
     StockTransferredOut,
     StockWrittenOff,
 )
-from simulation.domain.records import record, replace
+from simulation.domain.records import record, replacer
 from simulation.types import Channel, SimTime
 
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
@@ -95,6 +95,9 @@ class StockLevel:
         if any(self.fences):
             available -= self.fenced_for_others(channel)
         return available if available > 0 else 0
+
+
+_replace_level = replacer(StockLevel)
 
 
 def decide_stock(command: StockCommand, state: StockLevel) -> list[Event]:
@@ -193,27 +196,27 @@ def _set(values: tuple[int, ...], channel: Channel, value: int) -> tuple[int, ..
 
 
 def _received(state: StockLevel, event: StockReceived | StockRestocked) -> StockLevel:
-    return replace(state, on_hand=state.on_hand + event.qty)
+    return _replace_level(state, on_hand=state.on_hand + event.qty)
 
 
 def _safety_set(state: StockLevel, event: SafetyStockSet) -> StockLevel:
-    return replace(state, safety=event.qty)
+    return _replace_level(state, safety=event.qty)
 
 
 def _fenced(state: StockLevel, event: StockFenced) -> StockLevel:
-    return replace(state, fences=_set(state.fences, event.channel, event.qty))
+    return _replace_level(state, fences=_set(state.fences, event.channel, event.qty))
 
 
 def _reserved(state: StockLevel, event: StockReserved) -> StockLevel:
-    return replace(state, reserved=_add(state.reserved, event.channel, event.qty))
+    return _replace_level(state, reserved=_add(state.reserved, event.channel, event.qty))
 
 
 def _released(state: StockLevel, event: ReservationReleased | ReservationExpired) -> StockLevel:
-    return replace(state, reserved=_add(state.reserved, event.channel, -event.qty))
+    return _replace_level(state, reserved=_add(state.reserved, event.channel, -event.qty))
 
 
 def _issued(state: StockLevel, event: StockIssued) -> StockLevel:
-    return replace(
+    return _replace_level(
         state,
         on_hand=state.on_hand - event.qty,
         reserved=_add(state.reserved, event.channel, -event.qty),
@@ -221,7 +224,7 @@ def _issued(state: StockLevel, event: StockIssued) -> StockLevel:
 
 
 def _removed(state: StockLevel, event: StockWrittenOff | StockTransferredOut) -> StockLevel:
-    return replace(state, on_hand=state.on_hand - event.qty)
+    return _replace_level(state, on_hand=state.on_hand - event.qty)
 
 
 StockEvolver = Callable[[StockLevel, Any], StockLevel]
