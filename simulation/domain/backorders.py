@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 from simulation.domain.commands import FillBackorder, PlaceBackorder
 from simulation.domain.errors import (
@@ -25,7 +26,7 @@ from simulation.domain.events import (
     StockIssued,
     StockReserved,
 )
-from simulation.domain.records import record, replace
+from simulation.domain.records import record, replacer
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import Channel, CustomerId, FulfilmentMode, LocationId, SimTime, SkuId
 
@@ -42,6 +43,9 @@ class BackorderState:
     amount: float
     mode: FulfilmentMode
     filled: bool = False
+
+
+_replace_backorder = replacer(BackorderState)
 
 
 def decide_backorder(
@@ -91,18 +95,30 @@ def decide_backorder(
     ]
 
 
+def _placed(state: BackorderState | None, event: BackorderPlaced) -> BackorderState:
+    return BackorderState(
+        customer=event.customer, channel=event.channel, location=event.location,
+        sku=event.sku, qty=event.qty, amount=event.amount, mode=event.mode,
+    )  # fmt: skip
+
+
+def _filled(state: BackorderState | None, event: BackorderFilled) -> BackorderState | None:
+    return None if state is None else _replace_backorder(state, filled=True)
+
+
+BackorderEvolver = Callable[[BackorderState | None, Any], BackorderState | None]
+
+BACKORDER_EVOLVERS: dict[type[Event], BackorderEvolver] = {
+    BackorderPlaced: _placed,
+    BackorderFilled: _filled,
+}
+"""The backorder after an event, by the event's exact type (None until it is placed)."""
+
+
 def evolve_backorder(state: BackorderState | None, event: Event) -> BackorderState | None:
-    match event:
-        case BackorderPlaced():
-            return BackorderState(
-                customer=event.customer, channel=event.channel, location=event.location,
-                sku=event.sku, qty=event.qty, amount=event.amount, mode=event.mode,
-            )  # fmt: skip
-        case BackorderFilled() if state is not None:
-            return replace(state, filled=True)
-        case _:
-            return state
+    step = BACKORDER_EVOLVERS.get(type(event))
+    return state if step is None else step(state, event)
 
 
-BACKORDER_EVENTS: frozenset[type[Event]] = frozenset({BackorderPlaced, BackorderFilled})
+BACKORDER_EVENTS: frozenset[type[Event]] = frozenset(BACKORDER_EVOLVERS)
 """Event types that change a backorder."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 from simulation.domain.commands import (
     AbandonCart,
@@ -36,7 +37,7 @@ from simulation.domain.events import (
     ReservationReleased,
     StockReserved,
 )
-from simulation.domain.records import record, replace
+from simulation.domain.records import record, replacer
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import CartId, Channel, CustomerId, LocationId, SimTime, SkuId
 
@@ -87,6 +88,9 @@ class CartState:
     def amount(self) -> float:
         return sum(line.qty * line.unit_price for line in self.lines)
 
+
+_replace_cart = replacer(CartState)
+_replace_reservation = replacer(Reservation)
 
 CartCommand = OpenCart | AddToCart | RemoveFromCart | MoveCart | AbandonCart | ExpireReservations
 StockLookup = Callable[[LocationId, SkuId], StockLevel]
@@ -253,9 +257,16 @@ def _merge_line(
     lines: tuple[CartLine, ...], sku: SkuId, qty: int, price: float
 ) -> tuple[CartLine, ...]:
     # A re-added sku keeps one line, at the latest price (as a checkout re-prices a cart).
-    kept = tuple(line for line in lines if line.sku != sku)
-    total = qty + sum(line.qty for line in lines if line.sku == sku)
-    return (*kept, CartLine(sku=sku, qty=total, unit_price=price)) if total > 0 else kept
+    kept: list[CartLine] = []
+    total = qty
+    for line in lines:  # one pass, no generators: every add to cart comes here
+        if line.sku == sku:
+            total += line.qty
+        else:
+            kept.append(line)
+    if total > 0:
+        kept.append(CartLine(sku=sku, qty=total, unit_price=price))
+    return tuple(kept)
 
 
 def _release(
@@ -263,13 +274,14 @@ def _release(
 ) -> tuple[Reservation, ...]:
     # Take the units off the matching reservations, newest first, as _remove chose them.
     qty = event.qty
+    location, sku, channel = event.location, event.sku, event.channel
     kept: list[Reservation] = []
     for r in reversed(reservations):
-        if qty > 0 and (r.location, r.sku, r.channel) == (event.location, event.sku, event.channel):
+        if qty > 0 and r.location == location and r.sku == sku and r.channel == channel:
             taken = min(r.qty, qty)
             qty -= taken
             if r.qty > taken:
-                kept.append(replace(r, qty=r.qty - taken))
+                kept.append(_replace_reservation(r, qty=r.qty - taken))
             continue
         kept.append(r)
     return tuple(reversed(kept))
@@ -285,55 +297,89 @@ def _expire_one(
     return reservations
 
 
-def evolve_cart(state: CartState | None, event: Event) -> CartState | None:
-    """The cart after ``event`` (None until it is opened)."""
-    if isinstance(event, CartOpened):
-        return CartState(customer=event.customer, channel=event.channel)
+def _opened(state: CartState | None, event: CartOpened) -> CartState:
+    return CartState(customer=event.customer, channel=event.channel)
+
+
+def _item_added(state: CartState | None, event: CartItemAdded) -> CartState | None:
     if state is None:
         return None
-    match event:
-        case CartItemAdded(sku=sku, qty=qty, amount=price):
-            return replace(state, lines=_merge_line(state.lines, sku, qty, price))
-        case CartItemRemoved(sku=sku, qty=qty):
-            return replace(state, lines=_merge_line(state.lines, sku, -qty, _price(state, sku)))
-        case CartMoved(channel=channel):
-            return replace(state, channel=channel)
-        case StockReserved(cart=cart) if cart is not None:
-            reservation = Reservation(
-                location=event.location,
-                sku=event.sku,
-                channel=event.channel,
-                qty=event.qty,
-                until=event.until if event.until is not None else SimTime(float("inf")),
-            )
-            return replace(state, reservations=(*state.reservations, reservation))
-        case ReservationReleased(cart=cart) if cart is not None:
-            return replace(state, reservations=_release(state.reservations, event))
-        case ReservationExpired():
-            return replace(state, reservations=_expire_one(state.reservations, event))
-        case CartAbandoned():
-            return replace(state, status=CartStatus.ABANDONED)
-        case CartCheckedOut():
-            return replace(state, status=CartStatus.CHECKED_OUT)
-        case _:
-            return state
+    return _replace_cart(state, lines=_merge_line(state.lines, event.sku, event.qty, event.amount))
+
+
+def _item_removed(state: CartState | None, event: CartItemRemoved) -> CartState | None:
+    if state is None:
+        return None
+    sku = event.sku
+    return _replace_cart(state, lines=_merge_line(state.lines, sku, -event.qty, _price(state, sku)))
+
+
+def _moved(state: CartState | None, event: CartMoved) -> CartState | None:
+    return None if state is None else _replace_cart(state, channel=event.channel)
+
+
+def _reserved(state: CartState | None, event: StockReserved) -> CartState | None:
+    if state is None or event.cart is None:
+        return state
+    reservation = Reservation(
+        location=event.location,
+        sku=event.sku,
+        channel=event.channel,
+        qty=event.qty,
+        until=event.until if event.until is not None else SimTime(float("inf")),
+    )
+    return _replace_cart(state, reservations=(*state.reservations, reservation))
+
+
+def _released(state: CartState | None, event: ReservationReleased) -> CartState | None:
+    if state is None or event.cart is None:
+        return state
+    return _replace_cart(state, reservations=_release(state.reservations, event))
+
+
+def _expired(state: CartState | None, event: ReservationExpired) -> CartState | None:
+    if state is None:
+        return None
+    return _replace_cart(state, reservations=_expire_one(state.reservations, event))
+
+
+def _abandoned(state: CartState | None, event: CartAbandoned) -> CartState | None:
+    return None if state is None else _replace_cart(state, status=CartStatus.ABANDONED)
+
+
+def _checked_out(state: CartState | None, event: CartCheckedOut) -> CartState | None:
+    return None if state is None else _replace_cart(state, status=CartStatus.CHECKED_OUT)
+
+
+CartEvolver = Callable[[CartState | None, Any], CartState | None]
+
+CART_EVOLVERS: dict[type[Event], CartEvolver] = {
+    CartOpened: _opened,
+    CartItemAdded: _item_added,
+    CartItemRemoved: _item_removed,
+    CartMoved: _moved,
+    StockReserved: _reserved,
+    ReservationReleased: _released,
+    ReservationExpired: _expired,
+    CartAbandoned: _abandoned,
+    CartCheckedOut: _checked_out,
+}
+"""The cart after an event, by the event's exact type: None until it is opened, and
+reservation events change it only when their ``cart`` is set."""
+
+
+def evolve_cart(state: CartState | None, event: Event) -> CartState | None:
+    """The cart after ``event`` (None until it is opened)."""
+    step = CART_EVOLVERS.get(type(event))
+    return state if step is None else step(state, event)
 
 
 def _price(state: CartState, sku: str) -> float:
-    return next((line.unit_price for line in state.lines if line.sku == sku), 0.0)
+    for line in state.lines:
+        if line.sku == sku:
+            return line.unit_price
+    return 0.0
 
 
-CART_EVENTS: frozenset[type[Event]] = frozenset(
-    {
-        CartOpened,
-        CartItemAdded,
-        CartItemRemoved,
-        CartMoved,
-        CartAbandoned,
-        CartCheckedOut,
-        StockReserved,
-        ReservationReleased,
-        ReservationExpired,
-    }
-)
+CART_EVENTS: frozenset[type[Event]] = frozenset(CART_EVOLVERS)
 """Event types that change a cart (reservation events only when their ``cart`` is set)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 from simulation.domain.carts import CartState, open_cart, release_all
 from simulation.domain.commands import (
@@ -46,7 +47,7 @@ from simulation.domain.events import (
     StockIssued,
     StockReserved,
 )
-from simulation.domain.records import record, replace
+from simulation.domain.records import record, replacer
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import (
     CartId,
@@ -127,7 +128,10 @@ class OrderState:
         return self.paid + MONEY_TOLERANCE >= self.amount > 0 or self.amount == 0
 
     def leg_at(self, location: str) -> LegState | None:
-        return next((leg for leg in self.legs if leg.location == location), None)
+        for leg in self.legs:
+            if leg.location == location:
+                return leg
+        return None
 
     def received_of(self, sku: str) -> int:
         return sum(
@@ -146,6 +150,9 @@ class OrderState:
             (line.unit_price for leg in self.legs for line in leg.lines if line.sku == sku), 0.0
         )
 
+
+_replace_order = replacer(OrderState)
+_replace_leg = replacer(LegState)
 
 StockLookup = Callable[[LocationId, SkuId], StockLevel]
 
@@ -263,11 +270,10 @@ def _allocate(command: PlaceOrder, leg: Leg, cart: CartState, stock: StockLookup
     prices = {line.sku: line.unit_price for line in cart.lines}
     events: list[Event] = []
     for line in leg.lines:
-        own = sum(
-            r.qty
-            for r in cart.reservations
-            if (r.location, r.sku, r.channel) == (leg.location, line.sku, cart.channel)
-        )
+        own = 0  # the cart's own reservation of the line, which the order takes over
+        for r in cart.reservations:
+            if r.location == leg.location and r.sku == line.sku and r.channel == cart.channel:
+                own += r.qty
         check_reservable(
             stock(leg.location, line.sku),
             location=leg.location,
@@ -400,8 +406,8 @@ def decide_cancel(command: CancelOrder, state: OrderState | None) -> list[Event]
 
 
 def _set_leg(state: OrderState, location: str, **changes: object) -> OrderState:
-    legs = tuple(replace(leg, **changes) if leg.location == location else leg for leg in state.legs)
-    return replace(state, legs=legs)
+    legs = [_replace_leg(leg, **changes) if leg.location == location else leg for leg in state.legs]
+    return _replace_order(state, legs=tuple(legs))
 
 
 def _add_line(state: OrderState, event: LineAllocated) -> OrderState:
@@ -409,70 +415,87 @@ def _add_line(state: OrderState, event: LineAllocated) -> OrderState:
     leg = state.leg_at(event.location)
     if leg is None:
         new_leg = LegState(location=event.location, mode=event.mode, lines=(line,))
-        return replace(state, legs=(*state.legs, new_leg))
+        return _replace_order(state, legs=(*state.legs, new_leg))
     return _set_leg(state, event.location, lines=(*leg.lines, line))
 
 
 def _add_returned(state: OrderState, sku: SkuId, qty: int) -> OrderState:
     total = qty + state.returned_of(sku)
     kept = tuple((s, q) for s, q in state.returned if s != sku)
-    return replace(state, returned=(*kept, (sku, total)))
+    return _replace_order(state, returned=(*kept, (sku, total)))
 
 
-_STATUS_AFTER: dict[type[Event], LegStatus] = {
-    LegShipped: LegStatus.SHIPPED,
-    LegDelivered: LegStatus.DELIVERED,
-    LegHandedOver: LegStatus.HANDED_OVER,
-    LegPickedUp: LegStatus.PICKED_UP,
-    HoldExpired: LegStatus.EXPIRED,
+def _placed(state: OrderState | None, event: OrderPlaced) -> OrderState:
+    return OrderState(
+        customer=event.customer, channel=event.channel, cart=event.cart, amount=event.amount
+    )
+
+
+def _allocated(state: OrderState | None, event: LineAllocated) -> OrderState | None:
+    return None if state is None else _add_line(state, event)
+
+
+def _paid(state: OrderState | None, event: PaymentCaptured) -> OrderState | None:
+    return None if state is None else _replace_order(state, paid=state.paid + event.amount)
+
+
+def _refunded(state: OrderState | None, event: RefundIssued) -> OrderState | None:
+    return None if state is None else _replace_order(state, refunded=state.refunded + event.amount)
+
+
+def _held(state: OrderState | None, event: HoldPlaced) -> OrderState | None:
+    if state is None:
+        return None
+    return _set_leg(state, event.location, status=LegStatus.HELD, hold_until=event.until)
+
+
+def _leg_becomes(status: LegStatus) -> OrderEvolver:
+    """The evolver of an event that moves a leg to ``status``."""
+
+    def evolve(state: OrderState | None, event: Any) -> OrderState | None:
+        return None if state is None else _set_leg(state, event.location, status=status)
+
+    return evolve
+
+
+def _cancelled(state: OrderState | None, event: OrderCancelled) -> OrderState | None:
+    if state is None:
+        return None
+    cancelled = tuple(
+        _replace_leg(leg, status=LegStatus.CANCELLED) if leg.status.reserves_stock else leg
+        for leg in state.legs
+    )
+    return _replace_order(state, cancelled=True, legs=cancelled)
+
+
+def _returned(state: OrderState | None, event: ReturnReceived) -> OrderState | None:
+    return None if state is None else _add_returned(state, event.sku, event.qty)
+
+
+OrderEvolver = Callable[[OrderState | None, Any], OrderState | None]
+
+ORDER_EVOLVERS: dict[type[Event], OrderEvolver] = {
+    OrderPlaced: _placed,
+    LineAllocated: _allocated,
+    PaymentCaptured: _paid,
+    RefundIssued: _refunded,
+    HoldPlaced: _held,
+    LegShipped: _leg_becomes(LegStatus.SHIPPED),
+    LegDelivered: _leg_becomes(LegStatus.DELIVERED),
+    LegHandedOver: _leg_becomes(LegStatus.HANDED_OVER),
+    LegPickedUp: _leg_becomes(LegStatus.PICKED_UP),
+    HoldExpired: _leg_becomes(LegStatus.EXPIRED),
+    OrderCancelled: _cancelled,
+    ReturnReceived: _returned,
 }
+"""The order after an event, by the event's exact type (None until it is placed)."""
 
 
 def evolve_order(state: OrderState | None, event: Event) -> OrderState | None:
     """The order after ``event`` (None until it is placed)."""
-    if isinstance(event, OrderPlaced):
-        return OrderState(
-            customer=event.customer, channel=event.channel, cart=event.cart, amount=event.amount
-        )
-    if state is None:
-        return None
-    match event:
-        case LineAllocated():
-            return _add_line(state, event)
-        case PaymentCaptured(amount=amount):
-            return replace(state, paid=state.paid + amount)
-        case RefundIssued(amount=amount):
-            return replace(state, refunded=state.refunded + amount)
-        case HoldPlaced(location=location, until=until):
-            return _set_leg(state, location, status=LegStatus.HELD, hold_until=until)
-        case LegShipped() | LegDelivered() | LegHandedOver() | LegPickedUp() | HoldExpired():
-            return _set_leg(state, event.location, status=_STATUS_AFTER[type(event)])
-        case OrderCancelled():
-            cancelled = tuple(
-                replace(leg, status=LegStatus.CANCELLED) if leg.status.reserves_stock else leg
-                for leg in state.legs
-            )
-            return replace(state, cancelled=True, legs=cancelled)
-        case ReturnReceived(sku=sku, qty=qty):
-            return _add_returned(state, sku, qty)
-        case _:
-            return state
+    step = ORDER_EVOLVERS.get(type(event))
+    return state if step is None else step(state, event)
 
 
-ORDER_EVENTS: frozenset[type[Event]] = frozenset(
-    {
-        OrderPlaced,
-        LineAllocated,
-        PaymentCaptured,
-        RefundIssued,
-        HoldPlaced,
-        LegShipped,
-        LegDelivered,
-        LegHandedOver,
-        LegPickedUp,
-        HoldExpired,
-        OrderCancelled,
-        ReturnReceived,
-    }
-)
+ORDER_EVENTS: frozenset[type[Event]] = frozenset(ORDER_EVOLVERS)
 """Event types that change an order."""

@@ -7,8 +7,9 @@ engine's hot path, building records was the largest single cost left (issue #9).
 gives such a class an ``__init__`` generated for its fields that stores each value through
 the slot's own descriptor, which is what ``object.__setattr__`` ends up doing, with the same
 signature, defaults and ``__post_init__``; :func:`replace` copies a record with some fields
-changed by a function generated per class. The classes stay frozen: assigning a field after
-construction still raises :class:`dataclasses.FrozenInstanceError`.
+changed by a function generated per class, which :func:`replacer` hands out for hot code to
+call directly. The classes stay frozen: assigning a field after construction still raises
+:class:`dataclasses.FrozenInstanceError`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class _Factory:
 
 
 _FACTORY = _Factory()
-_REPLACERS: dict[type, Callable[[Any, dict[str, Any]], Any]] = {}
+_KEEP: Any = object()  # "this field is not changed": a default no caller passes
+_REPLACERS: dict[type, Callable[..., Any]] = {}
 
 
 def define(name: str, source: str, scope: dict[str, Any]) -> Any:
@@ -103,24 +105,30 @@ def record(cls: R) -> R:
     return fast(typing.cast(R, made))
 
 
-def _replacer(
-    cls: type, params: tuple[dataclasses.Field[Any], ...]
-) -> Callable[[Any, dict[str, Any]], Any]:
-    env: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = ["  def replace(obj, changes):", "    new = _new(_cls)"]
+def _replacer(cls: type, params: tuple[dataclasses.Field[Any], ...]) -> Callable[..., Any]:
+    # Keyword parameters, one per field, defaulting to a marker for "keep": a direct call
+    # passes its changes without building a dict, and reads each field once.
+    env: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_KEEP": _KEEP}
+    keywords: list[str] = []
+    lines: list[str] = []
     for f in params:
         env[f"_set_{f.name}"] = getattr(cls, f.name).__set__
+        keywords.append(f"{f.name}=_KEEP")
         lines.append(
-            f"    _set_{f.name}(new, changes.pop({f.name!r}) if {f.name!r} in changes"
-            f" else obj.{f.name})"
+            f"    _set_{f.name}(__copy, __record.{f.name} if {f.name} is _KEEP else {f.name})"
         )
-    lines.append("    if changes:")
-    lines.append(f"      raise TypeError(f'{cls.__name__} has no fields {{sorted(changes)}}')")
     if hasattr(cls, "__post_init__"):
-        lines.append("    new.__post_init__()")
-    lines.append("    return new")
-    source = f"def __make({', '.join(env)}):\n" + "\n".join(lines) + "\n  return replace\n"
-    made: Callable[[Any, dict[str, Any]], Any] = define("__make", source, {})(**env)
+        lines.append("    __copy.__post_init__()")
+    source = (
+        f"def __make({', '.join(env)}):\n"
+        f"  def replace(__record, /, *, {', '.join([*keywords, '**__unknown'])}):\n"
+        "    if __unknown:\n"
+        f"      raise TypeError(f'{cls.__name__} has no fields {{sorted(__unknown)}}')\n"
+        "    __copy = _new(_cls)\n" + "\n".join(lines) + "\n    return __copy\n"
+        "  return replace\n"
+    )
+    made: Callable[..., Any] = define("__make", source, {})(**env)
+    made.__qualname__ = f"replacer({cls.__qualname__})"
     return made
 
 
@@ -130,5 +138,19 @@ def replace(obj: T, /, **changes: Any) -> T:
     made = _REPLACERS.get(type(obj))
     if made is None:
         return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
-    result: T = made(obj, changes)
+    result: T = made(obj, **changes)
     return result
+
+
+def replacer(cls: type[T]) -> Callable[..., T]:
+    """:func:`replace` for the objects of exactly ``cls``, a class made by :func:`fast`.
+
+    ``replacer(C)(obj, x=1)`` is ``replace(obj, x=1)`` without looking up ``obj``'s class and
+    without collecting the changes in a dict: for the evolvers on the engine's hot path. The
+    copy is of class ``cls`` whatever ``obj``'s class, so give it no instance of a subclass.
+    Raises :class:`TypeError` for a class :func:`fast` did not make.
+    """
+    made = _REPLACERS.get(cls)
+    if made is None:
+        raise TypeError(f"{cls.__name__}: replacer() is for classes made by fast()")
+    return made

@@ -13,7 +13,7 @@ from simulation.domain.carts import CartState
 from simulation.domain.commands import AddToCart
 from simulation.domain.errors import MalformedCommand
 from simulation.domain.events import EVENT_TYPES, StockReserved
-from simulation.domain.records import fast, record, replace
+from simulation.domain.records import fast, record, replace, replacer
 from simulation.domain.stock import StockLevel
 from simulation.types import Channel
 
@@ -118,6 +118,22 @@ def test_replace_refuses_an_unknown_field_and_falls_back_for_other_dataclasses()
         a: int
 
     assert replace(Plain(1), a=2) == Plain(2)
+
+
+def test_replacer_is_replace_for_its_class() -> None:
+    level = StockLevel(on_hand=3, reserved=(1,) * 8)
+    copy = replacer(StockLevel)(level, on_hand=5, safety=2)
+    assert copy == replace(level, on_hand=5, safety=2)
+    assert replacer(Point)(Point(1.0, label="q"), y=4.0) == Point(1.0, 4.0, label="q")
+    with pytest.raises(TypeError, match=r"StockLevel has no fields \['on_hnad'\]"):
+        replacer(StockLevel)(level, on_hnad=1)
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+
+    with pytest.raises(TypeError, match="Plain: replacer"):
+        replacer(Plain)
 
 
 def test_fast_refuses_classes_it_cannot_speed_up() -> None:
