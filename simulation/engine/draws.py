@@ -87,16 +87,34 @@ class Draws:
         size = max(len(self._row), 1)
         self._row = np.random.Generator(np.random.PCG64(seeds)).random(size).tolist()
 
+    # The three draws a visit makes most read the next uniform themselves (uniform()'s body,
+    # written out): a call less per draw, and a visit draws about 15 times.
+
     def exponential(self, mean: float) -> float:
-        return -mean * math.log1p(-self.uniform())
+        i = self._i
+        if i == len(self._row):
+            self._refill()
+            i = 0
+        self._i = i + 1
+        return -mean * math.log1p(-self._row[i])
 
     def choice(self, cumulative: Sequence[float]) -> int:
         """An index drawn with the weights whose :func:`cumulative` sums are given."""
-        return min(bisect_right(cumulative, self.uniform()), len(cumulative) - 1)
+        i = self._i
+        if i == len(self._row):
+            self._refill()
+            i = 0
+        self._i = i + 1
+        return min(bisect_right(cumulative, self._row[i]), len(cumulative) - 1)
 
     def below(self, probability: float) -> bool:
         """True with ``probability``."""
-        return self.uniform() < probability
+        i = self._i
+        if i == len(self._row):
+            self._refill()
+            i = 0
+        self._i = i + 1
+        return self._row[i] < probability
 
     def integer(self, low: int, high: int) -> int:
         """A uniform integer in [low, high)."""

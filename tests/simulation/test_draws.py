@@ -87,6 +87,22 @@ def test_a_row_that_runs_out_goes_on_with_new_uniforms_that_are_reproducible() -
     assert a[2:] != [other.uniform() for _ in range(8)][2:]
 
 
+def test_each_draw_is_its_transform_of_the_next_uniform_across_refills() -> None:
+    # exponential, choice and below read the row themselves; uniform() is their oracle
+    weights = cumulative([0.2, 0.5, 0.3])
+    quick, oracle = draws(seed=9, size=5), draws(seed=9, size=5)
+    for i in range(40):  # eight rows' worth: every method meets a refill
+        match i % 3:
+            case 0:
+                assert quick.exponential(2.5) == -2.5 * math.log1p(-oracle.uniform())
+            case 1:
+                assert quick.choice(weights) == min(
+                    int(np.searchsorted(weights, oracle.uniform(), side="right")), 2
+                )
+            case _:
+                assert quick.below(0.4) is (oracle.uniform() < 0.4)
+
+
 def test_a_customers_draws_are_fixed_by_the_customer_not_the_call_order() -> None:
     one, two = VisitDraws(Streams(5)), VisitDraws(Streams(5))
     customers = [3, BLOCK + 2, 1, 2 * BLOCK, 3]
