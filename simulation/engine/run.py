@@ -98,8 +98,10 @@ def _arrive(world: World) -> Generator[simpy.Event, object, None]:
     segments = who.choice(len(plan.segments), size=len(drawn), p=shares / shares.sum())
     homes = who.choice(len(plan.regions), size=len(drawn), p=plan.region_weights)
     customer = 0
-    for start in range(0, len(drawn), _CHUNK):  # numpy scalars one by one cost more; lists of
-        chunk = slice(start, start + _CHUNK)  # a chunk keep the memory flat for long runs
+    # Python lists a chunk at a time: quicker to read than numpy scalars one by one, and the
+    # memory stays flat however many customers a run has.
+    for start in range(0, len(drawn), _CHUNK):
+        chunk = slice(start, start + _CHUNK)
         for t, channel, segment, home in zip(
             drawn.times[chunk].tolist(),
             drawn.channels[chunk].tolist(),

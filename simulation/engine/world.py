@@ -143,7 +143,7 @@ class World:
         """Run ``steps`` from now on, as a SimPy process that nobody waits for.
 
         ``steps`` (a visit) runs at once up to its first ``yield`` of an event not yet
-        triggered (a timeout), and on from there each time the event it yielded is processed;
+        processed (a timeout), and on from there each time the event it yielded is processed;
         what it yields gets nothing back. Unlike :meth:`simpy.Environment.process`, starting and
         ending cost no SimPy event each: two of a short visit's five or six.
         """

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import simpy
 from scipy import stats
 
 from simulation import projections as P
 from simulation.engine.compile import plan_of
 from simulation.engine.run import run_replication
+from simulation.engine.streams import Streams
 from simulation.engine.world import World
 from simulation.eventlog import EventLog, read_log, replay, stream_to
 from simulation.policies.allocation import RingFenced
@@ -240,3 +243,21 @@ def test_a_run_makes_no_garbage_the_collector_would_have_to_find(scenario: str, 
         assert len(kept.log) > 1000
     finally:
         gc.enable()
+
+
+def test_started_steps_run_at_once_then_at_each_timeout_and_call_at_waits_for_its_time() -> None:
+    world = World.build(small_plan(days=1.0), Streams(1))
+    env, seen = world.env, []
+
+    def steps() -> Generator[simpy.Event, object, None]:
+        seen.append(("step", env.now))
+        yield env.timeout(2.5)
+        seen.append(("step", env.now))
+        yield env.timeout(1.0)
+        seen.append(("done", env.now))
+
+    env.timeout(1.0).callbacks.append(lambda _: world.start(steps()))
+    world.call_at(3.0, lambda: seen.append(("call", env.now)))
+    world.call_at(-5.0, lambda: seen.append(("late", env.now)))  # a past time: now
+    env.run(until=10.0)
+    assert seen == [("late", 0.0), ("step", 1.0), ("call", 3.0), ("step", 3.5), ("done", 4.5)]
