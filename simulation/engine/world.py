@@ -18,6 +18,7 @@ from simulation.domain.backend import Backend
 from simulation.domain.commands import Command
 from simulation.domain.errors import DomainError
 from simulation.domain.events import Event
+from simulation.engine.calendar import Calendar
 from simulation.engine.draws import VisitDraws
 from simulation.engine.plan import Plan, SitePlan
 from simulation.engine.streams import Streams
@@ -85,7 +86,7 @@ class World:
         draws: VisitDraws | None = None,
     ) -> World:
         """A world at time 0; events go to ``log`` (a new in-memory log by default)."""
-        env = simpy.Environment()
+        env = Calendar()
         world = cls(
             env=env,
             plan=plan,
