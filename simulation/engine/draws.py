@@ -88,7 +88,9 @@ class Draws:
         self._row = np.random.Generator(np.random.PCG64(seeds)).random(size).tolist()
 
     # The three draws a visit makes most read the next uniform themselves (uniform()'s body,
-    # written out): a call less per draw, and a visit draws about 15 times.
+    # written out): a call less per draw, and a visit draws about 15 times. The row chained
+    # to a generator of refills, read by its C-level __next__, reads more simply but measured
+    # 1.4% more instructions per logged event: two more objects for every visit.
 
     def exponential(self, mean: float) -> float:
         i = self._i

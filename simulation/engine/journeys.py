@@ -113,11 +113,13 @@ def visit(
     if rng.below(seg.repeat_rate):
         again = rng.exponential(seg.repeat_days * MINUTES_PER_DAY)
         first = CHANNELS[rng.choice(tables.channels)]
-        next_visit = partial(
-            visit, world, customer=customer, channel=first, segment=segment, number=number + 1,
-            where=where,
+        world.call_at(
+            world.env.now + again,
+            lambda: world.start(
+                visit(world, customer=customer, channel=first, segment=segment,
+                      number=number + 1, where=where)
+            ),
         )  # fmt: skip
-        world.call_at(world.env.now + again, lambda: world.start(next_visit()))
     world.note(CustomerArrived(t=world.now, customer=v.customer, channel=channel, segment=seg.name))
     step = "discover"
     for _ in range(MAX_STEPS):
