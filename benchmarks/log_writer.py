@@ -42,7 +42,7 @@ from simulation.eventlog import (  # noqa: E402
     to_table,
 )
 
-REPEATS = 7
+REPEATS = 15
 
 
 class ListLog:
