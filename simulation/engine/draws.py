@@ -6,6 +6,8 @@ uniforms. Rows of first visits are drawn for a whole block of customers at once,
 keyed by the block: customer ``i`` always reads row ``i % BLOCK`` of block ``i // BLOCK``, so
 its draws are fixed by the customer, not by the order in which the engine asks for them
 (common random numbers), and a block costs one numpy call instead of a generator per visit.
+A row is a view of its batch (a ``memoryview``, whose items read as Python floats), so a
+visit in flight holds its uniforms as 8 bytes each, not as a list of float objects.
 Repeat visits, rarer, read a row drawn from their own generator. A row that runs out goes on
 with more uniforms from a generator of the visit's own, so a long visit never repeats a draw.
 
@@ -33,6 +35,9 @@ OPS_ROW = 12
 """Uniforms per row of the draws of what happens to a visit's orders."""
 
 _STANDARD_NORMAL = NormalDist()
+
+Row = memoryview | Sequence[float]
+"""A visit's uniforms: a view of float64 values (``row[i]`` is a Python float), or a list."""
 
 
 def cumulative(weights: Sequence[float] | np.ndarray) -> tuple[float, ...]:
@@ -65,7 +70,7 @@ class Draws:
 
     __slots__ = ("_extra", "_i", "_key", "_row", "_streams")
 
-    def __init__(self, row: list[float], streams: Streams, key: tuple[int, ...]) -> None:
+    def __init__(self, row: Row, streams: Streams, key: tuple[int, ...]) -> None:
         self._row = row
         self._i = 0
         self._streams = streams
@@ -85,7 +90,7 @@ class Draws:
         self._extra += 1
         seeds = self._streams.seed_sequence("customer-more", *self._key, self._extra)
         size = max(len(self._row), 1)
-        self._row = np.random.Generator(np.random.PCG64(seeds)).random(size).tolist()
+        self._row = np.random.Generator(np.random.PCG64(seeds)).random(size).data
 
     # The three draws a visit makes most read the next uniform themselves (uniform()'s body,
     # written out): a call less per draw, and a visit draws about 15 times. The row chained
@@ -145,7 +150,7 @@ class VisitDraws:
         """False: every visit draws its rows from a generator of its own, one call per visit
         (the straightforward version, kept as the tests' oracle for the batched one)."""
         self._block = -1
-        self._blocks: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0)), np.empty((0, 0)))
+        self._blocks: tuple[Row, Row] = (np.empty(0).data, np.empty(0).data)
         self.customers = 0
         """First visits handed out."""
         self.visits = 0
@@ -162,20 +167,29 @@ class VisitDraws:
             rng = np.random.Generator(
                 np.random.PCG64(self._streams.seed_sequence("customer", customer, number))
             )
-            journey = rng.random(JOURNEY_ROW).tolist()
-            ops = rng.random(OPS_ROW).tolist()
+            journey = rng.random(JOURNEY_ROW).data
+            ops = rng.random(OPS_ROW).data
         streams = self._streams
         return Draws(journey, streams, (customer, number, 0)), Draws(
             ops, streams, (customer, number, 1)
         )
 
-    def _first_visit_rows(self, customer: int) -> tuple[list[float], list[float]]:
+    def _first_visit_rows(self, customer: int) -> tuple[Row, Row]:
+        """Row ``customer % BLOCK`` of the journey and operations batches of its block, as views
+        of the batches (no copy: a view's items read as Python floats)."""
         block, row = divmod(customer, BLOCK)
         if block != self._block:
             rng = np.random.Generator(
                 np.random.PCG64(self._streams.seed_sequence("customer-block", block))
             )
-            self._blocks = (rng.random((BLOCK, JOURNEY_ROW)), rng.random((BLOCK, OPS_ROW)))
+            # Drawn as (BLOCK, JOURNEY_ROW) then (BLOCK, OPS_ROW): row by row, the same values.
+            self._blocks = (
+                rng.random(BLOCK * JOURNEY_ROW).data,
+                rng.random(BLOCK * OPS_ROW).data,
+            )
             self._block = block
         journey, ops = self._blocks
-        return journey[row].tolist(), ops[row].tolist()
+        return (
+            journey[row * JOURNEY_ROW : (row + 1) * JOURNEY_ROW],
+            ops[row * OPS_ROW : (row + 1) * OPS_ROW],
+        )

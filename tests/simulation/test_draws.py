@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation.engine.draws import BLOCK, JOURNEY_ROW, Draws, VisitDraws, cumulative, poisson_table
+from simulation.engine.draws import (
+    BLOCK,
+    JOURNEY_ROW,
+    OPS_ROW,
+    Draws,
+    VisitDraws,
+    cumulative,
+    poisson_table,
+)
 from simulation.engine.streams import Streams
 
 N = 40_000
@@ -112,6 +120,21 @@ def test_a_customers_draws_are_fixed_by_the_customer_not_the_call_order() -> Non
     assert rows[1] != rows[3]
     assert _head(one.visit(3, 1)) != rows[3]  # a repeat visit draws afresh
     assert _head(VisitDraws(Streams(5, replication=1)).visit(3, 0)) != rows[3]
+
+
+def test_a_first_visit_reads_its_row_of_its_blocks_batches_then_refills() -> None:
+    streams = Streams(5)
+    customer = 2 * BLOCK + 7
+    rng = np.random.Generator(np.random.PCG64(streams.seed_sequence("customer-block", 2)))
+    journey_rows, ops_rows = rng.random((BLOCK, JOURNEY_ROW)), rng.random((BLOCK, OPS_ROW))
+    journey, ops = VisitDraws(streams).visit(customer, 0)
+    read = [journey.uniform() for _ in range(JOURNEY_ROW)]
+    assert read == journey_rows[7].tolist()
+    assert all(type(u) is float for u in read)
+    assert [ops.uniform() for _ in range(OPS_ROW)] == ops_rows[7].tolist()
+    more = [journey.uniform() for _ in range(JOURNEY_ROW)]  # past the row: a generator's own
+    assert not set(more) & {*read, *journey_rows[8].tolist()}
+    assert all(type(u) is float and 0.0 <= u < 1.0 for u in more)
 
 
 def test_no_two_customers_share_a_row() -> None:
