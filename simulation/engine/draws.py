@@ -6,8 +6,9 @@ uniforms. Rows of first visits are drawn for a whole block of customers at once,
 keyed by the block: customer ``i`` always reads row ``i % BLOCK`` of block ``i // BLOCK``, so
 its draws are fixed by the customer, not by the order in which the engine asks for them
 (common random numbers), and a block costs one numpy call instead of a generator per visit.
-A row is a view of its batch (a ``memoryview``, whose items read as Python floats), so a
-visit in flight holds its uniforms as 8 bytes each, not as a list of float objects.
+A row is copied out of its batch as an ``array('d')``: a visit in flight (and an order's
+operations keep theirs for weeks) holds its uniforms as 8 bytes each, not as a list of float
+objects, and holds no batch alive (a view of the batch would keep all of it).
 Repeat visits, rarer, read a row drawn from their own generator. A row that runs out goes on
 with more uniforms from a generator of the visit's own, so a long visit never repeats a draw.
 
@@ -19,6 +20,7 @@ of its CDF.
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
 from statistics import NormalDist
@@ -36,8 +38,15 @@ OPS_ROW = 12
 
 _STANDARD_NORMAL = NormalDist()
 
-Row = memoryview | Sequence[float]
-"""A visit's uniforms: a view of float64 values (``row[i]`` is a Python float), or a list."""
+Row = Sequence[float]
+"""A visit's uniforms (an ``array('d')`` in the engine: ``row[i]`` is a Python float)."""
+
+_BYTES = 8
+"""Bytes per uniform (float64)."""
+
+
+def _row(values: np.ndarray) -> array[float]:
+    return array("d", values.tobytes())
 
 
 def cumulative(weights: Sequence[float] | np.ndarray) -> tuple[float, ...]:
@@ -90,7 +99,7 @@ class Draws:
         self._extra += 1
         seeds = self._streams.seed_sequence("customer-more", *self._key, self._extra)
         size = max(len(self._row), 1)
-        self._row = np.random.Generator(np.random.PCG64(seeds)).random(size).data
+        self._row = _row(np.random.Generator(np.random.PCG64(seeds)).random(size))
 
     # The three draws a visit makes most read the next uniform themselves (uniform()'s body,
     # written out): a call less per draw, and a visit draws about 15 times. The row chained
@@ -150,7 +159,8 @@ class VisitDraws:
         """False: every visit draws its rows from a generator of its own, one call per visit
         (the straightforward version, kept as the tests' oracle for the batched one)."""
         self._block = -1
-        self._blocks: tuple[Row, Row] = (np.empty(0).data, np.empty(0).data)
+        self._blocks = (b"", b"")
+        """The current block's journey and operations batches, as bytes."""
         self.customers = 0
         """First visits handed out."""
         self.visits = 0
@@ -167,16 +177,15 @@ class VisitDraws:
             rng = np.random.Generator(
                 np.random.PCG64(self._streams.seed_sequence("customer", customer, number))
             )
-            journey = rng.random(JOURNEY_ROW).data
-            ops = rng.random(OPS_ROW).data
+            journey = _row(rng.random(JOURNEY_ROW))
+            ops = _row(rng.random(OPS_ROW))
         streams = self._streams
         return Draws(journey, streams, (customer, number, 0)), Draws(
             ops, streams, (customer, number, 1)
         )
 
     def _first_visit_rows(self, customer: int) -> tuple[Row, Row]:
-        """Row ``customer % BLOCK`` of the journey and operations batches of its block, as views
-        of the batches (no copy: a view's items read as Python floats)."""
+        """Row ``customer % BLOCK`` of the journey and operations batches of its block."""
         block, row = divmod(customer, BLOCK)
         if block != self._block:
             rng = np.random.Generator(
@@ -184,12 +193,12 @@ class VisitDraws:
             )
             # Drawn as (BLOCK, JOURNEY_ROW) then (BLOCK, OPS_ROW): row by row, the same values.
             self._blocks = (
-                rng.random(BLOCK * JOURNEY_ROW).data,
-                rng.random(BLOCK * OPS_ROW).data,
+                rng.random(BLOCK * JOURNEY_ROW).tobytes(),
+                rng.random(BLOCK * OPS_ROW).tobytes(),
             )
             self._block = block
         journey, ops = self._blocks
-        return (
-            journey[row * JOURNEY_ROW : (row + 1) * JOURNEY_ROW],
-            ops[row * OPS_ROW : (row + 1) * OPS_ROW],
-        )
+        at, size = row * JOURNEY_ROW * _BYTES, JOURNEY_ROW * _BYTES
+        journey_row = array("d", journey[at : at + size])
+        at, size = row * OPS_ROW * _BYTES, OPS_ROW * _BYTES
+        return journey_row, array("d", ops[at : at + size])
