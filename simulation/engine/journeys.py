@@ -37,6 +37,7 @@ from simulation.domain.events import (
 from simulation.engine import operations
 from simulation.engine.draws import Draws
 from simulation.engine.plan import CHANNELS, MODES, NO_STOCK, STEPS, SegmentPlan, SitePlan
+from simulation.engine.streams import Streams
 from simulation.engine.tables import SegmentTables
 from simulation.engine.world import World
 from simulation.policies.fulfilment import Request
@@ -53,6 +54,18 @@ from simulation.types import (
 )
 
 MAX_STEPS = 30
+
+
+class _Spent(Draws):
+    """The journey draws of a visit whose journey is over: reading one is a bug."""
+
+    __slots__ = ()
+
+    def _refill(self) -> None:
+        raise RuntimeError("a visit's journey draws were read after its journey ended")
+
+
+_SPENT = _Spent([], Streams(0), ())
 _STEP = {name: i for i, name in enumerate(STEPS)}
 
 
@@ -136,6 +149,11 @@ def visit(
         step = STEPS[rng.choice(tables.steps[_STEP[step]])]
     else:
         _leave(v, "too_many_steps")
+    # The journey is over; its orders' operations keep the visit for days or weeks (picking,
+    # carriers, pickups, returns) and read only who, where and `ops`: let go of the rest.
+    v.rng = _SPENT
+    v.basket.clear()
+    v.added.clear()
 
 
 def _basket(v: Visit) -> dict[SkuId, int]:

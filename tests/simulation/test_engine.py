@@ -261,3 +261,14 @@ def test_started_steps_run_at_once_then_at_each_timeout_and_call_at_waits_for_it
     world.call_at(-5.0, lambda: seen.append(("late", env.now)))  # a past time: now
     env.run(until=10.0)
     assert seen == [("late", 0.0), ("step", 1.0), ("call", 3.0), ("step", 3.5), ("done", 4.5)]
+
+
+def test_a_visit_lets_go_of_its_journey_draws_when_its_journey_ends() -> None:
+    from simulation.engine.journeys import _SPENT
+
+    # Orders' operations keep their visit for weeks; the journey's draws, basket and added units
+    # are dropped when it ends, and a read of the dropped draws is a bug that must not pass.
+    with pytest.raises(RuntimeError, match="read after its journey ended"):
+        _SPENT.uniform()
+    with pytest.raises(RuntimeError, match="read after its journey ended"):
+        _SPENT.exponential(1.0)
