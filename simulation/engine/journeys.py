@@ -54,6 +54,7 @@ from simulation.types import (
 )
 
 MAX_STEPS = 30
+_STEP = {name: i for i, name in enumerate(STEPS)}
 
 
 class _Spent(Draws):
@@ -66,7 +67,7 @@ class _Spent(Draws):
 
 
 _SPENT = _Spent([], Streams(0), ())
-_STEP = {name: i for i, name in enumerate(STEPS)}
+"""What a visit's journey draws become when its journey ends."""
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from scipy import stats
 
 from simulation import projections as P
 from simulation.engine.compile import plan_of
+from simulation.engine.journeys import _SPENT
 from simulation.engine.run import run_replication
 from simulation.engine.streams import Streams
 from simulation.engine.world import World
@@ -264,8 +265,6 @@ def test_started_steps_run_at_once_then_at_each_timeout_and_call_at_waits_for_it
 
 
 def test_a_visit_lets_go_of_its_journey_draws_when_its_journey_ends() -> None:
-    from simulation.engine.journeys import _SPENT
-
     # Orders' operations keep their visit for weeks; the journey's draws, basket and added units
     # are dropped when it ends, and a read of the dropped draws is a bug that must not pass.
     with pytest.raises(RuntimeError, match="read after its journey ended"):
