@@ -131,7 +131,7 @@ def visit(
         # closure over six names weighs about three times as much.
         world.call_at(
             world.env.now + again,
-            partial(_next_visit, world, customer, first, segment, number + 1, where),
+            partial(start_visit, world, customer, first, segment, number + 1, where),
         )
     world.note(CustomerArrived(t=world.now, customer=v.customer, channel=channel, segment=seg.name))
     step = "discover"
@@ -156,7 +156,7 @@ def visit(
     v.added.clear()
 
 
-def _next_visit(  # noqa: PLR0917 - a partial of it waits for every next visit
+def start_visit(  # noqa: PLR0917 - positional: a partial of it waits for every next visit
     world: World,
     customer: int,
     channel: Channel,
@@ -164,6 +164,7 @@ def _next_visit(  # noqa: PLR0917 - a partial of it waits for every next visit
     number: int,
     where: tuple[str, float, float],
 ) -> None:
+    """Start visit ``number`` (0 for the first) of ``customer`` now (see :func:`visit`)."""
     world.start(
         visit(world, customer=customer, channel=channel, segment=segment, number=number,
               where=where)

@@ -12,7 +12,7 @@ import simpy
 from simulation.domain.commands import ReceiveStock
 from simulation.engine import arrivals, operations
 from simulation.engine.draws import VisitDraws
-from simulation.engine.journeys import visit
+from simulation.engine.journeys import start_visit
 from simulation.engine.plan import CHANNELS, Plan
 from simulation.engine.streams import Streams
 from simulation.engine.world import World
@@ -111,7 +111,4 @@ def _arrive(world: World) -> Generator[simpy.Event, object, None]:
         ):
             yield env.timeout(t - env.now)
             customer += 1
-            world.start(
-                visit(world, customer=customer, channel=CHANNELS[channel], segment=segment,
-                      number=0, where=plan.regions[home])
-            )  # fmt: skip
+            start_visit(world, customer, CHANNELS[channel], segment, 0, plan.regions[home])
