@@ -37,7 +37,7 @@ from simulation.domain.events import (
     ReservationReleased,
     StockReserved,
 )
-from simulation.domain.records import record, replacer
+from simulation.domain.records import record, replacer, shared_lines
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import CartId, Channel, CustomerId, LocationId, SimTime, SkuId
 
@@ -90,6 +90,7 @@ class CartState:
 
 
 _replace_cart = replacer(CartState)
+_one_line = shared_lines(CartLine)
 _replace_reservation = replacer(Reservation)
 
 CartCommand = OpenCart | AddToCart | RemoveFromCart | MoveCart | AbandonCart | ExpireReservations
@@ -265,7 +266,10 @@ def _merge_line(
         else:
             kept.append(line)
     if total > 0:
-        kept.append(CartLine(sku=sku, qty=total, unit_price=price))
+        one = _one_line(sku, total, price)
+        if not kept:  # most carts: one line, shared with every other cart of the same line
+            return one
+        kept.append(one[0])
     return tuple(kept)
 
 

@@ -47,7 +47,7 @@ from simulation.domain.events import (
     StockIssued,
     StockReserved,
 )
-from simulation.domain.records import record, replacer
+from simulation.domain.records import record, replacer, shared_lines
 from simulation.domain.stock import StockLevel, check_reservable
 from simulation.types import (
     CartId,
@@ -153,6 +153,7 @@ class OrderState:
 
 _replace_order = replacer(OrderState)
 _replace_leg = replacer(LegState)
+_one_line = shared_lines(OrderLine)
 
 StockLookup = Callable[[LocationId, SkuId], StockLevel]
 
@@ -411,12 +412,12 @@ def _set_leg(state: OrderState, location: str, **changes: object) -> OrderState:
 
 
 def _add_line(state: OrderState, event: LineAllocated) -> OrderState:
-    line = OrderLine(sku=event.sku, qty=event.qty, unit_price=event.amount)
+    one = _one_line(event.sku, event.qty, event.amount)
     leg = state.leg_at(event.location)
     if leg is None:
-        new_leg = LegState(location=event.location, mode=event.mode, lines=(line,))
+        new_leg = LegState(location=event.location, mode=event.mode, lines=one)
         return _replace_order(state, legs=(*state.legs, new_leg))
-    return _set_leg(state, event.location, lines=(*leg.lines, line))
+    return _set_leg(state, event.location, lines=(*leg.lines, *one))
 
 
 def _add_returned(state: OrderState, sku: SkuId, qty: int) -> OrderState:

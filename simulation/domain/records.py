@@ -154,3 +154,35 @@ def replacer(cls: type[T]) -> Callable[..., T]:
     if made is None:
         raise TypeError(f"{cls.__name__}: replacer() is for classes made by fast()")
     return made
+
+
+Line = TypeVar("Line")
+
+
+def shared_lines(
+    cls: Callable[..., Line], limit: int = 65_536
+) -> Callable[[str, int, float], tuple[Line]]:
+    """``one(sku, qty, unit_price)``: the one-line tuple ``(cls(sku=sku, qty=qty,
+    unit_price=unit_price),)``, the same tuple object each time for the same three values.
+
+    Cart and order lines are immutable and few are distinct (a catalogue's skus, small
+    quantities, their prices), but every cart and order a run has ever seen keeps its own: at
+    200,000 customers they were 22 MB of the backend's 60 MB. Sharing them is safe because a
+    record never changes. Only an exact ``int`` quantity and ``float`` price are shared, so that
+    a line keeps the types it was given (``1 == 1.0`` would otherwise hand back the other's);
+    the table is emptied when it reaches ``limit`` entries, so a long-lived server's stays
+    bounded.
+    """
+    table: dict[tuple[str, int, float], tuple[Line]] = {}
+
+    def one(sku: str, qty: int, unit_price: float) -> tuple[Line]:
+        if qty.__class__ is not int or unit_price.__class__ is not float:
+            return (cls(sku=sku, qty=qty, unit_price=unit_price),)
+        found = table.get((sku, qty, unit_price))
+        if found is None:
+            if len(table) >= limit:
+                table.clear()
+            found = table[sku, qty, unit_price] = (cls(sku=sku, qty=qty, unit_price=unit_price),)
+        return found
+
+    return one

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
+from simulation.domain import Backend
 from simulation.domain.carts import CartState
-from simulation.domain.commands import AddToCart
+from simulation.domain.commands import AddToCart, Leg, LegLine, OpenCart, PlaceOrder, ReceiveStock
 from simulation.domain.errors import MalformedCommand
 from simulation.domain.events import EVENT_TYPES, StockReserved
-from simulation.domain.records import fast, record, replace, replacer
+from simulation.domain.records import fast, record, replace, replacer, shared_lines
 from simulation.domain.stock import StockLevel
-from simulation.types import Channel
+from simulation.types import Channel, FulfilmentMode
 
 
 @record
@@ -23,6 +24,13 @@ class Line:
     sku: str
     qty: int = 1
     tags: list[str] = dataclasses.field(default_factory=list)
+
+
+@record
+class Priced:
+    sku: str
+    qty: int
+    unit_price: float
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -153,3 +161,44 @@ def test_fast_refuses_classes_it_cannot_speed_up() -> None:
     for cls in (Mutable, Unslotted, Derived):
         with pytest.raises(TypeError, match=cls.__name__):
             fast(cls)
+
+
+def test_shared_lines_hands_out_one_tuple_per_line_and_keeps_the_given_types() -> None:
+    one = shared_lines(Priced, limit=3)
+    first = one("sku-1", 2, 9.0)
+    assert first == (Priced(sku="sku-1", qty=2, unit_price=9.0),)
+    assert one("sku-1", 2, 9.0) is first
+    assert one("sku-1", 3, 9.0) != first
+    assert one("sku-2", 2, 9.0) == (Priced(sku="sku-2", qty=2, unit_price=9.0),)
+    # 9 == 9.0 and True == 1: such lines are equal to a shared one, but keep their own types
+    as_int = one("sku-1", 2, 9)
+    assert as_int == first
+    assert type(as_int[0].unit_price) is int
+    as_bool = one("sku-1", True, 9.0)
+    assert as_bool[0].qty is True
+    assert one("sku-1", 2, 9.0) is first  # neither replaced the shared line
+    # the table holds `limit` lines, then starts again (a server's stays bounded)
+    one("sku-3", 1, 1.0)
+    again = one("sku-1", 2, 9.0)
+    assert again == first
+    assert again is not first
+
+
+def test_carts_and_orders_of_one_line_share_it() -> None:
+    backend = Backend()
+    backend.handle(ReceiveStock(at=0.0, location="w", sku="a", qty=10))
+    for cart in (1, 2):
+        backend.handle(OpenCart(at=0.0, customer=cart, cart=cart, channel=Channel.WEB))
+        backend.handle(AddToCart(at=0.0, cart=cart, sku="a", qty=1, unit_price=5.0))
+    one, two = backend.cart(1), backend.cart(2)
+    assert one is not None
+    assert two is not None
+    assert one.lines is two.lines
+    for order, cart in ((10, 1), (20, 2)):
+        leg = Leg(location="w", mode=FulfilmentMode.HOME_DELIVERY, lines=(LegLine(sku="a", qty=1),))
+        backend.handle(PlaceOrder(at=1.0, order=order, cart=cart, legs=(leg,)))
+    first, second = backend.order(10), backend.order(20)
+    assert first is not None
+    assert second is not None
+    assert first.legs[0].lines is second.legs[0].lines
+    assert first.legs[0].lines[0].unit_price == 5.0
