@@ -6,9 +6,15 @@ Stock, replenishment levels, pick capacity and pickers grow with the traffic, so
 is the same retailer busier, not the same shops sold out.
 
     .venv/bin/python benchmarks/scale.py [--customers 1000000] [--stores 20] [--repeats 1]
+    .venv/bin/python benchmarks/scale.py --side-by-side [--repeats 2]
 
-The machine's speed drifts by several percent from one minute to the next; with ``--repeats``
-the sizes run alternately and the ratio is of the best time of each.
+The machine's speed drifts by several percent from one minute to the next, and on some days by
+a third within the hour; with ``--repeats`` the sizes run alternately and the ratio is of the
+best time of each. ``--side-by-side`` cancels the drift instead: N runs twice in a row on one
+core while 2N runs once on the other, all started together, so the two sizes share the same
+minutes of the machine (and each other's company in the shared caches); the ratio is 2N's time
+over the mean of the two N runs, and the cores swap at each repeat. Its absolute times are for
+one core with the other busy; the sequential runs give the one-core times.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import resource
 import subprocess
@@ -108,15 +115,60 @@ def measure(customers: int, stores: int) -> dict[str, float]:
     }
 
 
-def _child(customers: int, stores: int) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(customers), "--stores", str(stores)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+def _command(customers: int, stores: int, cpu: int | None = None) -> list[str]:
+    pinned = [] if cpu is None else ["--cpu", str(cpu)]
+    return [sys.executable, __file__, "--child", str(customers), "--stores", str(stores), *pinned]
+
+
+def _result(stdout: str) -> dict[str, float]:
+    result: dict[str, float] = json.loads(stdout.strip().splitlines()[-1])
     return result
+
+
+def _child(customers: int, stores: int) -> dict[str, float]:
+    out = subprocess.run(_command(customers, stores), check=True, capture_output=True, text=True)
+    return _result(out.stdout)
+
+
+def _pinned(customers: int, stores: int, cpu: int) -> dict[str, float]:
+    out = subprocess.run(
+        _command(customers, stores, cpu), check=True, capture_output=True, text=True
+    )
+    return _result(out.stdout)
+
+
+def _report(r: dict[str, float], note: str = "") -> None:
+    print(
+        f"{r['customers']:>10,} customers ({r['visits']:,} visits): {r['events']:,} "
+        f"events in {r['seconds']:.1f} s = {r['events'] / r['seconds']:,.0f} events/s, "
+        f"peak {r['peak_mb']:,.0f} MB, log {r['parquet_mb']:.0f} MB{note}",
+        flush=True,
+    )
+
+
+def side_by_side(customers: int, stores: int, repeats: int) -> None:
+    """N twice on one core while 2N runs once on the other; the ratio of 2N's time to N's."""
+    ratios = []
+    for repeat in range(repeats):
+        small_cpu, big_cpu = (0, 1) if repeat % 2 == 0 else (1, 0)
+        with subprocess.Popen(
+            _command(2 * customers, stores, big_cpu), stdout=subprocess.PIPE, text=True
+        ) as big:
+            smalls = [_pinned(customers, stores, small_cpu) for _ in range(2)]
+            out, _ = big.communicate()
+        if big.returncode:
+            raise SystemExit(f"the {2 * customers:,}-customer run failed ({big.returncode})")
+        large = _result(out)
+        for r in smalls:
+            _report(r, f" (cpu {small_cpu})")
+        _report(large, f" (cpu {big_cpu}, at the same time)")
+        ratio = large["seconds"] / (sum(r["seconds"] for r in smalls) / 2)
+        ratios.append(ratio)
+        print(f"repeat {repeat + 1}: time ratio 2N / mean N {ratio:.2f}", flush=True)
+    print(
+        f"time ratio 2N / N side by side: {', '.join(f'{r:.2f}' for r in ratios)} "
+        f"(mean {sum(ratios) / len(ratios):.2f}; target <= 2.1)"
+    )
 
 
 def main() -> None:
@@ -126,24 +178,32 @@ def main() -> None:
     parser.add_argument(
         "--repeats", type=int, default=1, help="N and 2N alternately this many times; best of each"
     )
+    parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="N twice on one core while 2N runs on the other (needs 2 cores and Linux)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--cpu", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        if args.cpu is not None:
+            os.sched_setaffinity(0, {args.cpu})
         print(json.dumps(measure(args.child, args.stores)))
         return
     python = f"{platform.python_implementation()} {platform.python_version()}"
     print(f"machine: {platform.machine()} {python}")
+    if args.side_by_side:
+        if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
+            raise SystemExit("--side-by-side needs 2 cores this process may use, and Linux")
+        side_by_side(args.customers, args.stores, args.repeats)
+        return
     sizes = (args.customers, 2 * args.customers)
     best: dict[int, dict[str, float]] = {}
     for repeat in range(args.repeats):  # alternately, so that a slow spell of the machine hits both
         runs = [_child(n, args.stores) for n in sizes]
         for n, r in zip(sizes, runs, strict=True):
-            print(
-                f"{r['customers']:>10,} customers ({r['visits']:,} visits): {r['events']:,} "
-                f"events in {r['seconds']:.1f} s = {r['events'] / r['seconds']:,.0f} events/s, "
-                f"peak {r['peak_mb']:,.0f} MB, log {r['parquet_mb']:.0f} MB",
-                flush=True,
-            )
+            _report(r)
             if n not in best or r["seconds"] < best[n]["seconds"]:
                 best[n] = r
         ratio = runs[1]["seconds"] / runs[0]["seconds"]
