@@ -11,10 +11,11 @@ is the same retailer busier, not the same shops sold out.
 The machine's speed drifts by several percent from one minute to the next, and on some days by
 a third within the hour; with ``--repeats`` the sizes run alternately and the ratio is of the
 best time of each. ``--side-by-side`` cancels the drift instead: N runs twice in a row on one
-core while 2N runs once on the other, all started together, so the two sizes share the same
-minutes of the machine (and each other's company in the shared caches); the ratio is 2N's time
-over the mean of the two N runs, and the cores swap at each repeat. Its absolute times are for
-one core with the other busy; the sequential runs give the one-core times.
+core while 2N runs once on the other, all started together (nothing else running), so the two
+sizes share the same minutes of the machine and each other's company in the shared caches; the
+ratio is 2N's time over the mean of the two N runs, and the cores swap at each repeat. Its
+absolute times are for one core with the other busy; the sequential runs give the one-core
+times.
 """
 
 from __future__ import annotations
