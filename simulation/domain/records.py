@@ -167,11 +167,11 @@ def shared_lines(
 
     Cart and order lines are immutable and few are distinct (a catalogue's skus, small
     quantities, their prices), but every cart and order a run has ever seen keeps its own: at
-    200,000 customers they were 22 MB of the backend's 60 MB. Sharing them is safe because a
-    record never changes. Only an exact ``int`` quantity and ``float`` price are shared, so that
-    a line keeps the types it was given (``1 == 1.0`` would otherwise hand back the other's);
-    the table is emptied when it reaches ``limit`` entries, so a long-lived server's stays
-    bounded.
+    200,000 customers they were 22 MB of the backend's about 60 MB. Sharing them is safe
+    because a record never changes. Only an exact ``int`` quantity and ``float`` price are
+    shared, so that a line keeps the types it was given (``1 == 1.0`` would otherwise hand back
+    the other's); the table is emptied when it reaches ``limit`` entries, so a long-lived
+    server's stays bounded.
     """
     table: dict[tuple[str, int, float], tuple[Line]] = {}
 
