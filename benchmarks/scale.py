@@ -126,12 +126,7 @@ def _result(stdout: str) -> dict[str, float]:
     return result
 
 
-def _child(customers: int, stores: int) -> dict[str, float]:
-    out = subprocess.run(_command(customers, stores), check=True, capture_output=True, text=True)
-    return _result(out.stdout)
-
-
-def _pinned(customers: int, stores: int, cpu: int) -> dict[str, float]:
+def _child(customers: int, stores: int, cpu: int | None = None) -> dict[str, float]:
     out = subprocess.run(
         _command(customers, stores, cpu), check=True, capture_output=True, text=True
     )
@@ -155,7 +150,7 @@ def side_by_side(customers: int, stores: int, repeats: int) -> None:
         with subprocess.Popen(
             _command(2 * customers, stores, big_cpu), stdout=subprocess.PIPE, text=True
         ) as big:
-            smalls = [_pinned(customers, stores, small_cpu) for _ in range(2)]
+            smalls = [_child(customers, stores, small_cpu) for _ in range(2)]
             out, _ = big.communicate()
         if big.returncode:
             raise SystemExit(f"the {2 * customers:,}-customer run failed ({big.returncode})")

@@ -41,9 +41,6 @@ _STANDARD_NORMAL = NormalDist()
 Row = Sequence[float]
 """A visit's uniforms (an ``array('d')`` in the engine: ``row[i]`` is a Python float)."""
 
-_BYTES = 8
-"""Bytes per uniform (float64)."""
-
 
 def _row(values: np.ndarray) -> array[float]:
     return array("d", values.tobytes())
@@ -159,8 +156,8 @@ class VisitDraws:
         """False: every visit draws its rows from a generator of its own, one call per visit
         (the straightforward version, kept as the tests' oracle for the batched one)."""
         self._block = -1
-        self._blocks = (b"", b"")
-        """The current block's journey and operations batches, as bytes."""
+        self._blocks: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0)), np.empty((0, 0)))
+        """The current block's journey and operations batches, a row per customer."""
         self.customers = 0
         """First visits handed out."""
         self.visits = 0
@@ -191,14 +188,7 @@ class VisitDraws:
             rng = np.random.Generator(
                 np.random.PCG64(self._streams.seed_sequence("customer-block", block))
             )
-            # Drawn as (BLOCK, JOURNEY_ROW) then (BLOCK, OPS_ROW): row by row, the same values.
-            self._blocks = (
-                rng.random(BLOCK * JOURNEY_ROW).tobytes(),
-                rng.random(BLOCK * OPS_ROW).tobytes(),
-            )
+            self._blocks = (rng.random((BLOCK, JOURNEY_ROW)), rng.random((BLOCK, OPS_ROW)))
             self._block = block
         journey, ops = self._blocks
-        at, size = row * JOURNEY_ROW * _BYTES, JOURNEY_ROW * _BYTES
-        journey_row = array("d", journey[at : at + size])
-        at, size = row * OPS_ROW * _BYTES, OPS_ROW * _BYTES
-        return journey_row, array("d", ops[at : at + size])
+        return _row(journey[row]), _row(ops[row])
