@@ -24,9 +24,11 @@ from typing import Any, Protocol
 from loadtests.adapters.base import ERROR, OK, REFUSED, SKIPPED, Adapter, Answer, Ids, Request
 from loadtests.histogram import Histogram
 from loadtests.journeys import READS, Scheduled, Step
+from simulation.domain.vocabulary import KINDS
 
 MEASURES = ("intended", "actual", "lag")
-_CREATES = {"open_cart": "cart", "checkout": "order"}
+_CREATES = {k.name: k.creates for k in KINDS if k.creates is not None}
+"""The kinds that create a cart or an order, and which: later steps about it need it."""
 
 
 class Clock(Protocol):
@@ -45,7 +47,7 @@ class Outcome:
     customer: int
     kind: str
     t: float
-    seq: int
+    command: int
     data: dict[str, Any]
     result: str
     status: int = 0
@@ -58,7 +60,7 @@ class Outcome:
 
     @property
     def step(self) -> Step:
-        return Step(self.kind, self.t, self.data, seq=self.seq)
+        return Step(self.kind, self.t, self.data, command=self.command)
 
 
 class Recorder:
@@ -177,7 +179,7 @@ def play_journey(  # noqa: PLR0917
             clock.sleep(wait)
         if stop():
             break
-        base = Outcome(item.journey.customer, step.kind, step.t, step.seq, step.data, SKIPPED)
+        base = Outcome(item.journey.customer, step.kind, step.t, step.command, step.data, SKIPPED)
         if any((k, step.data.get(k)) in lost for k in ("cart", "order")):
             base.detail = "its cart or order was refused"
             recorder.add(base)

@@ -89,6 +89,9 @@ class Kind:
     actor: Actor
     record: type[Command] | type[Event]
     doc: str
+    creates: str | None = None
+    """The aggregate a write creates ("cart" or "order"), named by the payload field of its
+    id: a later step about it needs it."""
     fields: tuple[str, ...] = field(init=False)
     _convert: dict[str, Callable[[str, Any], Any]] = field(init=False, repr=False, compare=False)
 
@@ -232,24 +235,26 @@ def _converter(hint: Any) -> Callable[[str, Any], Any]:
 # ---------------------------------------------------------------- the table
 
 
-def _w(name: str, actor: Actor, record: type[Command], doc: str) -> Kind:
-    return Kind(name, "write", actor, record, doc)
+def _w(
+    name: str, actor: Actor, record: type[Command], doc: str, creates: str | None = None
+) -> Kind:
+    return Kind(name, "write", actor, record, doc, creates)
 
 
 KINDS: tuple[Kind, ...] = (
     # a customer's writes
-    _w("open_cart", "customer", OpenCart, "open a cart in a channel"),
+    _w("open_cart", "customer", OpenCart, "open a cart in a channel", creates="cart"),
     _w("add_to_cart", "customer", AddToCart, "add units to a cart, maybe reserving them"),
     _w("remove_from_cart", "customer", RemoveFromCart, "take units out of a cart"),
     _w("move_cart", "customer", MoveCart, "carry a cart over to another channel"),
     _w("abandon", "customer", AbandonCart, "leave a cart, releasing its reservations"),
-    _w("checkout", "customer", PlaceOrder, "turn a cart into an order of sourced legs"),
+    _w("checkout", "customer", PlaceOrder, "turn a cart into sourced legs", creates="order"),
     _w("pay", "customer", CapturePayment, "pay an order"),
     _w("cancel", "customer", CancelOrder, "cancel an order before it leaves"),
     _w("pick_up", "customer", PickUpLeg, "collect a click & collect leg at the desk"),
     _w("hand_over", "customer", HandOverLeg, "take a carry-out leg at the store counter"),
     _w("return", "customer", ReturnItems, "send units of a received order back"),
-    _w("backorder", "customer", PlaceBackorder, "order units that are not in stock yet"),
+    _w("backorder", "customer", PlaceBackorder, "order units not in stock", creates="order"),
     # the back office's writes
     _w("expire_cart", "back_office", ExpireReservations, "release a cart's due reservations"),
     _w("ship", "back_office", ShipLeg, "hand a delivery leg to the carrier"),

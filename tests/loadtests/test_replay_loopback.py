@@ -21,10 +21,10 @@ from loadtests.histogram import Histogram
 from loadtests.journeys import journeys
 from loadtests.reference_api.app import Receipt, create_app
 from simulation.cli import app as cli
+from simulation.commandlog import CommandLog, read_command_table
 from simulation.domain.backend import Backend
 from simulation.domain.commands import AddToCart, Command
 from simulation.domain.events import Event, StockReserved, TouchpointVisited
-from simulation.eventlog import EventLog, read_log
 from simulation.types import Channel, CustomerId, SimTime
 from tests.loadtests.loopback import serving
 
@@ -69,11 +69,11 @@ def test_a_truthful_target_reconciles_to_zero(run: Path, tmp_path: Path) -> None
     assert result.stdout.splitlines()[-1] == "discrepancies: 0"
     folder = _folder(result)
     stats = pd.read_csv(folder / "stats.csv").set_index("step")
-    customers = len(journeys(read_log(run / "events.parquet")))
+    customers = len(journeys(read_command_table(run / "commands.parquet")))
     assert stats.loc["(journey)", "ok"] == customers  # every customer replayed, once
     outcomes = pd.read_parquet(folder / "outcomes.parquet")
     assert set(outcomes["result"]) == {"ok"}  # the target decided as the simulation did
-    assert not outcomes.duplicated(["seq"]).any()
+    assert not outcomes.duplicated(["command"]).any()
     for name in ("report.html", "histograms.json", "timeline.csv", "figures/schedule_lag.png"):
         assert (folder / name).is_file()
     everything = (
@@ -131,14 +131,14 @@ def _stall(i: int) -> float:
 def test_a_delay_and_a_stall_show_in_the_percentiles_as_worked_out(tmp_path: Path) -> None:
     """The hand-worked case of ``test_replay`` over real HTTP: 30 customers 0.5 s apart, one
     journey in flight, a target that is slow on every 10th request and stalls on the 15th."""
-    log = EventLog(
-        TouchpointVisited(
+    commands = CommandLog()
+    for i in range(30):
+        seen = TouchpointVisited(
             t=SimTime(i * 0.5), customer=CustomerId(i), channel=Channel.WEB, reason="discover"
         )
-        for i in range(30)
-    )
+        commands.record(seen, i)
     (tmp_path / "run").mkdir()
-    log.write(tmp_path / "run" / "events.parquet")
+    commands.write(tmp_path / "run" / "commands.parquet")
     mapping = tmp_path / "ping.toml"
     mapping.write_text(
         '[steps.browse]\nmethod = "GET"\npath = "/ping"\n[stock_check]\npath = "/ping"\n'
@@ -184,7 +184,7 @@ def test_run_time_stops_the_replay_and_what_was_answered_still_reconciles(
     assert result.stdout.splitlines()[-1] == "discrepancies: 0"
     assert took < 60  # the whole day would take 144 s at this speed
     stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
-    customers = len(journeys(read_log(run / "events.parquet")))
+    customers = len(journeys(read_command_table(run / "commands.parquet")))
     assert 0 < stats.loc["(journey)", "ok"] < customers
 
 
@@ -206,6 +206,7 @@ def test_locust_master_and_workers_replay_each_customer_once(run: Path, tmp_path
     assert "discrepancies: 0" in result.stdout
     outcomes = pd.read_parquet(_folder(result) / "outcomes.parquet")
     stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
-    assert stats.loc["(journey)", "ok"] == len(journeys(read_log(run / "events.parquet")))
-    assert not outcomes.duplicated(["seq"]).any()
+    found = journeys(read_command_table(run / "commands.parquet"))
+    assert stats.loc["(journey)", "ok"] == len(found)
+    assert not outcomes.duplicated(["command"]).any()
     assert set(outcomes["result"]) == {"ok"}
