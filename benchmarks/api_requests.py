@@ -49,7 +49,9 @@ def load(base: str, requests: int, clients: int) -> tuple[float, float, float]:
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
             for i in range(c, requests, clients):
                 start = time.perf_counter()
-                http.post("/carts", json={"customer": i, "cart": i, "channel": "web"}).raise_for_status()
+                http.post(
+                    "/carts", json={"customer": i, "cart": i, "channel": "web"}
+                ).raise_for_status()
                 with lock:
                     latencies.append(time.perf_counter() - start)
 
@@ -85,7 +87,10 @@ def main() -> None:
             "sqlite": SQLiteStore(Path(tmp) / "events.db"),
             "postgresql": PostgresStore("postgresql://postgres@127.0.0.1:5432/test", schema=schema),
         }
-        apps = {"bare endpoint": bare(), **{k: create_app(token=TOKEN, store=v) for k, v in stores.items()}}
+        apps = {
+            "bare endpoint": bare(),
+            **{k: create_app(token=TOKEN, store=v) for k, v in stores.items()},
+        }
         for name, app in apps.items():
             base, server, thread = serve(app)
             rate, p50, p99 = load(base, args.requests, args.clients)

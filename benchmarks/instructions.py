@@ -45,9 +45,9 @@ def _engine(tree: Path, days: float, tables: bool = False) -> int:
 
     world = run_replication(baseline_plan(days, 45.0), seed=1)
     if tables:
-        world.log.to_table()
-        if hasattr(world, "commands"):
-            world.commands.to_table()
+        events = world.log.to_table()
+        if hasattr(world, "command_table"):
+            world.commands.to_table(events)
     return len(world.log)
 
 

@@ -5,7 +5,7 @@ compression and row groups, in the same run:
 
 - ``write``: from the engine's in-memory log (an ``EventLog`` holding its events) to the file,
   building the Arrow arrays included;
-- ``end to end``: the events added to a fresh log as the engine adds them (``EventLog.add``),
+- ``end to end``: the events added to a fresh log as the engine adds them (``EventLog.extend``),
   then written: what a run's log costs from the first event to the file.
 
 Each is timed several times, interleaved, and the best run counts (the machine is shared).
@@ -71,13 +71,13 @@ def best(work: Callable[[], object], repeats: int = REPEATS) -> float:
 
 
 def append_cost(events: list[Event], make: Callable[[], ListLog | EventLog]) -> float:
-    """Nanoseconds per append of the run's events to a fresh log (the engine's path, ``add``,
-    for an ``EventLog``), best of 5."""
+    """Nanoseconds per append of the run's events to a fresh log (the engine's path,
+    ``extend``, for an ``EventLog``), best of 5."""
 
     def fill() -> None:
         log = make()
         if isinstance(log, EventLog):
-            log.add(events, 1)
+            log.extend(events, 1)
             return
         append = log.append
         for event in events:
@@ -88,7 +88,7 @@ def append_cost(events: list[Event], make: Callable[[], ListLog | EventLog]) -> 
 
 def filled(events: list[Event]) -> EventLog:
     log = EventLog()
-    log.add(events, 1)
+    log.extend(events, 1)
     return log
 
 
@@ -140,7 +140,7 @@ def stream_child(pickled: Path, copies: int, out: Path) -> None:
     start = time.perf_counter()
     with stream_to(out) as log:
         for _ in range(copies):
-            log.add(events, 1)
+            log.extend(events, 1)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"events": len(log), "seconds": seconds, "before": before, "peak": peak}))
@@ -175,11 +175,11 @@ def main() -> None:
         s = streamed(events, args.copies, tmp) if args.copies > 0 else None
     print(f"events: {len(events):,}")
     print(f"append, list-of-events log (before): {old_append:,.0f} ns/event")
-    print(f"append, EventLog.add (the engine's): {new_append:,.0f} ns/event")
-    print(f"EventLog.to_table (events -> Arrow): {w['to_table']:,.0f} ns/event")
+    print(f"append, EventLog.extend (the engine's): {new_append:,.0f} ns/event")
+    print(f"EventLog.to_table (buffers -> Arrow): {w['to_table']:,.0f} ns/event")
     print(f"old writer (events -> columns in Python -> Parquet): {w['old']:,.0f} events/s")
     print(f"LogWriter.write(EventLog) (events -> Arrow -> Parquet): {w['ours']:,.0f} events/s")
-    print(f"end to end (EventLog.add, then LogWriter.write): {w['whole']:,.0f} events/s")
+    print(f"end to end (EventLog.extend, then LogWriter.write): {w['whole']:,.0f} events/s")
     print(f"pyarrow.parquet.write_table (table -> Parquet): {w['reference']:,.0f} events/s")
     print(f"ratio, write: {w['ours'] / w['reference']:.3f}")
     print(f"ratio, end to end: {w['whole'] / w['reference']:.3f}")

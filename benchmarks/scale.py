@@ -39,8 +39,7 @@ sys.path.insert(0, str(ROOT))
 from simulation.engine.compile import plan_of  # noqa: E402
 from simulation.engine.plan import Plan  # noqa: E402
 from simulation.engine.run import run_replication  # noqa: E402
-from simulation.commandlog import stream_commands_to  # noqa: E402
-from simulation.eventlog import stream_to  # noqa: E402
+from simulation.commandlog import stream_logs  # noqa: E402
 from simulation.scenario import load_scenario  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -102,9 +101,9 @@ def measure(customers: int, stores: int) -> dict[str, float]:
     plan = scaled_baseline(customers, stores)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        with (
-            stream_to(Path(tmp) / "events.parquet") as log,
-            stream_commands_to(Path(tmp) / "commands.parquet") as commands,
+        with stream_logs(Path(tmp) / "events.parquet", Path(tmp) / "commands.parquet") as (
+            log,
+            commands,
         ):
             world = run_replication(plan, seed=1, log=log, commands=commands)
             events = len(world.log)

@@ -22,6 +22,7 @@ Columns (``commands.parquet``; the names are a public contract, as the event log
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -31,23 +32,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from simulation.columns import LAYOUTS, VERSION_KEY, Columns, Layout
 from simulation.domain.commands import Leg
-from simulation.domain.events import SCHEMA_VERSION
+from simulation.domain.events import SCHEMA_VERSION, Event
 from simulation.domain.vocabulary import BY_NAME, BY_RECORD, TIME_FIELDS
-from simulation.errors import InputError, LogFormatError
-from simulation.eventlog import BATCH_ROWS, LogWriter, Sink, check_seq, table_to_frame
+from simulation.errors import LogFormatError
+from simulation.eventlog import BATCH_ROWS, EventLog, LogWriter, Sink, check_seq, table_to_frame
 
 __all__ = [
     "ACCEPTED",
     "COMMANDS",
     "COMMAND_SCHEMA",
     "CommandLog",
+    "observations",
     "read_command_table",
     "read_commands",
-    "stream_commands_to",
+    "stream_logs",
 ]
 
 ACCEPTED = "ok"
@@ -108,13 +111,13 @@ COMMAND_SCHEMA = pa.schema(
 
 def _kind_name(cls: type) -> str | None:
     kind = BY_RECORD.get(cls)
-    return kind.name if kind is not None else None
+    return kind.name if kind is not None and kind.role == "write" else None
 
 
 @cache
 def _fields(cls: type) -> tuple[tuple[str, str], ...]:
-    """A record's fields and their columns: the time is ``t``; the customer is the row's
-    owner, given beside the record."""
+    """A command's fields and their columns: ``at`` is ``t``; the customer is the row's
+    owner, given beside the command."""
     names = (f.name for f in dataclasses.fields(cls))
     return tuple((n, "t" if n in TIME_FIELDS else n) for n in names if n != "customer")
 
@@ -130,94 +133,172 @@ def _legs(legs: tuple[Leg, ...]) -> list[dict[str, Any]]:
     ]
 
 
+_DERIVED = ("id", "step", "outcome")
 COMMANDS = Layout(
     name="commands",
-    noun="command class, or event class of a read or note",
+    noun="command class",
     schema=COMMAND_SCHEMA,
     key="id",
     type_column="kind",
     payload=("t", *(name for name, _ in _PAYLOAD)),
-    extras=("customer", "outcome"),
+    extras=("customer",),
     name_of=_kind_name,
     class_of=lambda name: BY_NAME[name].record,
     fields_of=_fields,
-    derived=("step",),
+    derived=_DERIVED,
     convert={"legs": _legs},
 )
+"""The rows of the commands the domain decides (writes); reads and notes come from events."""
 LAYOUTS[COMMANDS.name] = COMMANDS
+
+OBSERVED: dict[str, str] = {
+    typing.cast(type[Event], cls).TYPE: kind.name
+    for cls, kind in BY_RECORD.items()
+    if kind.role != "write"
+}
+"""The event type of each read and note, and its kind: the event is the record."""
 
 
 class CommandLog:
-    """The commands of one replication, kept as columns; with a ``sink`` (see
-    :func:`stream_commands_to`), handed to it every ``flush_rows`` commands.
+    """The commands of one replication, in the order they were decided.
 
-    :meth:`record` appends one and returns its ``id``: the causation the events it produced
-    carry. Customer ids are whole numbers >= 0 (an engine's are 1, 2, 3...): the ``step``
-    counter keeps one slot per id up to the largest.
+    A write is recorded by :meth:`record` (typed columns, as the event log keeps events); a
+    read or a note only takes its id, by :meth:`observe`: its event, which carries that id
+    and every field of it, is its record, and its row is made from the event log when a table
+    or a batch is built (:meth:`to_table`, :meth:`absorb`). So an observation costs one
+    counter, not a second copy of its event.
+
+    Streamed (``sink``), the log hands a batch each time the event log hands one: every id up
+    to then is known, the writes here and the observations in the events handed so far (see
+    :func:`stream_logs`). Customer ids are whole numbers >= 0 (an engine's are 1, 2, 3...):
+    the ``step`` counter keeps one slot per id up to the largest.
     """
 
-    __slots__ = ("_add", "_columns", "_counts", "_flush_at", "_flushed", "_sink", "replication")
+    __slots__ = (
+        "_columns",
+        "_counts",
+        "_flushed",
+        "_jump_ids",
+        "_jump_rows",
+        "_last",
+        "_next",
+        "_refusals",
+        "_sink",
+        "replication",
+    )
 
-    def __init__(
-        self, *, replication: int = 0, sink: Sink | None = None, flush_rows: int = BATCH_ROWS
-    ) -> None:
-        if isinstance(flush_rows, bool) or not isinstance(flush_rows, int) or flush_rows < 1:
-            raise InputError("flush_rows", "a positive number of rows", flush_rows)
+    def __init__(self, *, replication: int = 0, sink: Sink | None = None) -> None:
         self.replication = replication
-        self._columns = Columns(COMMANDS)
-        self._add = self._columns.adder()
         self._sink = sink
-        self._flush_at = flush_rows if sink is not None else -1
+        self._next = 0
         self._flushed = 0
         self._counts = np.zeros(1024, np.int64)
         """Commands so far per journey: slot 0 the back office's, slot c + 1 customer c's."""
+        self._segment()
 
-    def record(self, record: Any, customer: int | None, outcome: str = ACCEPTED) -> int:
-        """Append ``record`` (a command, or the event of a read or a note) of ``customer``'s
-        journey, with its ``outcome``; returns its ``id``."""
-        rows = self._add(record, customer, outcome)
-        if rows == self._flush_at:
-            self.flush()
-            return self._flushed
-        return self._flushed + rows
+    def _segment(self) -> None:
+        self._columns = Columns(COMMANDS)
+        self._last = -2  # the id of the segment's last write: the first always jumps
+        self._jump_rows: list[int] = []
+        self._jump_ids: list[int] = []
+        """Write rows whose id is not the one before's + 1 (observations came between)."""
+        self._refusals: list[tuple[int, str]] = []
+
+    def record(self, command: Any, customer: int | None, outcome: str = ACCEPTED) -> int:
+        """Record a write of ``customer``'s journey (None: a location's) with its
+        ``outcome`` (``ok`` or the rule that refused it); returns its id."""
+        cid = self._next + 1
+        row = self._columns.append(command, customer) - 1  # a bad value raises: no id taken
+        self._next = cid
+        if cid != self._last + 1:
+            self._jump_rows.append(row)
+            self._jump_ids.append(cid)
+        self._last = cid
+        if outcome != ACCEPTED:
+            self._refusals.append((row, outcome))
+        return cid
+
+    def observe(self) -> int:
+        """The id of a read or a note, whose event the event log records with it."""
+        self._next += 1
+        return self._next
 
     def __len__(self) -> int:
-        return self._flushed + len(self._columns)
+        return self._next
 
-    @property
-    def last_id(self) -> int:
-        return len(self)
-
-    def flush(self) -> None:
-        """Hand the commands not yet handed to the sink as one batch (none without a sink)."""
-        if self._sink is not None and len(self._columns):
-            self._sink.write_batch(self._batch())
-            self._flushed += len(self._columns)
-            self._columns = Columns(COMMANDS)
-            self._add = self._columns.adder()
-
-    def to_table(self) -> pa.Table:
-        """The whole log as a table of :data:`COMMAND_SCHEMA` (not once it has streamed)."""
+    def to_table(self, events: pa.Table) -> pa.Table:
+        """The whole log as a table of :data:`COMMAND_SCHEMA`, its reads and notes from
+        ``events`` (the same run's event log; not once this log has streamed)."""
         if self._flushed:
             raise LogFormatError("CommandLog", "a log that kept its commands", "a streamed log")
-        return pa.Table.from_batches([self._batch(keep_counts=True)], schema=COMMAND_SCHEMA)
+        return self._merge(events, keep_counts=True)
 
-    def write(self, path: Path) -> Path:
+    def absorb(self, events: pa.RecordBatch | pa.Table | None) -> None:
+        """Hand the sink every command up to now: the writes recorded here, the reads and
+        notes from ``events``, the event log's batch just handed on (None: no events since
+        the last); streamed logs only."""
+        if self._sink is None:
+            raise LogFormatError("CommandLog", "a streamed log", "one without a sink")
+        if self._next == self._flushed:
+            return
+        table = pa.Table.from_batches([events]) if isinstance(events, pa.RecordBatch) else events
+        merged = self._merge(table, keep_counts=False)
+        if merged.num_rows:
+            for batch in merged.to_batches():
+                self._sink.write_batch(batch)
+        self._flushed = self._next
+        self._segment()
+
+    def write(self, path: Path, events: pa.Table) -> Path:
         """Write the whole log to ``path`` (atomically); returns ``path``."""
         with LogWriter(path, schema=COMMAND_SCHEMA) as writer:
-            writer.write_table(self.to_table())
+            writer.write_table(self.to_table(events))
         return path
 
-    def _batch(self, *, keep_counts: bool = False) -> pa.RecordBatch:
-        steps = self._steps(keep_counts=keep_counts)
-        return self._columns.to_batch(
-            first_seq=self._flushed + 1, replication=self.replication, derived={"step": steps}
-        )
+    # ------------------------------------------------------------ building
 
-    def _steps(self, *, keep_counts: bool) -> pa.Array:
+    def _merge(self, events: pa.Table | None, *, keep_counts: bool) -> pa.Table:
+        """Writes and observations with ids after the last batch, in id order, checked gapless."""
+        writes = pa.Table.from_batches([self._writes()])
+        observed = observations(events, self.replication) if events is not None else writes[:0]
+        first = self._flushed + 1
+        if observed.num_rows:
+            ids = observed.column("id").to_numpy()
+            observed = observed.filter(pa.array(ids >= first))
+        both = pa.concat_tables([writes, observed]).unify_dictionaries().combine_chunks()
+        both = both.take(pc.sort_indices(both.column("id")))
+        ids = both.column("id").to_numpy()
+        expected = np.arange(first, first + len(ids))
+        if len(ids) != self._next - self._flushed or (ids != expected).any():
+            raise LogFormatError(
+                "command", f"ids {first}..{self._next}, each once", "a gap or a repeat",
+                where="commands: an event log that is not this run's",
+            )  # fmt: skip
+        steps = self._steps(both.column("customer"), keep_counts=keep_counts)
+        at = COMMAND_SCHEMA.get_field_index("step")
+        return both.set_column(at, COMMAND_SCHEMA.field("step"), steps).cast(COMMAND_SCHEMA)
+
+    def _writes(self) -> pa.RecordBatch:
+        n = len(self._columns)
+        rows = np.arange(n)
+        jumps = np.asarray(self._jump_rows, np.int64)
+        starts = np.asarray(self._jump_ids, np.int64)
+        nearest = np.searchsorted(jumps, rows, side="right") - 1
+        ids = starts[nearest] + rows - jumps[nearest] if n else np.empty(0, np.int64)
+        outcomes = np.full(n, ACCEPTED, object)
+        for row, rule in self._refusals:
+            outcomes[row] = rule
+        derived = {
+            "id": pa.array(ids, pa.int64()),
+            "step": pa.array(np.zeros(n, np.int64)),
+            "outcome": pa.array(outcomes, pa.string()).dictionary_encode(),
+        }
+        return self._columns.to_batch(replication=self.replication, derived=derived)
+
+    def _steps(self, customers: pa.ChunkedArray, *, keep_counts: bool) -> pa.Array:
         """Each row's position in its journey, counting on from the batches before."""
-        owners = self._columns.extra("customer")
-        slots = np.fromiter((-1 if c is None else c for c in owners), np.int64, len(owners)) + 1
+        owners = customers.fill_null(-1).to_numpy()
+        slots = owners.astype(np.int64) + 1  # the back office (null) in slot 0
         if len(slots) and slots.min() < 0:
             bad = int(slots.min()) - 1
             raise LogFormatError("customer", "a customer id >= 0 or None", bad, where="commands")
@@ -239,16 +320,62 @@ class CommandLog:
         return pa.array(steps, pa.int64())
 
 
+def observations(events: pa.Table, replication: int = 0) -> pa.Table:
+    """The command rows of the reads and notes in ``events`` (an event log of one
+    replication): each from its event, with the id the event carries as its cause."""
+    types = events.column("type").combine_chunks()
+    if not isinstance(types, pa.DictionaryArray):
+        types = types.dictionary_encode()
+    kinds = [OBSERVED.get(name) for name in types.dictionary.to_pylist()]
+    wanted = pa.array([i for i, k in enumerate(kinds) if k is not None], pa.int32())
+    picked = events.filter(pc.is_in(types.indices, value_set=wanted))
+    n = picked.num_rows
+    picked_types = picked.column("type").combine_chunks()
+    names = pa.array([k or "" for k in kinds], pa.string())
+    kind = pc.take(names, picked_types.indices if n else pa.array([], pa.int32()))
+    columns: dict[str, Any] = {
+        "id": picked.column("command"),
+        "kind": kind.dictionary_encode(),
+        "step": pa.array(np.zeros(n, np.int64)),
+        "outcome": pa.array([ACCEPTED] * n, pa.string()).dictionary_encode(),
+        "replication": pa.array(np.full(n, replication, np.int32)),
+    }
+    for f in COMMAND_SCHEMA:
+        if f.name not in columns:
+            has = f.name in picked.column_names
+            columns[f.name] = picked.column(f.name) if has else pa.nulls(n, f.type)
+    return pa.table({f.name: columns[f.name] for f in COMMAND_SCHEMA}).cast(COMMAND_SCHEMA)
+
+
+class _Tee:
+    """The event log's sink when both logs stream: each batch to its file, then to the
+    command log, which can then hand every command up to it."""
+
+    def __init__(self, events: Sink, commands: CommandLog) -> None:
+        self._events, self._commands = events, commands
+
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        self._events.write_batch(batch)
+        self._commands.absorb(batch)
+
+
 @contextmanager
-def stream_commands_to(
-    path: Path, *, replication: int = 0, flush_rows: int = BATCH_ROWS
-) -> Iterator[CommandLog]:
-    """A command log that streams to a Parquet file at ``path`` in batches of ``flush_rows``;
-    the file appears at ``path`` when the block ends (nothing, if it raises)."""
-    with LogWriter(path, batch_rows=flush_rows, schema=COMMAND_SCHEMA) as writer:
-        log = CommandLog(replication=replication, sink=writer, flush_rows=flush_rows)
-        yield log
+def stream_logs(
+    events: Path, commands: Path, *, replication: int = 0, flush_rows: int = BATCH_ROWS
+) -> Iterator[tuple[EventLog, CommandLog]]:
+    """An event log and a command log streaming to Parquet files at ``events`` and
+    ``commands``, the event log in batches of ``flush_rows``; both files appear when the block
+    ends (neither, if it raises). Memory holds at most one batch of each."""
+    with (
+        LogWriter(events, batch_rows=flush_rows) as event_writer,
+        LogWriter(commands, batch_rows=flush_rows, schema=COMMAND_SCHEMA) as command_writer,
+    ):
+        command_log = CommandLog(replication=replication, sink=command_writer)
+        tee = _Tee(event_writer, command_log)
+        log = EventLog(replication=replication, sink=tee, flush_rows=flush_rows)
+        yield log, command_log
         log.flush()
+        command_log.absorb(None)  # writes refused after the last event, if any
 
 
 def read_command_table(path: Path) -> pa.Table:

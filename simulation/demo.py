@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from simulation.commandlog import ACCEPTED, CommandLog
 from simulation.domain.backend import Backend
 from simulation.domain.commands import (
@@ -103,11 +105,15 @@ class DemoRun:
         except DomainError as refused:
             self.commands.record(command, owner, refused.rule)
             raise
-        self.log.add(events, self.commands.record(command, owner, ACCEPTED))
+        self.log.extend(events, self.commands.record(command, owner, ACCEPTED))
+
+    def command_table(self) -> pa.Table:
+        """The command log as a table (its reads and notes from the event log)."""
+        return self.commands.to_table(self.log.to_table())
 
     def note(self, event: Event) -> None:
-        customer = event.customer  # type: ignore[attr-defined]
-        self.log.add_one(event, self.commands.record(event, customer, ACCEPTED))
+        """Record an observation: its id, and its event (its record)."""
+        self.log.append(event, self.commands.observe())
 
 
 def _owner(backend: Backend, command: Command) -> int | None:

@@ -126,9 +126,9 @@ class LogStreamedError(OmnicanalError, RuntimeError):
 class EventLog:
     """An append-only log of one replication: events are added, never changed or removed.
 
-    Events are kept as a segment of :class:`~simulation.columns.Columns`: :meth:`add` (the
-    engine's) costs two list appends, :meth:`append` checks the event first, and
-    :meth:`to_table` builds the columns. ``seq`` runs 1, 2, 3... gaplessly.
+    Events are kept as typed columns, not as objects: :meth:`append` costs a few buffer
+    appends, :meth:`to_table` is numpy and pyarrow work, and :meth:`__iter__` rebuilds the
+    events (the slow path, cached, for tests and replay). ``seq`` runs 1, 2, 3... gaplessly.
 
     With a ``sink`` (see :func:`stream_to`), every ``flush_rows`` events are handed to it as
     one record batch and dropped; :meth:`flush` hands the rest. ``len``, :attr:`last_seq` and
@@ -137,7 +137,7 @@ class EventLog:
     the events are in the sink's file, which is complete only when its writer closes.
     """
 
-    __slots__ = ("_add", "_columns", "_flush_at", "_flushed", "_sink", "replication")
+    __slots__ = ("_columns", "_decoded", "_flush_at", "_flushed", "_sink", "replication")
 
     def __init__(
         self,
@@ -150,15 +150,12 @@ class EventLog:
         if isinstance(flush_rows, bool) or not isinstance(flush_rows, int) or flush_rows < 1:
             raise InputError("flush_rows", "a positive number of rows", flush_rows)
         self.replication = replication
+        self._columns = Columns()
         self._sink = sink
         self._flush_at = flush_rows if sink is not None else -1
         self._flushed = 0
-        self._segment(Columns())
+        self._decoded: list[Event] = []
         self.extend(events)
-
-    def _segment(self, columns: Columns) -> None:
-        self._columns = columns
-        self._add = columns.adder()
 
     def append(self, event: Event, cause: int | None = None) -> int:
         """Add one event, caused by the command of id ``cause`` (None: unknown); returns its
@@ -170,23 +167,11 @@ class EventLog:
         return seq
 
     def extend(self, events: Iterable[Event], cause: int | None = None) -> None:
-        """Add events in order, all caused by the command of id ``cause``, each checked as
-        by :meth:`append`."""
-        for event in events:
-            self.append(event, cause)
-
-    def add(self, events: Iterable[Event], cause: int | None) -> None:
-        """Add the events one command of id ``cause`` produced, unchecked: the engine's path,
-        for events the domain built. A value its column cannot hold is named, with its event
-        type and field, when the table or the batch is built."""
-        for event in events:
-            if self._add(event, cause) == self._flush_at:
+        """Add events in order, all caused by the command of id ``cause`` (as by
+        :meth:`append`)."""
+        for event in events:  # append's body, inline: every event of a run passes here
+            if self._columns.append(event, cause) == self._flush_at:
                 self.flush()
-
-    def add_one(self, event: Event, cause: int | None) -> None:
-        """:meth:`add` of one event (an observation's)."""
-        if self._add(event, cause) == self._flush_at:
-            self.flush()
 
     def flush(self) -> None:
         """Hand the events not yet handed to the sink as one record batch.
@@ -196,25 +181,18 @@ class EventLog:
         if self._sink is not None and len(self._columns):
             self._sink.write_batch(self._batch())
             self._flushed += len(self._columns)
-            self._segment(Columns())
+            self._columns, self._decoded = Columns(), []
 
     def __len__(self) -> int:
         return self._flushed + len(self._columns)
 
     def __iter__(self) -> Iterator[Event]:
         self._whole("__iter__")
-        return iter(tuple(self._columns.records))
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {
-            "replication": self.replication, "columns": self._columns, "sink": self._sink,
-            "flush_at": self._flush_at, "flushed": self._flushed,
-        }  # fmt: skip
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.replication, self._sink = state["replication"], state["sink"]
-        self._flush_at, self._flushed = state["flush_at"], state["flushed"]
-        self._segment(state["columns"])
+        done = len(self._decoded)
+        if done < len(self._columns):
+            tail = self._columns.to_batch(replication=self.replication).slice(done)
+            self._decoded.extend(iter_events(pa.Table.from_batches([tail])))
+        return iter(self._decoded)
 
     @property
     def last_seq(self) -> int:

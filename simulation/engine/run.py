@@ -33,8 +33,7 @@ def run_replication(
     """Simulate ``plan`` once; the world holds the logs, the final state and refusal counts.
 
     ``log`` receives the events and ``commands`` the commands (for example logs streaming
-    to Parquet, :func:`simulation.eventlog.stream_to` and
-    :func:`simulation.commandlog.stream_commands_to`); their replication must be
+    to Parquet, :func:`simulation.commandlog.stream_logs`); their replication must be
     ``replication``. ``batched_draws=False`` gives every visit a generator of its own instead
     of a row of a batch (:class:`~simulation.engine.draws.VisitDraws`): slower, the same model.
     """

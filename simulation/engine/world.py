@@ -15,6 +15,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 import simpy
 
 from simulation.commandlog import ACCEPTED, CommandLog
@@ -136,7 +137,7 @@ class World:
             self.refused[refused.rule] += 1
             self.commands.record(command, customer, refused.rule)
             return None
-        self.log.add(events, self.commands.record(command, customer, ACCEPTED))
+        self.log.extend(events, self.commands.record(command, customer, ACCEPTED))
         if self.watch is not None and not self.watching:  # a review's own orders: no re-review
             self.watching = True
             try:
@@ -150,6 +151,10 @@ class World:
             finally:
                 self.watching = False
         return events
+
+    def command_table(self) -> pa.Table:
+        """The command log as a table (its reads and notes from the event log)."""
+        return self.commands.to_table(self.log.to_table())
 
     def call_at(self, t: float, action: Callable[[], None]) -> None:
         """Call ``action`` at time ``t`` (not before now).
@@ -173,9 +178,8 @@ class World:
 
     def note(self, event: Event) -> None:
         """Record an observation that changes no state (a visit, a stock check, a lost sale):
-        the vocabulary's read or note of its type, and its event, caused by it."""
-        customer = event.customer  # type: ignore[attr-defined]
-        self.log.add_one(event, self.commands.record(event, customer, ACCEPTED))
+        the vocabulary's read or note of its type, whose record is this event."""
+        self.log.append(event, self.commands.observe())
 
     def next_id(self) -> int:
         return next(self.ids)

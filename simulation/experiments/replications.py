@@ -40,7 +40,8 @@ def replicate(plan: Plan, seed: int, replication: int) -> pa.Table:
 def replicate_with_commands(plan: Plan, seed: int, replication: int) -> Logs:
     """One replication's event and command logs."""
     world = run_replication(plan, seed, replication)
-    return Logs(world.log.to_table(), world.commands.to_table())
+    events = world.log.to_table()
+    return Logs(events, world.commands.to_table(events))
 
 
 def run_replications(

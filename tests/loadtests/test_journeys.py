@@ -24,7 +24,7 @@ OBSERVATIONS = {"CustomerArrived", "TouchpointVisited", "StockChecked", "SaleLos
 
 @pytest.fixture(scope="module")
 def found() -> list[Journey]:
-    return journeys(run_demo().commands.to_table())
+    return journeys(run_demo().command_table())
 
 
 def test_a_cart_started_in_the_app_and_finished_in_store(found: list[Journey]) -> None:
@@ -65,13 +65,13 @@ def test_notes_and_the_initial_stock_are_not_steps(found: list[Journey]) -> None
     assert kinds.isdisjoint({"arrive", "leave", "lose_sale"})
     receipts = [s for j in found for s in j.steps if s.kind == "receive_stock"]
     assert [s.data["reason"] for s in receipts] == ["replenishment"]
-    assert initial_stock(run_demo().commands.to_table())[("WH1", "TEE")] > 0
+    assert initial_stock(run_demo().command_table())[("WH1", "TEE")] > 0
 
 
 def test_back_office_steps_are_marked_and_can_be_left_out(found: list[Journey]) -> None:
     office = {s.kind for j in found for s in j.steps if s.actor == "back_office"}
     assert {"ship", "deliver", "hold", "expire_hold"} <= office
-    own = journeys(run_demo().commands.to_table(), back_office=False)
+    own = journeys(run_demo().command_table(), back_office=False)
     kinds = {s.kind for j in own for s in j.steps}
     assert kinds.isdisjoint(office)
     assert {"pick_up", "return", "cancel", "abandon", "check_stock"} <= kinds
@@ -101,7 +101,7 @@ def test_the_steps_through_the_domain_rebuild_the_log(name: str, days: int) -> N
     (after the initial stock, which the replay's preparation puts there), each from the
     command its row names, and every refusal is refused again by the same rule."""
     world = _small_run(name, days)
-    log, commands = world.log.to_frame(), world.commands.to_table()
+    log, commands = world.log.to_frame(), world.command_table()
     backend = expected_backend(initial_stock(commands))
     steps = sorted((s for j in journeys(commands) for s in j.steps), key=lambda s: s.command)
     made: list[tuple[int, object]] = []

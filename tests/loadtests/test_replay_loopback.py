@@ -25,6 +25,7 @@ from simulation.commandlog import CommandLog, read_command_table
 from simulation.domain.backend import Backend
 from simulation.domain.commands import AddToCart, Command
 from simulation.domain.events import Event, StockReserved, TouchpointVisited
+from simulation.eventlog import EventLog
 from simulation.types import Channel, CustomerId, SimTime
 from tests.loadtests.loopback import serving
 
@@ -131,14 +132,14 @@ def _stall(i: int) -> float:
 def test_a_delay_and_a_stall_show_in_the_percentiles_as_worked_out(tmp_path: Path) -> None:
     """The hand-worked case of ``test_replay`` over real HTTP: 30 customers 0.5 s apart, one
     journey in flight, a target that is slow on every 10th request and stalls on the 15th."""
-    commands = CommandLog()
+    commands, events = CommandLog(), EventLog()
     for i in range(30):
         seen = TouchpointVisited(
             t=SimTime(i * 0.5), customer=CustomerId(i), channel=Channel.WEB, reason="discover"
         )
-        commands.record(seen, i)
+        events.append(seen, commands.observe())
     (tmp_path / "run").mkdir()
-    commands.write(tmp_path / "run" / "commands.parquet")
+    commands.write(tmp_path / "run" / "commands.parquet", events.to_table())
     mapping = tmp_path / "ping.toml"
     mapping.write_text(
         '[steps.browse]\nmethod = "GET"\npath = "/ping"\n[stock_check]\npath = "/ping"\n'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,7 +16,7 @@ from simulation.commandlog import (
     CommandLog,
     read_command_table,
     read_commands,
-    stream_commands_to,
+    stream_logs,
 )
 from simulation.demo import run_demo
 from simulation.domain.commands import AddToCart, ReturnItems
@@ -24,6 +25,7 @@ from simulation.domain.vocabulary import BY_RECORD
 from simulation.engine.run import run_replication
 from simulation.engine.world import World
 from simulation.errors import LogFormatError
+from simulation.eventlog import EventLog, iter_events, read_table
 from simulation.results import COMMANDS, EVENTS, sha256
 from simulation.types import CartId, Channel, CustomerId, LocationId, ReturnMode, SimTime, SkuId
 from tests.simulation.plans import small_plan
@@ -39,7 +41,7 @@ def world() -> World:
 
 def test_every_event_names_the_command_that_caused_it(world: World) -> None:
     events = world.log.to_frame()
-    commands = world.commands.to_table().to_pandas()
+    commands = world.command_table().to_pandas()
     assert commands["id"].tolist() == list(range(1, len(commands) + 1))
     causes = events["command"]
     assert causes.notna().all()
@@ -56,7 +58,7 @@ def test_every_event_names_the_command_that_caused_it(world: World) -> None:
 
 def test_refusals_are_recorded_with_their_rule_and_cause_nothing() -> None:
     demo = run_demo()
-    commands = demo.commands.to_table().to_pandas()
+    commands = demo.command_table().to_pandas()
     refused = commands[commands["outcome"] != "ok"]
     assert refused["outcome"].astype(str).tolist() == [e.rule for _, e in demo.refused]
     assert len(refused) >= 2
@@ -66,18 +68,77 @@ def test_refusals_are_recorded_with_their_rule_and_cause_nothing() -> None:
 
 
 def test_steps_count_each_journey(world: World) -> None:
-    commands = world.commands.to_table().to_pandas()
+    commands = world.command_table().to_pandas()
     owners = commands["customer"].fillna(-1).astype(int)
     expected = commands.groupby(owners).cumcount() + 1
     assert commands["step"].tolist() == expected.tolist()
 
 
-def test_a_streamed_log_is_the_in_memory_one(tmp_path: Path, world: World) -> None:
-    path = tmp_path / "commands.parquet"
-    with stream_commands_to(path, flush_rows=97) as log:
-        run_replication(small_plan(days=2), seed=3, commands=log)
-    assert pq.ParquetFile(path).metadata.num_row_groups > 10
-    assert read_command_table(path).to_pylist() == world.commands.to_table().to_pylist()
+@pytest.mark.parametrize("rows", [97, 1000])
+def test_streamed_logs_are_the_in_memory_ones(tmp_path: Path, world: World, rows: int) -> None:
+    events, commands = tmp_path / "events.parquet", tmp_path / "commands.parquet"
+    with stream_logs(events, commands, flush_rows=rows) as (log, command_log):
+        run_replication(small_plan(days=2), seed=3, log=log, commands=command_log)
+    assert pq.ParquetFile(commands).metadata.num_row_groups > 3
+    assert read_command_table(commands).to_pylist() == world.command_table().to_pylist()
+    assert read_table(events).to_pylist() == world.log.to_table().to_pylist()
+
+
+def test_a_refusal_after_the_last_event_is_written(tmp_path: Path) -> None:
+    events, commands = tmp_path / "events.parquet", tmp_path / "commands.parquet"
+    with stream_logs(events, commands, flush_rows=2) as (log, command_log):
+        seen = TouchpointVisited(
+            t=SimTime(0.0), customer=CustomerId(1), channel=Channel.WEB, reason="x"
+        )
+        log.append(seen, command_log.observe())
+        command_log.record(_add(), 1, "aggregate.unknown")
+    assert read_commands(commands)[["kind", "outcome"]].astype(str).values.tolist() == [
+        ["browse", "ok"], ["add_to_cart", "aggregate.unknown"],
+    ]  # fmt: skip
+
+
+def _add() -> AddToCart:
+    return AddToCart(at=SimTime(1.0), cart=CartId(1), sku=SkuId("T"), qty=1, unit_price=2.0)
+
+
+class _Spy(CommandLog):
+    """A command log that also keeps every record it is given, for the oracle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: list[tuple[int, object, int | None, str]] = []
+
+    def record(self, command: Any, customer: int | None, outcome: str = "ok") -> int:
+        cid = super().record(command, customer, outcome)
+        self.kept.append((cid, command, customer, outcome))
+        return cid
+
+
+def test_the_merge_is_the_slow_oracle() -> None:
+    """Writes from the columns and reads and notes from the events, merged, are the rows that
+    writing each command's fields out one by one gives."""
+    spy = _Spy()
+    world = run_replication(small_plan(days=1), seed=8, commands=spy)
+    table = world.command_table()
+    log = world.log.to_table()
+    expected: dict[int, dict[str, Any]] = {}
+    for cid, command, customer, outcome in spy.kept:
+        kind = BY_RECORD[type(command)]
+        expected[cid] = {"t": float(command.at), "kind": kind.name, "customer": customer,  # type: ignore[attr-defined]
+                         "outcome": outcome} | kind.payload_of(command)  # fmt: skip
+    for cause, event in zip(log.column("command").to_pylist(), iter_events(log), strict=True):
+        kind = BY_RECORD.get(type(event))
+        if kind is not None:
+            expected[cause] = {"t": float(event.t), "kind": kind.name, "outcome": "ok"} | (
+                kind.payload_of(event)
+            )
+    rows = table.to_pylist()
+    assert [row["id"] for row in rows] == sorted(expected)
+    for row in rows:
+        want = expected[row["id"]]
+        assert {k: v for k, v in row.items() if k in want} == want, row["id"]
+        absent = set(row) - set(want) - {"id", "step", "replication", "customer"}
+        assert all(row[k] is None for k in absent), row["id"]
 
 
 def test_the_same_seed_writes_the_same_files(tmp_path: Path) -> None:
@@ -93,7 +154,7 @@ def test_the_same_seed_writes_the_same_files(tmp_path: Path) -> None:
 
 
 def test_a_payload_keeps_its_fields() -> None:
-    commands = run_demo().commands.to_table().to_pandas()
+    commands = run_demo().command_table().to_pandas()
     checkout = commands[commands["kind"] == "checkout"].iloc[0]
     assert checkout["legs"][0]["lines"][0]["qty"] >= 1
     assert {"location", "mode", "lines"} == set(checkout["legs"][0])
@@ -103,20 +164,19 @@ def test_a_payload_keeps_its_fields() -> None:
     assert commands.loc[commands["kind"] != "return", "return_mode"].isna().all()
 
 
-def test_a_bad_value_is_named_when_the_table_is_built() -> None:
+def test_a_bad_value_is_refused_naming_its_field() -> None:
     log = CommandLog()
-    log.record(AddToCart(at=SimTime(1.0), cart=CartId(1), sku=SkuId("T"), qty=1, unit_price=2.0), 1)
-    bad = TouchpointVisited(t=SimTime(2.0), customer=CustomerId(1), channel=Channel.WEB, reason=3)  # type: ignore[arg-type]
-    log.record(bad, 1)
-    with pytest.raises(LogFormatError, match=r"browse\.reason: expected a string"):
-        log.to_table()
+    log.record(_add(), 1)
+    with pytest.raises(LogFormatError, match=r"add_to_cart\.customer: expected an integer"):
+        log.record(_add(), "one")  # type: ignore[arg-type]
+    assert len(log) == 1
+    assert log.record(_add(), 2) == 2
+    assert log.to_table(EventLog().to_table())["id"].to_pylist() == [1, 2]
 
 
 def test_an_unknown_record_is_refused() -> None:
-    log = CommandLog()
-    log.record(object(), 1)
     with pytest.raises(LogFormatError, match="kind"):
-        log.to_table()
+        CommandLog().record(object(), 1)
 
 
 def test_files_of_another_version_or_with_gaps_are_refused(tmp_path: Path) -> None:
@@ -127,7 +187,7 @@ def test_files_of_another_version_or_with_gaps_are_refused(tmp_path: Path) -> No
     )  # fmt: skip
     log.record(command, 4)
     log.record(command, 4, "return.exceeds_purchase")
-    table = log.to_table()
+    table = log.to_table(EventLog().to_table())
     pq.write_table(table.replace_schema_metadata({VERSION_KEY: b"1"}), tmp_path / "v1.parquet")
     with pytest.raises(LogFormatError, match="schema version 2"):
         read_commands(tmp_path / "v1.parquet")
@@ -135,16 +195,17 @@ def test_files_of_another_version_or_with_gaps_are_refused(tmp_path: Path) -> No
     pq.write_table(gap.cast(COMMAND_SCHEMA), tmp_path / "gap.parquet")
     with pytest.raises(LogFormatError, match=r"expected 2 \(gapless"):
         read_commands(tmp_path / "gap.parquet")
-    assert read_commands(log.write(tmp_path / "ok.parquet"))["outcome"].tolist() == [
+    written = log.write(tmp_path / "ok.parquet", EventLog().to_table())
+    assert read_commands(written)["outcome"].tolist() == [
         "ok", "return.exceeds_purchase",
     ]  # fmt: skip
 
 
 def test_negative_customers_are_refused() -> None:
     log = CommandLog()
-    log.record(run_demo().commands.to_table(), -5)  # any record: the owner fails first
+    log.record(_add(), -5)
     with pytest.raises(LogFormatError, match="customer"):
-        log.to_table()
+        log.to_table(EventLog().to_table())
 
 
 def test_every_event_type_of_a_read_or_note_is_registered() -> None:
