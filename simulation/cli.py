@@ -38,6 +38,9 @@ R = TypeVar("R")
 ResultsRoot = Annotated[
     Path, typer.Option("--out", help="Folder under which the run's folder is created.")
 ]
+SCENARIO_HELP = (
+    "A scenario file (TOML), or the name of a shipped one (baseline, black-friday, ...)."
+)
 
 
 def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
@@ -81,7 +84,7 @@ def demo(out_root: ResultsRoot = Path("results")) -> None:
 @app.command()
 @fails_cleanly
 def validate(
-    file: Annotated[Path, typer.Argument(help="A scenario file (TOML).")],
+    file: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
 ) -> None:
     """Check a scenario file; errors name the file, the line and the field."""
     from simulation.engine.compile import plan_of
@@ -143,7 +146,10 @@ def run(
 @fails_cleanly
 def compare(
     files: Annotated[
-        list[Path], typer.Argument(help="Two or more scenario files; the first is the reference.")
+        list[Path],
+        typer.Argument(
+            help="Two or more scenario files or shipped names; the first is the reference."
+        ),
     ],
     replications: Annotated[
         int, typer.Option(min=2, help="Replications per scenario (the start, with --half-width).")
@@ -254,7 +260,7 @@ def compare(
 @app.command()
 @fails_cleanly
 def sweep(
-    file: Annotated[Path, typer.Argument(help="A scenario file (TOML).")],
+    file: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
     set_: Annotated[
         list[str], typer.Option("--set", help="path=v1,v2,... (repeatable): the grid.")
     ],
@@ -451,8 +457,12 @@ def export(
 @fails_cleanly
 def serve(
     scenario: Annotated[
-        Path, typer.Option(help="Catalogue, locations and initial stock from here.")
-    ] = Path("scenarios/baseline.toml"),
+        Path | None,
+        typer.Option(
+            help="Catalogue, locations and initial stock from here: a file or a shipped name "
+            "(default: the shipped baseline)."
+        ),
+    ] = None,
     host: Annotated[
         str, typer.Option(help="Interface to bind (loopback by default).")
     ] = "127.0.0.1",
@@ -476,7 +486,9 @@ def serve(
 
     from loadtests.reference_api.app import create_app
     from loadtests.reference_api.serve import open_store, scenario_listings
+    from simulation.scenario.library import scenario_file, shipped_folder
 
+    scenario = shipped_folder() / "baseline.toml" if scenario is None else scenario_file(scenario)
     token = os.environ.get("OMNICANAL_API_TOKEN")
     if token_file is not None:
         try:
@@ -565,7 +577,9 @@ def replay(
 @app.command()
 @fails_cleanly
 def select(
-    files: Annotated[list[Path], typer.Argument(help="Two or more scenario files.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Two or more scenario files or shipped names.")
+    ],
     kpi: Annotated[
         str, typer.Option(help="The KPI that decides (a kpis.csv column).")
     ] = "net_value",
@@ -624,6 +638,31 @@ def select(
     out.print(
         f"best: {scenarios[choice.best].name}, with probability >= {1 - alpha:.0%} "
         f"if it leads by at least {delta:g} on {kpi}",
+        highlight=False,
+    )
+
+
+@app.command()
+@fails_cleanly
+def init(
+    folder: Annotated[Path, typer.Argument(help="The folder to copy them into.")] = Path(
+        "omnicanal-scenarios"
+    ),
+    force: Annotated[bool, typer.Option(help="Replace files that are already there.")] = False,
+) -> None:
+    """Copy the shipped scenarios and an example adapter mapping into a folder to edit."""
+    from importlib import resources
+
+    from simulation.scenario.library import copy_out, shipped_files
+
+    mapping = resources.files("loadtests.adapters") / "reference.toml"
+    written = copy_out(shipped_files() | {"adapters/reference.toml": mapping}, folder, force=force)
+    for path in written:
+        out.print(f"wrote {path}", soft_wrap=True, highlight=False)
+    out.print(
+        f"init: {len(written) - 1} scenarios and 1 adapter mapping; edit them, then run "
+        f"omnicanal run {folder / 'baseline.toml'}",
+        soft_wrap=True,
         highlight=False,
     )
 
