@@ -171,6 +171,7 @@ def run(
         return Run(chosen, root_seed, table, None, tables)
     with RunFolder(Path(out), chosen.name) as folder:
         folder.manifest |= run_manifest(chosen, root_seed, replications, tables, seconds)
+        folder.manifest["overrides"] = dict(overrides or {})
         table = write_outputs(
             folder, tables, horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs()
         )

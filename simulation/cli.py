@@ -103,9 +103,15 @@ def validate(
 @app.command()
 @fails_cleanly
 def run(
-    file: Annotated[Path, typer.Argument(help="A scenario file (TOML).")],
+    file: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
     seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")] = None,
     replications: Annotated[int, typer.Option(min=1, help="Independent replications.")] = 1,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="path=value (repeatable): change a field, checked as in a file."
+        ),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes (default: all cores).")
     ] = None,
@@ -119,16 +125,19 @@ def run(
     from rich.progress import Progress
 
     from simulation.api import run as simulate
+    from simulation.experiments.sweep import parse_overrides
     from simulation.results import read_manifest
     from simulation.scenario import load_scenario
 
     scenario = load_scenario(file)
+    overrides = parse_overrides(set_ or [])
+    scenario.with_overrides(overrides, source="--set")  # checked before anything runs
     started = time.perf_counter()
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"{scenario.name}: replications", total=replications)
         done = simulate(
-            scenario, seed=seed, replications=replications, out=out_root, workers=workers,
-            executor=executor, address=address,
+            scenario, seed=seed, replications=replications, overrides=overrides, out=out_root,
+            workers=workers, executor=executor, address=address,
             progress=lambda n: progress.update(task, completed=n),
         )  # fmt: skip
     seconds = time.perf_counter() - started
