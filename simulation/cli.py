@@ -433,11 +433,16 @@ def validate_model(
 @fails_cleanly
 def export(
     run: Annotated[Path, typer.Argument(help="A results folder, or an events.parquet file.")],
-    format_: Annotated[str, typer.Option("--format", help="ocel (OCEL 2.0 JSON) or csv.")] = "ocel",
-    out_file: Annotated[Path | None, typer.Option("--out", help="File to write.")] = None,
+    format_: Annotated[str, typer.Option("--format", help="ocel (OCEL 2.0) or csv.")] = "ocel",
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="File to write; ocel: .json or .jsonocel (JSON), .sqlite (SQLite)."
+        ),
+    ] = None,
     replication: Annotated[int | None, typer.Option(help="ocel: which replication.")] = None,
 ) -> None:
-    """Write the event log as OCEL 2.0 JSON (process mining) or flat CSV."""
+    """Write the event log as OCEL 2.0 JSON or SQLite (process mining), or flat CSV."""
     from simulation import export as formats
     from simulation.eventlog import read_log
     from simulation.results import EVENTS
@@ -447,14 +452,15 @@ def export(
     path = run / EVENTS if run.is_dir() else run
     if not path.exists():
         raise InputError("RESULTS", "a results folder or an events.parquet file", str(run))
-    log = read_log(path)
     base = run if run.is_dir() else run.parent
     if format_ == "ocel":
-        document = formats.to_ocel(log, replication=replication)
         target = out_file or base / "events.ocel.json"
-        formats.write_atomically(target, formats.ocel_json(document))
+        write = formats.ocel_writer(target)  # a wrong extension fails before the log is read
+        document = formats.to_ocel(read_log(path), replication=replication)
+        write(document, target)
         counts = f"{len(document['events']):,} events, {len(document['objects']):,} objects"
     else:
+        log = read_log(path)
         target = out_file or base / "events.csv"
         formats.write_atomically(target, formats.to_csv_frame(log).to_csv(index=False))
         counts = f"{len(log):,} events"
