@@ -97,9 +97,12 @@ def test_the_installed_wheel_works_outside_the_checkout(wheel: Path, tmp_path: P
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
     omnicanal = str(venv / "bin" / "omnicanal")
 
-    def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, timeout: float = 120, token: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        given = env if token is None else {**env, "OMNICANAL_API_TOKEN": token}
         done = subprocess.run(
-            args, cwd=work, env=env, capture_output=True, text=True, timeout=timeout, check=False
+            args, cwd=work, env=given, capture_output=True, text=True, timeout=timeout, check=False
         )
         assert done.returncode == 0, (args, done.stdout, done.stderr)
         return done
@@ -124,17 +127,16 @@ def test_the_installed_wheel_works_outside_the_checkout(wheel: Path, tmp_path: P
 
     port = _free_port()
     token = secrets.token_hex(16)
-    served = {**env, "OMNICANAL_API_TOKEN": token}
     server = subprocess.Popen(
         [omnicanal, "serve", "--db", "memory", "--port", str(port)],
-        cwd=work, env=served, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=work, env={**env, "OMNICANAL_API_TOKEN": token},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/catalogue", server, seconds=60)
-        env = served  # the replay's writes carry the same token, from the environment
         replayed = run(
             omnicanal, "replay", str(results), "--target", f"http://127.0.0.1:{port}",
-            "--speedup", "3000", "--run-time", "30", timeout=120,
+            "--speedup", "3000", "--run-time", "30", timeout=120, token=token,
         )  # fmt: skip
         text = " ".join(replayed.stdout.split())
         customers = re.search(r"customers (\d+), journeys done (\d+), requests (\d+)", text)
