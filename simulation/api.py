@@ -203,6 +203,7 @@ def run(
     with RunFolder(Path(out), chosen.name) as folder:
         folder.manifest |= run_manifest(chosen, root_seed, replications, tables, seconds)
         folder.manifest["commands"] = sum(c.num_rows for c in commands)
+        folder.manifest["overrides"] = dict(overrides or {})
         table = write_outputs(
             folder, tables, horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs(),
             commands=commands,

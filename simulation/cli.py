@@ -38,6 +38,9 @@ R = TypeVar("R")
 ResultsRoot = Annotated[
     Path, typer.Option("--out", help="Folder under which the run's folder is created.")
 ]
+SCENARIO_HELP = (
+    "A scenario file (TOML), or the name of a shipped one (baseline, black-friday, ...)."
+)
 
 
 def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
@@ -82,7 +85,7 @@ def demo(out_root: ResultsRoot = Path("results")) -> None:
 @app.command()
 @fails_cleanly
 def validate(
-    file: Annotated[Path, typer.Argument(help="A scenario file (TOML).")],
+    file: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
 ) -> None:
     """Check a scenario file; errors name the file, the line and the field."""
     from simulation.engine.compile import plan_of
@@ -101,9 +104,15 @@ def validate(
 @app.command()
 @fails_cleanly
 def run(
-    file: Annotated[Path, typer.Argument(help="A scenario file (TOML).")],
+    file: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
     seed: Annotated[int | None, typer.Option(help="Root seed (default: the scenario's).")] = None,
     replications: Annotated[int, typer.Option(min=1, help="Independent replications.")] = 1,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="path=value (repeatable): change a field, checked as in a file."
+        ),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes (default: all cores).")
     ] = None,
@@ -117,16 +126,19 @@ def run(
     from rich.progress import Progress
 
     from simulation.api import run as simulate
+    from simulation.experiments.sweep import parse_overrides
     from simulation.results import read_manifest
     from simulation.scenario import load_scenario
 
     scenario = load_scenario(file)
+    overrides = parse_overrides(set_ or [])
+    scenario.with_overrides(overrides, source="--set")  # checked before anything runs
     started = time.perf_counter()
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"{scenario.name}: replications", total=replications)
         done = simulate(
-            scenario, seed=seed, replications=replications, out=out_root, workers=workers,
-            executor=executor, address=address,
+            scenario, seed=seed, replications=replications, overrides=overrides, out=out_root,
+            workers=workers, executor=executor, address=address,
             progress=lambda n: progress.update(task, completed=n),
         )  # fmt: skip
     seconds = time.perf_counter() - started
@@ -144,7 +156,10 @@ def run(
 @fails_cleanly
 def compare(
     files: Annotated[
-        list[Path], typer.Argument(help="Two or more scenario files; the first is the reference.")
+        list[Path],
+        typer.Argument(
+            help="Two or more scenario files or shipped names; the first is the reference."
+        ),
     ],
     replications: Annotated[
         int, typer.Option(min=2, help="Replications per scenario (the start, with --half-width).")
@@ -255,7 +270,7 @@ def compare(
 @app.command()
 @fails_cleanly
 def sweep(
-    file: Annotated[Path, typer.Argument(help="A scenario file (TOML).")],
+    file: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
     set_: Annotated[
         list[str], typer.Option("--set", help="path=v1,v2,... (repeatable): the grid.")
     ],
@@ -419,11 +434,16 @@ def validate_model(
 @fails_cleanly
 def export(
     run: Annotated[Path, typer.Argument(help="A results folder, or an events.parquet file.")],
-    format_: Annotated[str, typer.Option("--format", help="ocel (OCEL 2.0 JSON) or csv.")] = "ocel",
-    out_file: Annotated[Path | None, typer.Option("--out", help="File to write.")] = None,
+    format_: Annotated[str, typer.Option("--format", help="ocel (OCEL 2.0) or csv.")] = "ocel",
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="File to write; ocel: .json or .jsonocel (JSON), .sqlite (SQLite)."
+        ),
+    ] = None,
     replication: Annotated[int | None, typer.Option(help="ocel: which replication.")] = None,
 ) -> None:
-    """Write the event log as OCEL 2.0 JSON (process mining) or flat CSV."""
+    """Write the event log as OCEL 2.0 JSON or SQLite (process mining), or flat CSV."""
     from simulation import export as formats
     from simulation.eventlog import read_log
     from simulation.results import EVENTS
@@ -433,14 +453,15 @@ def export(
     path = run / EVENTS if run.is_dir() else run
     if not path.exists():
         raise InputError("RESULTS", "a results folder or an events.parquet file", str(run))
-    log = read_log(path)
     base = run if run.is_dir() else run.parent
     if format_ == "ocel":
-        document = formats.to_ocel(log, replication=replication)
         target = out_file or base / "events.ocel.json"
-        formats.write_atomically(target, formats.ocel_json(document))
+        write = formats.ocel_writer(target)  # a wrong extension fails before the log is read
+        document = formats.to_ocel(read_log(path), replication=replication)
+        write(document, target)
         counts = f"{len(document['events']):,} events, {len(document['objects']):,} objects"
     else:
+        log = read_log(path)
         target = out_file or base / "events.csv"
         formats.write_atomically(target, formats.to_csv_frame(log).to_csv(index=False))
         counts = f"{len(log):,} events"
@@ -452,8 +473,12 @@ def export(
 @fails_cleanly
 def serve(
     scenario: Annotated[
-        Path, typer.Option(help="Catalogue, locations and initial stock from here.")
-    ] = Path("scenarios/baseline.toml"),
+        Path | None,
+        typer.Option(
+            help="Catalogue, locations and initial stock from here: a file or a shipped name "
+            "(default: the shipped baseline)."
+        ),
+    ] = None,
     host: Annotated[
         str, typer.Option(help="Interface to bind (loopback by default).")
     ] = "127.0.0.1",
@@ -477,7 +502,9 @@ def serve(
 
     from loadtests.reference_api.app import create_app
     from loadtests.reference_api.serve import open_store, scenario_listings
+    from simulation.scenario.library import scenario_file, shipped_folder
 
+    scenario = shipped_folder() / "baseline.toml" if scenario is None else scenario_file(scenario)
     token = os.environ.get("OMNICANAL_API_TOKEN")
     if token_file is not None:
         try:
@@ -566,7 +593,9 @@ def replay(
 @app.command()
 @fails_cleanly
 def select(
-    files: Annotated[list[Path], typer.Argument(help="Two or more scenario files.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Two or more scenario files or shipped names.")
+    ],
     kpi: Annotated[
         str, typer.Option(help="The KPI that decides (a kpis.csv column).")
     ] = "net_value",
@@ -625,6 +654,31 @@ def select(
     out.print(
         f"best: {scenarios[choice.best].name}, with probability >= {1 - alpha:.0%} "
         f"if it leads by at least {delta:g} on {kpi}",
+        highlight=False,
+    )
+
+
+@app.command()
+@fails_cleanly
+def init(
+    folder: Annotated[Path, typer.Argument(help="The folder to copy them into.")] = Path(
+        "omnicanal-scenarios"
+    ),
+    force: Annotated[bool, typer.Option(help="Replace files that are already there.")] = False,
+) -> None:
+    """Copy the shipped scenarios and an example adapter mapping into a folder to edit."""
+    from importlib import resources
+
+    from simulation.scenario.library import copy_out, shipped_files
+
+    mapping = resources.files("loadtests.adapters") / "reference.toml"
+    written = copy_out(shipped_files() | {"adapters/reference.toml": mapping}, folder, force=force)
+    for path in written:
+        out.print(f"wrote {path}", soft_wrap=True, highlight=False)
+    out.print(
+        f"init: {len(written) - 1} scenarios and 1 adapter mapping; edit them, then run "
+        f"omnicanal run {folder / 'baseline.toml'}",
+        soft_wrap=True,
         highlight=False,
     )
 

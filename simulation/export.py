@@ -1,4 +1,4 @@
-"""Other formats for the event log: OCEL 2.0 (JSON) for process mining, flat CSV for spreadsheets.
+"""Other formats for the event log: OCEL 2.0 for process mining, flat CSV for spreadsheets.
 
 OCEL 2.0 (van der Aalst et al., https://www.ocel-standard.org) is object-centric: each event
 relates to the objects it concerns. omnicanal's objects are customers, carts, orders, skus and
@@ -6,13 +6,20 @@ locations; an event relates to every one of them named in its row, with the colu
 qualifier ("customer", "cart", ...). Carts relate to their customer, orders to their cart and
 customer. Simulated minutes become timestamps from ``start`` (a Monday by default, as day 0 of a
 scenario is a Monday).
+
+One OCEL document (:func:`to_ocel`) is written in either of the standard's two forms, chosen by
+the file's extension (:func:`ocel_writer`): JSON, or the relational SQLite schema with one
+table per event type and per object type (object attributes that change over time are rows
+with ``ocel_changed_field`` set).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Hashable, Mapping
+import sqlite3
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -144,3 +151,134 @@ def write_atomically(path: Path, text: str) -> Path:
 
 def ocel_json(document: dict[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"))
+
+
+OcelWriter = Callable[[dict[str, Any], Path], Path]
+
+
+def ocel_writer(path: Path) -> OcelWriter:
+    """The writer the file's extension chooses: ``.json``/``.jsonocel`` JSON, ``.sqlite`` the
+    relational form; an :class:`InputError` for any other extension."""
+    match path.suffix.lower():
+        case ".json" | ".jsonocel":
+            return write_ocel_json
+        case ".sqlite":
+            return write_ocel_sqlite
+    raise InputError(
+        "--out", "a file ending .json or .jsonocel (OCEL 2.0 JSON) or .sqlite (SQLite)", str(path)
+    )
+
+
+def write_ocel_json(document: dict[str, Any], path: Path) -> Path:
+    return write_atomically(path, ocel_json(document))
+
+
+def write_ocel_sqlite(document: dict[str, Any], path: Path) -> Path:
+    """The document in OCEL 2.0's relational schema, written to a temporary file then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        with closing(sqlite3.connect(tmp)) as db:
+            db.execute("PRAGMA foreign_keys = ON")  # the inserts are checked as they go
+            db.executescript(_OCEL_TABLES)
+            _insert_types(db, "event", document["eventTypes"])
+            _insert_types(db, "object", document["objectTypes"])
+            _insert_objects(db, document)
+            _insert_events(db, document)
+            db.commit()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+_OCEL_TABLES = """
+CREATE TABLE event_map_type (ocel_type TEXT PRIMARY KEY, ocel_type_map TEXT NOT NULL);
+CREATE TABLE object_map_type (ocel_type TEXT PRIMARY KEY, ocel_type_map TEXT NOT NULL);
+CREATE TABLE event (
+    ocel_id TEXT PRIMARY KEY, ocel_type TEXT REFERENCES event_map_type (ocel_type));
+CREATE TABLE object (
+    ocel_id TEXT PRIMARY KEY, ocel_type TEXT REFERENCES object_map_type (ocel_type));
+CREATE TABLE event_object (
+    ocel_event_id TEXT REFERENCES event (ocel_id),
+    ocel_object_id TEXT REFERENCES object (ocel_id),
+    ocel_qualifier TEXT,
+    PRIMARY KEY (ocel_event_id, ocel_object_id, ocel_qualifier));
+CREATE TABLE object_object (
+    ocel_source_id TEXT REFERENCES object (ocel_id),
+    ocel_target_id TEXT REFERENCES object (ocel_id),
+    ocel_qualifier TEXT,
+    PRIMARY KEY (ocel_source_id, ocel_target_id, ocel_qualifier));
+"""
+_SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "float": "REAL", "boolean": "INTEGER",
+              "time": "TIMESTAMP"}  # fmt: skip
+_EPOCH = "1970-01-01T00:00:00Z"  # an object attribute's value from the start
+
+
+def _insert_types(db: sqlite3.Connection, kind: str, types: Iterable[dict[str, Any]]) -> None:
+    """One row per type in ``{kind}_map_type``, and the type's table ``{kind}_{type}``."""
+    for entry in types:
+        name = str(entry["name"])
+        if not name.isidentifier():  # the log's types are event class names and column names
+            raise InputError(f"{kind} type", "a name that can name a table", name)
+        key = "PRIMARY KEY " if kind == "event" else ""  # an object has a row per change
+        columns = [f"ocel_id TEXT {key}REFERENCES {kind} (ocel_id)", "ocel_time TIMESTAMP"]
+        columns += ["ocel_changed_field TEXT"] if kind == "object" else []
+        columns += [f'"{a["name"]}" {_SQL_TYPES[a["type"]]}' for a in entry["attributes"]]
+        db.execute(f"INSERT INTO {kind}_map_type VALUES (?, ?)", (name, name))
+        db.execute(f'CREATE TABLE "{kind}_{name}" ({", ".join(columns)})')
+
+
+def _by_type(
+    items: Iterable[dict[str, Any]], types: Iterable[dict[str, Any]]
+) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+    """Each type's attribute names and its items, in the document's order."""
+    found: dict[str, tuple[list[str], list[dict[str, Any]]]] = {
+        t["name"]: ([a["name"] for a in t["attributes"]], []) for t in types
+    }
+    for item in items:
+        found[item["type"]][1].append(item)
+    return found
+
+
+def _insert_objects(db: sqlite3.Connection, document: Mapping[str, Any]) -> None:
+    objects = document["objects"]
+    db.executemany("INSERT INTO object VALUES (?, ?)", [(o["id"], o["type"]) for o in objects])
+    for kind, (names, members) in _by_type(objects, document["objectTypes"]).items():
+        marks = ", ".join("?" * (3 + len(names)))
+        rows = [row for o in members for row in _object_rows(o, names)]
+        db.executemany(f'INSERT INTO "object_{kind}" VALUES ({marks})', rows)
+    db.executemany(
+        "INSERT INTO object_object VALUES (?, ?, ?)",
+        [(o["id"], r["objectId"], r["qualifier"]) for o in objects for r in o["relationships"]],
+    )
+
+
+def _object_rows(obj: Mapping[str, Any], names: list[str]) -> list[tuple[Any, ...]]:
+    """The object's row from the start, then a row for each value an attribute takes later."""
+    start: dict[str, Any] = dict.fromkeys(names)
+    changes = []
+    for attribute in obj["attributes"]:
+        name, value, time = attribute["name"], attribute["value"], attribute.get("time", _EPOCH)
+        if time == _EPOCH:
+            start[name] = value
+        else:
+            changes.append((obj["id"], time, name, *(value if n == name else None for n in names)))
+    return [(obj["id"], _EPOCH, None, *start.values()), *changes]
+
+
+def _insert_events(db: sqlite3.Connection, document: Mapping[str, Any]) -> None:
+    events = document["events"]
+    db.executemany("INSERT INTO event VALUES (?, ?)", [(e["id"], e["type"]) for e in events])
+    db.executemany(
+        "INSERT INTO event_object VALUES (?, ?, ?)",
+        [(e["id"], r["objectId"], r["qualifier"]) for e in events for r in e["relationships"]],
+    )
+    for kind, (names, members) in _by_type(events, document["eventTypes"]).items():
+        marks = ", ".join("?" * (2 + len(names)))
+        rows = []
+        for event in members:
+            values = {a["name"]: a["value"] for a in event["attributes"]}
+            rows.append((event["id"], event["time"], *(values.get(n) for n in names)))
+        db.executemany(f'INSERT INTO "event_{kind}" VALUES ({marks})', rows)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,9 +33,10 @@ from simulation.experiments.replications import run_replications
 from simulation.experiments.selection import screen
 from simulation.experiments.stats import Interval, t_interval
 from simulation.scenario import load_scenario
+from simulation.scenario.library import shipped_folder
 from simulation.types import MINUTES_PER_DAY
 
-FOLDER = Path(__file__).resolve().parents[1] / "scenarios" / "validation"
+FOLDER = shipped_folder() / "validation"
 Row = dict[str, Any]
 
 

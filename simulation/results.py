@@ -30,22 +30,27 @@ _PACKAGES = ("omnicanal", "simpy", "numpy", "pandas", "pyarrow", "pydantic")
 
 
 def git_revision(start: Path | None = None) -> str | None:
-    """The commit of the source tree (with ``+dirty`` if it has changes), or None outside git."""
-    here = start or Path(__file__).resolve().parent
+    """The commit of the checkout omnicanal runs from (with ``+dirty`` if it has changes).
+
+    None when it runs from anywhere else: outside git, or installed from the wheel, even into a
+    virtualenv inside another repository (whose commit says nothing of omnicanal's code).
+    ``start`` is the package's folder, ``simulation/`` at the top of the checkout.
+    """
+    here = (start or Path(__file__).parent).resolve()
     try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        top = _git(here, "rev-parse", "--show-toplevel")
+        if Path(top).resolve() / "simulation" != here:
+            return None
+        rev = _git(here, "rev-parse", "HEAD")
+        dirty = _git(here, "status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return None
     return f"{rev}+dirty" if dirty else rev
+
+
+def _git(folder: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
 
 
 def versions() -> dict[str, str | None]:

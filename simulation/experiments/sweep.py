@@ -28,6 +28,17 @@ def parse_sets(sets: Sequence[str]) -> dict[str, list[Any]]:
     return grid
 
 
+def parse_overrides(sets: Sequence[str]) -> dict[str, Any]:
+    """``["a.b=1", "c=x"]`` -> ``{"a.b": 1, "c": "x"}``: :func:`parse_sets`, one value a path."""
+    overrides = {}
+    for path, values in parse_sets(sets).items():
+        if len(values) != 1:
+            shown = ",".join(str(v) for v in values)
+            raise InputError(f"--set {path}", "one value (a grid is for omnicanal sweep)", shown)
+        overrides[path] = values[0]
+    return overrides
+
+
 def _value(text: str) -> Any:
     if text in {"true", "false"}:
         return text == "true"

@@ -16,12 +16,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulation.errors import InputError
+from simulation.scenario.library import scenario_file
 from simulation.scenario.model import Scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read, merge (``extends``), validate: a :class:`Scenario`, or an :class:`InputError`."""
-    file = Path(path)
+    """Read, merge (``extends``), validate: a :class:`Scenario`, or an :class:`InputError`.
+
+    ``path`` is a scenario file, or the name of a shipped scenario (``"baseline"``).
+    """
+    file = scenario_file(path)
     data, text = _read_merged(file, ())
     data.setdefault("name", file.stem)
     return scenario_from_dict(data, source=str(file), text=text)

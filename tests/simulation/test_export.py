@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
@@ -97,3 +99,82 @@ def test_pm4py_reads_the_ocel_file_and_maps_the_process(run: Path) -> None:
     }
     assert steps
     assert steps <= set(graph["edges"]["event_couples"]["order"])
+
+
+@pytest.mark.parametrize("name", ["events.json", "events.jsonocel", "EVENTS.JSON"])
+def test_a_json_extension_writes_ocel_json(run: Path, tmp_path: Path, name: str) -> None:
+    result = runner.invoke(
+        app, ["export", str(run), "--format", "ocel", "--out", str(tmp_path / name)]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / name).read_text())
+    assert len(document["events"]) == len(read_log(run / EVENTS))
+
+
+@pytest.mark.parametrize("name", ["events.xes", "events.csv", "events", "events.sqlite3"])
+def test_any_other_extension_is_refused_and_nothing_written(
+    run: Path, tmp_path: Path, name: str
+) -> None:
+    result = runner.invoke(app, ["export", str(run), "--out", str(tmp_path / name)])
+    assert result.exit_code == 2
+    line = " ".join(result.output.split())
+    assert "--out: expected a file ending .json or .jsonocel (OCEL 2.0 JSON) or .sqlite" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sqlite_follows_the_relational_schema_and_replaces_an_old_file(
+    run: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "events.sqlite"
+    for _ in range(2):  # a second export replaces the first, never adds to it
+        result = runner.invoke(app, ["export", str(run), "--out", str(target)])
+        assert result.exit_code == 0, result.output
+    log = read_log(run / EVENTS)
+    with closing(sqlite3.connect(target)) as db:
+        assert db.execute("SELECT count(*) FROM event").fetchone() == (len(log),)
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        first = log[log["type"] == "OrderPlaced"].iloc[0]
+        placed = db.execute(
+            'SELECT ocel_time, channel, amount FROM "event_OrderPlaced" WHERE ocel_id = ?',
+            (f"e{first['seq']}",),
+        ).fetchone()
+        changes = db.execute(
+            "SELECT count(*) FROM \"object_customer\" WHERE ocel_changed_field = 'segment'"
+        ).fetchone()
+    assert {f"event_{t}" for t in log["type"].astype(str)} <= tables
+    assert {f"object_{c}" for c in ("customer", "cart", "order", "sku", "location")} <= tables
+    assert placed[0].startswith("2026-01-05T")
+    assert placed[1:] == (first["channel"], pytest.approx(first["amount"]))
+    arrived = log[(log["type"] == "CustomerArrived") & log["segment"].notna()]
+    assert changes == (arrived["customer"].nunique(),)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_pm4py_reads_both_ocel_forms_with_the_logs_counts(run: Path, tmp_path: Path) -> None:
+    pm4py = pytest.importorskip("pm4py", reason="pm4py is the optional 'ocel' extra")
+    from pm4py.objects.ocel.validation import ocel20_rel_validation
+
+    log = read_log(run / EVENTS)
+    kinds = {c: log[c].dropna().nunique() for c in ("customer", "cart", "order", "sku", "location")}
+    related = int(log[["customer", "cart", "order", "sku", "location"]].notna().sum().sum())
+    read = {}
+    for name, reader in (
+        ("events.json", pm4py.read_ocel2_json),
+        ("events.sqlite", pm4py.read_ocel2_sqlite),
+    ):
+        result = runner.invoke(app, ["export", str(run), "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        ocel = reader(str(tmp_path / name))
+        assert len(ocel.events) == len(log), name
+        assert ocel.objects["ocel:type"].value_counts().to_dict() == kinds, name
+        assert len(ocel.relations) == related, name
+        assert set(ocel.events["ocel:activity"]) == set(log["type"].astype(str)), name
+        read[name] = ocel
+    _, unsatisfied = ocel20_rel_validation.apply(str(tmp_path / "events.sqlite"))
+    assert unsatisfied == []
+    json_form, sqlite_form = read["events.json"], read["events.sqlite"]
+    assert len(sqlite_form.o2o) == len(json_form.o2o) > 0
+    pd.testing.assert_series_equal(
+        sqlite_form.events.sort_values("ocel:eid")["ocel:timestamp"].reset_index(drop=True),
+        json_form.events.sort_values("ocel:eid")["ocel:timestamp"].reset_index(drop=True),
+    )

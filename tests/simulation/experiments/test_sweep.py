@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from simulation.cli import app
 from simulation.errors import InputError
-from simulation.experiments.sweep import parse_sets, points, summarise
+from simulation.experiments.sweep import parse_overrides, parse_sets, points, summarise
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 
@@ -29,6 +29,18 @@ def test_sets_are_parsed_and_typed() -> None:
     ]  # fmt: skip
     with pytest.raises(InputError, match=r"--set\[0\]: expected path=value1,value2"):
         parse_sets(["max_legs"])
+
+
+def test_overrides_are_the_same_parse_with_one_value_a_path() -> None:
+    assert parse_overrides(["arrivals.per_hour=30", "policies.allocation.kind=pooled"]) == {
+        "arrivals.per_hour": 30,
+        "policies.allocation.kind": "pooled",
+    }
+    assert parse_overrides([]) == {}
+    with pytest.raises(InputError, match=r"--set arrivals.per_hour: expected one value.*'30,60'"):
+        parse_overrides(["arrivals.per_hour=30,60"])
+    with pytest.raises(InputError, match=r"--set\[1\]: expected path=value"):
+        parse_overrides(["a=1", "=2"])
 
 
 def test_summary_has_a_mean_and_interval_per_point_and_kpi() -> None:
