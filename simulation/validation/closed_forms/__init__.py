@@ -13,7 +13,7 @@ are importable from here.
 
 from __future__ import annotations
 
-from simulation.closed_forms.inventory import (
+from simulation.validation.closed_forms.inventory import (
     DiscreteNewsvendor,
     NewsvendorSolution,
     PoissonPooling,
@@ -35,7 +35,7 @@ from simulation.closed_forms.inventory import (
     pooled_safety_stock,
     s_S_cost,
 )
-from simulation.closed_forms.queueing import (
+from simulation.validation.closed_forms.queueing import (
     ErlangAMetrics,
     erlang_a,
     erlang_b,
