@@ -1,11 +1,12 @@
 """The model against theory: exact results, and the cases that hold the simulation to them.
 
-- :mod:`.closed_forms`: queueing and inventory results (pure functions);
+- :mod:`.closed_forms`: queueing, inventory and journey results (pure functions);
 - :mod:`.catalogue`: every case's parameters, their checks and defaults (pure data, which the
   command line reads at start-up);
 - :mod:`.cases`: one scenario of ``scenarios/validation/``, one measure, one row (the pickup
   desk as a queue, base stock);
 - :mod:`.inventory`: the studies that sweep or pair scenarios (newsvendor, (s, S), pooling);
+- :mod:`.journey`: each shipped segment's journey against its absorbing Markov chain;
 - :mod:`.registry`: every case by name (``CASES``), and :func:`run_rows`;
 - :mod:`.table`: the rows of the validation table.
 

@@ -69,6 +69,8 @@ PARAMETERS: dict[str, Parameter] = {
            "longer near saturation)"),
         _P(name="warmup_days", meaning="days left out at the start (default: the scenario's; "
            "longer near saturation)", strict=False),
+        _P(name="customers", meaning="customers per replication", integer=True, minimum=100,
+           strict=False),
     )
 }  # fmt: skip
 """Every validation parameter by name."""
@@ -157,6 +159,12 @@ SPECS: dict[str, Spec] = {
         ),
         Spec(
             name="risk_pooling", summary="separate against pooled stock (Eppen)", defaults=_POOLING
+        ),
+        Spec(
+            name="journey",
+            summary="each shipped segment's journey as an absorbing Markov chain",
+            defaults={"customers": 5000},
+            replications=20,
         ),
     )
 }

@@ -55,6 +55,7 @@ def validate_model(
     days: Annotated[float | None, _option("days")] = None,
     horizon_days: Annotated[float | None, _option("horizon_days")] = None,
     warmup_days: Annotated[float | None, _option("warmup_days")] = None,
+    customers: Annotated[int | None, _option("customers")] = None,
     replications: Annotated[
         int | None, typer.Option(min=2, help="Replications (default: each case's own).")
     ] = None,
@@ -74,7 +75,7 @@ def validate_model(
         "base_stock": base_stock, "demand_per_day": demand_per_day, "lead_days": lead_days,
         "demand_sd": demand_sd, "holding_cost": holding_cost, "penalty_cost": penalty_cost,
         "fixed_cost": fixed_cost, "stores": stores, "sweep_width": sweep_width, "days": days,
-        "horizon_days": horizon_days, "warmup_days": warmup_days,
+        "horizon_days": horizon_days, "warmup_days": warmup_days, "customers": customers,
     }  # fmt: skip
     chosen: dict[str, float] = {k: v for k, v in given.items() if v is not None}
     names = case or list(SPECS)

@@ -53,10 +53,11 @@ def test_json_exits_1_when_a_row_misses(monkeypatch: pytest.MonkeyPatch) -> None
         (["--case", "mmc", "--service-rate", "-1"], "--service-rate: expected a finite number > 0"),
         (["--case", "lost_sales", "--base-stock", "-1"], "--base-stock: expected an integer >= 0"),
         (["--case", "newsvendor", "--demand-sd", "5"], "--demand-sd: expected demand_sd >= sqrt"),
+        (["--case", "journey", "--customers", "10"], "--customers: expected an integer >= 100"),
         (["--case", "lost_sales", "--servers", "3"],
          "--servers: expected a case that takes it (mmc, little_desk, erlang_a), not lost_sales"),
         (["--servers", "3"], "--servers: expected a case that takes it"),  # all cases: not all
-        (["--case", "s_S", "--horizon-days", "3"], "not s_S"),
+        (["--case", "journey", "--horizon-days", "3"], "not journey"),
         (["--case", "mm1"], f"--case[0]: expected one of {list(SPECS)}, got 'mm1'"),
     ],
 )  # fmt: skip
@@ -66,7 +67,7 @@ def test_bad_input_is_one_line_and_exit_2(
     def no_runs(*args: object, **kwargs: object) -> None:
         raise AssertionError("simulated despite bad input")
 
-    for module in ("cases", "inventory"):
+    for module in ("cases", "inventory", "journey"):
         monkeypatch.setattr(f"simulation.validation.{module}.run_replications", no_runs)
     code, out, err = _invoke(*args)
     assert code == 2, out + err
