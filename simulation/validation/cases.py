@@ -105,8 +105,8 @@ class Case:
         measured = [self.measure(table_to_frame(t), plan.warmup, plan.horizon) for t in tables]
         shown = {k: v for k, v in values.items() if k not in _DAYS}
         days = (scenario.horizon_days, scenario.warmup_days)
-        return [row(self.name, shown, self.metric, self.exact(values), t_interval(measured),
-                    days=days)]  # fmt: skip
+        interval = t_interval(measured)
+        return [row(self.name, shown, self.metric, self.exact(values), interval, days=days)]
 
 
 _DAYS = ("horizon_days", "warmup_days")
