@@ -149,7 +149,6 @@ class JourneyChain:
         after = tuple(f"{s}|{mark}" for s in self.steps)
         doubled = np.zeros((2 * m, 2 * m))
         doubled[:m, :m] = self.transitions
-        doubled[:m, m:] = 0.0
         doubled[at, :m], doubled[at, m:] = 0.0, self.transitions[at]
         doubled[m:, m:] = self.transitions
         absorbing = (*self.absorbing, *(f"{b}|{mark}" for b in self.absorbing))
@@ -175,11 +174,7 @@ class ChannelSwitching:
     def __post_init__(self) -> None:
         if not 0 <= self.probability <= 1:
             raise InputError("probability", "a probability in [0, 1]", self.probability)
-        for c, w in self.weights.items():
-            if c not in self.channels:
-                raise InputError("weights", f"channels among {list(self.channels)}", c)
-            if not (math.isfinite(w) and w >= 0):
-                raise InputError(f"weights.{c}", "a finite weight >= 0", w)
+        _check_weights(self.channels, self.weights, "weights")
 
     def matrix(self) -> Matrix:
         """S[c, c']: P(the next step's channel is c' | this step's is c)."""
@@ -265,16 +260,20 @@ def _keep(sight: Sighting, x: str, other: Matrix) -> Matrix:
 
 def _channel_vector(channels: tuple[str, ...], weights: Mapping[str, float], field: str) -> Matrix:
     """``weights`` over ``channels`` as probabilities, or the error naming ``field``."""
-    for c, w in weights.items():
-        if c not in channels:
-            raise InputError(field, f"channels among {list(channels)}", c)
-        if not (math.isfinite(w) and w >= 0):
-            raise InputError(f"{field}.{c}", "a finite weight >= 0", w)
+    _check_weights(channels, weights, field)
     v = np.array([weights.get(c, 0.0) for c in channels], dtype=float)
     if not v.sum() > 0:
         raise InputError(field, "weights with a positive sum", dict(weights))
     shares: Matrix = v / v.sum()
     return shares
+
+
+def _check_weights(channels: tuple[str, ...], weights: Mapping[str, float], field: str) -> None:
+    for c, w in weights.items():
+        if c not in channels:
+            raise InputError(field, f"channels among {list(channels)}", c)
+        if not (math.isfinite(w) and w >= 0):
+            raise InputError(f"{field}.{c}", "a finite weight >= 0", w)
 
 
 def _reachable(chain: JourneyChain, start: str | None = None) -> set[str]:
