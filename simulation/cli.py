@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulation.errors import InputError, OmnicanalError
+from simulation.validation import command as validation_command
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -337,97 +338,9 @@ def sweep(
     out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
 
 
-@app.command("validate-model")
-@fails_cleanly
-def validate_model(
-    case: Annotated[list[str] | None, typer.Option(help="Cases to run (default: all).")] = None,
-    arrival_rate: Annotated[float | None, typer.Option(help="mmc: arrivals per minute.")] = None,
-    service_rate: Annotated[
-        float | None, typer.Option(help="mmc: services per minute per server.")
-    ] = None,
-    servers: Annotated[int | None, typer.Option(help="mmc, erlang_a: desk servers.")] = None,
-    mean_service: Annotated[float | None, typer.Option(help="mg1_*: mean service minutes.")] = None,
-    abandonment_rate: Annotated[
-        float | None, typer.Option(help="erlang_a: 1 / mean patience (per minute).")
-    ] = None,
-    base_stock: Annotated[
-        int | None, typer.Option(help="lost_sales, base_stock_*: base-stock level S.")
-    ] = None,
-    demand_per_day: Annotated[
-        float | None,
-        typer.Option(
-            help="lost_sales, base_stock_*, s_S: Poisson demand per day; newsvendor: its mean; "
-            "risk_pooling: per store."
-        ),
-    ] = None,
-    lead_days: Annotated[
-        float | None, typer.Option(help="lost_sales, base_stock_*: mean lead time, days.")
-    ] = None,
-    demand_sd: Annotated[
-        float | None, typer.Option(help="newsvendor: sd of a day's demand (>= sqrt(mean)).")
-    ] = None,
-    holding_cost: Annotated[
-        float | None, typer.Option(help="newsvendor, s_S, risk_pooling: h per unit held a day.")
-    ] = None,
-    penalty_cost: Annotated[
-        float | None, typer.Option(help="newsvendor, s_S, risk_pooling: p per unit short a day.")
-    ] = None,
-    fixed_cost: Annotated[float | None, typer.Option(help="s_S: K per order.")] = None,
-    stores: Annotated[int | None, typer.Option(help="risk_pooling: stores N (>= 2).")] = None,
-    sweep_width: Annotated[
-        int | None, typer.Option(help="newsvendor, s_S: levels either side of the optimum.")
-    ] = None,
-    days: Annotated[
-        int | None, typer.Option(help="newsvendor, s_S, risk_pooling: days per replication.")
-    ] = None,
-    replications: Annotated[int, typer.Option(min=2)] = 10,
-    seed: Annotated[int | None, typer.Option()] = None,
-    workers: Annotated[int | None, typer.Option(min=1)] = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Print the table as JSON records.")
-    ] = False,
-) -> None:
-    """Run the model against closed forms; print case, exact value, simulated mean, 95% CI."""
-    import json
-
-    from simulation.validation import CASES, run_rows
-
-    names = case or list(CASES)
-    for i, name in enumerate(names):
-        if name not in CASES:
-            raise InputError(f"--case[{i}]", f"one of {sorted(CASES)}", name)
-    given = {
-        "arrival_rate": arrival_rate, "service_rate": service_rate, "servers": servers,
-        "mean_service": mean_service, "abandonment_rate": abandonment_rate,
-        "base_stock": base_stock, "demand_per_day": demand_per_day, "lead_days": lead_days,
-        "demand_sd": demand_sd, "holding_cost": holding_cost, "penalty_cost": penalty_cost,
-        "fixed_cost": fixed_cost, "stores": stores, "sweep_width": sweep_width, "days": days,
-    }  # fmt: skip
-    rows = []
-    for n in names:  # each case takes the options it knows
-        params = {k: float(v) for k, v in given.items() if v is not None and k in CASES[n].defaults}
-        rows += run_rows(CASES[n], params, replications=replications, seed=seed, workers=workers)
-    if json_out:
-        fields = ("case", "metric", "exact", "mean", "ci_low", "ci_high", "inside")
-        out.print_json(json.dumps([{k: r[k] for k in fields} for r in rows]))
-        return
-    table = Table(
-        "case", "parameters", "metric", "exact", "mean", "95% CI", "inside", title="Validation"
-    )
-    for r in rows:
-        ci = f"[{r['ci_low']:.6g}, {r['ci_high']:.6g}]"
-        table.add_row(
-            r["case"],
-            r["parameters"],
-            r["metric"],
-            f"{r['exact']:.6g}",
-            f"{r['mean']:.6g}",
-            ci,
-            "yes" if r["inside"] else "NO",
-        )
-    out.print(table)
-    if not all(r["inside"] for r in rows):
-        raise typer.Exit(1)
+app.command("validate-model", epilog=validation_command.EPILOG)(
+    fails_cleanly(validation_command.validate_model)
+)
 
 
 @app.command()

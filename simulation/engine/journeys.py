@@ -54,6 +54,15 @@ from simulation.types import (
 )
 
 MAX_STEPS = 30
+"""Most steps a visit runs; one that has not ended by then leaves (``too_many_steps``)."""
+FIRST_STEP = "discover"
+"""Where every visit starts, in the channel it arrived through."""
+COME_BACK_MINUTES = 4 * MINUTES_PER_HOUR
+"""Mean wait of a ``come_back_later`` step (exponential)."""
+CONTACT_MINUTES = 8.0
+"""Mean length of a ``contact_service`` step (exponential)."""
+CHAT_SHARE = 0.6
+"""Share of contacts with customer service made by chat; the others by phone."""
 _STEP = {name: i for i, name in enumerate(STEPS)}
 
 
@@ -134,7 +143,7 @@ def visit(
             partial(start_visit, world, customer, first, segment, number + 1, where),
         )
     world.note(CustomerArrived(t=world.now, customer=v.customer, channel=channel, segment=seg.name))
-    step = "discover"
+    step = FIRST_STEP
     for _ in range(MAX_STEPS):
         instant = _INSTANT.get(step)
         if instant is None:
@@ -436,12 +445,12 @@ def _backorder(v: Visit, wanted: dict[SkuId, int]) -> None:
 
 
 def _come_back_later(v: Visit) -> Step:
-    yield v.world.env.timeout(v.rng.exponential(4 * MINUTES_PER_HOUR))
+    yield v.world.env.timeout(v.rng.exponential(COME_BACK_MINUTES))
 
 
 def _contact_service(v: Visit) -> Step:
     """A question to customer service, by chat or phone, then back to the journey."""
-    channel = Channel.CHAT if v.rng.below(0.6) else Channel.PHONE
+    channel = Channel.CHAT if v.rng.below(CHAT_SHARE) else Channel.PHONE
     world = v.world
     world.note(
         TouchpointVisited(
@@ -452,7 +461,7 @@ def _contact_service(v: Visit) -> Step:
             sku=_first_sku(v),
         )
     )
-    yield world.env.timeout(v.rng.exponential(8.0))
+    yield world.env.timeout(v.rng.exponential(CONTACT_MINUTES))
 
 
 def _leave(v: Visit, why: str) -> None:

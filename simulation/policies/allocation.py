@@ -27,7 +27,8 @@ RESERVE_AT = ("cart", "order")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Allocation:
-    """What all allocation policies share: when units are reserved, and for how long."""
+    """What all allocation policies share: when units are reserved, and for how long. The
+    defaults of the policies are also a scenario file's (``policies.allocation``)."""
 
     reserve_at: str = "order"
     ttl: float = 30.0
@@ -82,7 +83,7 @@ class RingFenced(Allocation):
 @register("allocation", "online_buffer")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OnlineBuffer(Allocation):
-    buffer: int = 1
+    buffer: int = 0
 
     def __post_init__(self) -> None:
         Allocation.__post_init__(self)

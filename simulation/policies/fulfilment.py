@@ -108,9 +108,10 @@ Leg = tuple[LocationId, dict[SkuId, int]]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourcingChain:
-    """Filters, then sorts, then a split rule; see the module docstring."""
+    """Filters, then sorts, then a split rule; see the module docstring. These defaults are
+    also a scenario file's (``policies.fulfilment``)."""
 
-    filters: tuple[str, ...] = ("ships", "has_any_stock")
+    filters: tuple[str, ...] = ("ships", "has_any_stock", "under_capacity")
     sorts: tuple[str, ...] = ("nearest",)
     split: str = "fewest"
     max_legs: int = 2

@@ -8,12 +8,15 @@ the line where it can be found, the dotted field path, what was expected and wha
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from simulation.policies.fulfilment import FILTERS, SORTS, SPLITS
+from simulation.policies.allocation import Allocation as AllocationPolicy
+from simulation.policies.allocation import OnlineBuffer
+from simulation.policies.fulfilment import FILTERS, SORTS, SPLITS, SourcingChain
 from simulation.policies.registry import is_import_path
 from simulation.types import Channel
 
@@ -313,14 +316,24 @@ class Arrivals(Model):
     """Campaigns that multiply arrivals on some channels for a while."""
 
 
+def _policy_default(policy: type, name: str) -> Any:
+    """The default of a policy's field: the policy owns it, the scenario file reads it."""
+    (field,) = [f for f in dataclasses.fields(policy) if f.name == name]
+    return (
+        field.default if field.default_factory is dataclasses.MISSING else field.default_factory()
+    )
+
+
 class Fulfilment(Model):
-    filters: list[str] = Field(default_factory=lambda: ["ships", "has_any_stock", "under_capacity"])
+    filters: list[str] = Field(
+        default_factory=lambda: list(_policy_default(SourcingChain, "filters"))
+    )
     """Sourcing filters, in order: which locations may serve an order line."""
-    sorts: list[str] = Field(default_factory=lambda: ["nearest"])
+    sorts: list[str] = Field(default_factory=lambda: list(_policy_default(SourcingChain, "sorts")))
     """Sourcing sorts, in order: which eligible location first."""
-    split: str = "fewest"
+    split: str = _policy_default(SourcingChain, "split")
     """none, fewest or at_most: how an order may be split across locations."""
-    max_legs: Annotated[int, Field(ge=1)] = 2
+    max_legs: Annotated[int, Field(ge=1)] = _policy_default(SourcingChain, "max_legs")
     """Most legs (locations) one order may be split into."""
 
     @model_validator(mode="after")
@@ -350,15 +363,15 @@ def _policy_name(known: tuple[str, ...]) -> Any:
 class Allocation(Model):
     kind: str = "pooled"
     """pooled, ring_fenced, online_buffer or package.module:Class."""
-    reserve_at: Literal["cart", "order"] = "order"
+    reserve_at: Literal["cart", "order"] = _policy_default(AllocationPolicy, "reserve_at")
     """Reserve stock at add-to-cart (cart) or only at checkout (order)."""
-    ttl_minutes: Positive = 30.0
+    ttl_minutes: Positive = _policy_default(AllocationPolicy, "ttl")
     """How long a cart reservation holds."""
     hold_days: Positive = 3.0
     """How long a click & collect order waits in store before its hold expires."""
     fences: dict[Channel, Probability] = Field(default_factory=dict)
     """ring_fenced: share of each location's stock kept for each channel."""
-    buffer: Annotated[int, Field(ge=0)] = 0
+    buffer: Annotated[int, Field(ge=0)] = _policy_default(OnlineBuffer, "buffer")
     """online_buffer: units per store and sku that online channels may not take."""
 
     @model_validator(mode="after")

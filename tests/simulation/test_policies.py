@@ -106,3 +106,25 @@ class Every3:
 
     def order_qty(self, position: int) -> int:
         return 3
+
+
+@pytest.mark.parametrize("kind", ["pooled", "online_buffer"])
+def test_a_scenario_without_policy_fields_gets_the_policies_own_defaults(kind: str) -> None:
+    """One owner for each default: a scenario file that leaves the policies' fields out
+    compiles to the policies built with no arguments (today's gap was under_capacity, and the
+    online buffer, 0 in a file and 1 in the class)."""
+    from dataclasses import asdict
+
+    from simulation.engine.compile import plan_of
+    from simulation.policies.fulfilment import SourcingChain
+    from simulation.scenario import load_scenario
+    from simulation.validation.table import FOLDER
+
+    scenario = load_scenario(FOLDER / "mmc.toml").with_overrides(
+        {"policies.fulfilment": {}, "policies.allocation": {"kind": kind}}
+    )
+    plan = plan_of(scenario)
+    compiled = {k: tuple(v) if isinstance(v, list) else v for k, v in asdict(plan.sourcing).items()}
+    assert compiled == asdict(SourcingChain())  # the file's lists are the class's tuples
+    assert "under_capacity" in plan.sourcing.filters
+    assert plan.allocation == {"pooled": Pooled, "online_buffer": OnlineBuffer}[kind]()

@@ -1,6 +1,6 @@
 """Inventory: base stock (Palm), lost sales (Erlang B), newsvendor, risk pooling (Eppen), (s,S).
 
-See :mod:`simulation.closed_forms` for the conventions.
+See :mod:`simulation.validation.closed_forms` for the conventions.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from simulation.closed_forms._checks import _check_integer, _check_nonnegative, _check_positive
-from simulation.closed_forms.queueing import erlang_b
 from simulation.errors import InputError
+from simulation.validation.closed_forms._checks import (
+    _check_integer,
+    _check_nonnegative,
+    _check_positive,
+)
+from simulation.validation.closed_forms.queueing import erlang_b
 
 # ---------------------------------------------------------------------------------------------
 # base stock with Poisson demand

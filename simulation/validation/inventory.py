@@ -1,11 +1,11 @@
 """Inventory validation studies: newsvendor and (s, S) optima by sweep, and risk pooling.
 
-A :class:`Study` is a validation case that runs several scenarios of ``scenarios/validation/``
-on common random numbers (every point uses the scenario's seed, so the same customers) and
-gives several rows of the validation table: the cost at every point of a sweep against its
-exact value, the minimiser of the simulated cost curve against the textbook one, or the
-separate and pooled costs and their ratio. Every cost is a projection of the event log
-(:func:`simulation.projections.period_costs`), never an engine counter.
+Each :class:`~simulation.validation.study.Study` here runs several scenarios of
+``scenarios/validation/`` on common random numbers (every point uses the scenario's seed, so
+the same customers) and gives several rows of the validation table: the cost at every point of
+a sweep against its exact value, the minimiser of the simulated cost curve against the textbook
+one, or the separate and pooled costs and their ratio. Every cost is a projection of the event
+log (:func:`simulation.projections.period_costs`), never an engine counter.
 
 Sweep points carry simultaneous 95% intervals (Bonferroni over the k points), so that all k
 should hold their exact value at once. The minimiser's "interval" is the range of the subset
@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from simulation import closed_forms, projections
+from simulation import projections
 from simulation.engine.compile import plan_of
 from simulation.engine.plan import Plan
 from simulation.errors import InputError
@@ -33,29 +34,11 @@ from simulation.experiments.replications import run_replications
 from simulation.experiments.selection import screen
 from simulation.experiments.stats import Interval, t_interval
 from simulation.scenario import load_scenario
-from simulation.scenario.library import shipped_folder
 from simulation.types import MINUTES_PER_DAY
-
-FOLDER = shipped_folder() / "validation"
-Row = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Budget:
-    """How many replications, from which root seed (None: the scenario's), on how many
-    processes."""
-
-    replications: int
-    seed: int | None = None
-    workers: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Study:
-    name: str
-    defaults: Mapping[str, float]
-    run: Callable[[Mapping[str, float], Budget], list[Row]]
-    """Given every parameter (defaults overridden) and the budget, the study's rows."""
+from simulation.validation import closed_forms
+from simulation.validation.catalogue import SPECS
+from simulation.validation.study import Study
+from simulation.validation.table import FOLDER, Budget, Row, row
 
 
 def _replicated(
@@ -71,6 +54,11 @@ def _replicated(
     seed = scenario.seed if budget.seed is None else budget.seed
     tables = run_replications(plan, seed, budget.replications, workers=budget.workers)
     return [measure(table_to_frame(t), plan) for t in tables]
+
+
+def _days(params: Mapping[str, float], file: str) -> tuple[float, float]:
+    """A study's horizon (its ``days``) and the scenario file's warm-up, in days."""
+    return params["days"], load_scenario(FOLDER / file).warmup_days
 
 
 def _period_costs(log: pd.DataFrame, plan: Plan, costs: projections.PeriodCosts) -> pd.DataFrame:
@@ -94,19 +82,10 @@ def _row(
     exact: float,
     interval: Interval,
     *,
+    file: str,
     inside: bool | None = None,
 ) -> Row:
-    return {
-        "case": name,
-        "parameters": ", ".join(f"{k}={v:g}" for k, v in params.items()),
-        "metric": metric,
-        "exact": float(exact),
-        "mean": interval.mean,
-        "ci_low": interval.low,
-        "ci_high": interval.high,
-        "replications": interval.n,
-        "inside": interval.covers(exact) if inside is None else inside,
-    }
+    return row(name, params, metric, exact, interval, days=_days(params, file), inside=inside)
 
 
 def _costs(params: Mapping[str, float]) -> projections.PeriodCosts:
@@ -115,13 +94,6 @@ def _costs(params: Mapping[str, float]) -> projections.PeriodCosts:
         shortage=params["penalty_cost"],
         fixed_order=params.get("fixed_cost", 0.0),
     )
-
-
-def _width(params: Mapping[str, float]) -> int:
-    width = params["sweep_width"]
-    if not (float(width).is_integer() and width >= 1):
-        raise InputError("sweep_width", "an integer >= 1", width)
-    return int(width)
 
 
 def _sweep(
@@ -144,6 +116,7 @@ def _sweep(
             f"cost per period at {label} (simultaneous 95% CI over {len(points)} points)",
             exact,
             t_interval(values, level),
+            file=file,
         )
         for (label, _, exact), values in zip(points, samples, strict=True)
     ]
@@ -173,29 +146,36 @@ def _newsvendor_overrides(params: Mapping[str, float], level: int) -> dict[str, 
     }
 
 
-def _newsvendor(params: Mapping[str, float], budget: Budget) -> list[Row]:
+def _newsvendor_optima(params: Mapping[str, float]) -> tuple[NDArray[np.float64], int, float]:
+    """The model's demand pmf, its exact optimum, and the textbook normal optimum."""
     mean, sd = params["demand_per_day"], params["demand_sd"]
     h, p = params["holding_cost"], params["penalty_cost"]
     pmf = closed_forms.basket_demand_pmf(*closed_forms.basket_demand_for(mean, sd))
     best = closed_forms.newsvendor_discrete(pmf, h, p).order_up_to
-    width = _width(params)
+    return pmf, best, closed_forms.newsvendor_normal(h, p, mean, sd).order_up_to
+
+
+def _newsvendor(params: Mapping[str, float], budget: Budget) -> list[Row]:
+    h, p = params["holding_cost"], params["penalty_cost"]
+    pmf, best, textbook = _newsvendor_optima(params)
+    width = int(params["sweep_width"])
     levels = [S for S in range(best - width, best + width + 1) if S >= 0]
     points = [
         (f"S = {S}", _newsvendor_overrides(params, S), closed_forms.newsvendor_cost(S, pmf, h, p))
         for S in levels
     ]
-    rows, samples = _sweep("newsvendor", params, points, "newsvendor.toml", budget)
+    rows, samples = _sweep("newsvendor", params, points, _NEWSVENDOR, budget)
     found, kept = _optimum_interval([float(S) for S in levels], samples)
-    textbook = closed_forms.newsvendor_normal(h, p, mean, sd).order_up_to
     exact_metric = (
         "minimiser S of the simulated cost curve (range: levels not worse than the best, "
         "screening 95%) vs the exact optimum of the model's demand"
     )
     textbook_metric = "minimiser S of the simulated cost curve vs the textbook normal optimum"
+    at_best = levels.index(best) in kept
     return [
         *rows,
-        _row("newsvendor", params, exact_metric, best, found, inside=levels.index(best) in kept),
-        _row("newsvendor", params, textbook_metric, textbook, found),
+        _row("newsvendor", params, exact_metric, best, found, file=_NEWSVENDOR, inside=at_best),
+        _row("newsvendor", params, textbook_metric, textbook, found, file=_NEWSVENDOR),
     ]
 
 
@@ -210,11 +190,15 @@ def _s_S_overrides(params: Mapping[str, float], s: int, S: int) -> dict[str, Any
     }
 
 
-def _s_S(params: Mapping[str, float], budget: Budget) -> list[Row]:
+def _s_S_costs(params: Mapping[str, float]) -> dict[str, float]:
     costs = {"mean_demand": params["demand_per_day"], "h": params["holding_cost"]}
-    costs |= {"p": params["penalty_cost"], "K": params["fixed_cost"]}
+    return costs | {"p": params["penalty_cost"], "K": params["fixed_cost"]}
+
+
+def _s_S(params: Mapping[str, float], budget: Budget) -> list[Row]:
+    costs = _s_S_costs(params)
     best = closed_forms.optimal_s_S(**costs)
-    width = _width(params)
+    width = int(params["sweep_width"])
     grid = [
         (s, S)
         for s in range(best.s - width, best.s + width + 1)
@@ -225,7 +209,7 @@ def _s_S(params: Mapping[str, float], budget: Budget) -> list[Row]:
         (f"(s, S) = ({s}, {S})", _s_S_overrides(params, s, S), closed_forms.s_S_cost(s, S, **costs))
         for s, S in grid
     ]
-    rows, samples = _sweep("s_S", params, points, "s-S.toml", budget)
+    rows, samples = _sweep("s_S", params, points, _S_S, budget)
     at_best = grid.index((best.s, best.S))
     for part, exact in (("s", best.s), ("S", best.S)):
         found, kept = _optimum_interval(
@@ -235,7 +219,7 @@ def _s_S(params: Mapping[str, float], budget: Budget) -> list[Row]:
             f"minimiser (s, S) of the simulated cost surface: {part} (range over the points not "
             "worse than the best, screening 95%; inside: the exact (s, S) is one of them)"
         )
-        rows.append(_row("s_S", params, metric, exact, found, inside=at_best in kept))
+        rows.append(_row("s_S", params, metric, exact, found, file=_S_S, inside=at_best in kept))
     return rows
 
 
@@ -269,7 +253,7 @@ def _stocking(costs: projections.PeriodCosts) -> Callable[[pd.DataFrame, Plan], 
 
 
 def _pooling_overrides(params: Mapping[str, float], level: int, *, pooled: bool) -> dict[str, Any]:
-    n = _stores(params)
+    n = int(params["stores"])
     base = load_scenario(FOLDER / "pooling-separate.toml").network.locations[0]
     stores = [
         base.model_copy(update={"id": f"S{i + 1:02d}", "region": f"R{i + 1}", "x": 100.0 * i})
@@ -287,21 +271,19 @@ def _pooling_overrides(params: Mapping[str, float], level: int, *, pooled: bool)
     }
 
 
-def _stores(params: Mapping[str, float]) -> int:
-    n = params["stores"]
-    if not (float(n).is_integer() and n >= 2):
-        raise InputError("stores", "an integer >= 2", n)
-    return int(n)
-
-
-def _risk_pooling(params: Mapping[str, float], budget: Budget) -> list[Row]:
-    n, mean = _stores(params), params["demand_per_day"]
+def _pooling_exact(params: Mapping[str, float]) -> closed_forms.PoissonPooling:
+    mean = params["demand_per_day"]
     exact = closed_forms.pooled_newsvendor_poisson(
-        n, mean, params["holding_cost"], params["penalty_cost"]
+        int(params["stores"]), mean, params["holding_cost"], params["penalty_cost"]
     )
     if not math.isfinite(exact.safety_stock.ratio) or exact.safety_stock.pooled <= 0:
         expected = "a demand whose pooled newsvendor optimum holds a safety stock > 0"
         raise InputError("demand_per_day", expected, mean)
+    return exact
+
+
+def _risk_pooling(params: Mapping[str, float], budget: Budget) -> list[Row]:
+    n, exact = int(params["stores"]), _pooling_exact(params)
     measure = _stocking(_costs(params))
     sides = (
         ("pooling-separate.toml", exact.store.order_up_to, False),
@@ -313,9 +295,12 @@ def _risk_pooling(params: Mapping[str, float], budget: Budget) -> list[Row]:
     )
     pairs = list(zip(separate, pooled, strict=True))
     return [
-        _row("risk_pooling", params, metric, value, t_interval([f(a, b) for a, b in pairs]))
+        _row(
+            "risk_pooling", params, metric, value, t_interval([f(a, b) for a, b in pairs]),
+            file="pooling-separate.toml",
+        )
         for metric, value, f in _pooling_rows(n, exact)
-    ]
+    ]  # fmt: skip
 
 
 def _pooling_rows(
@@ -354,30 +339,31 @@ def _pooling_rows(
     ]
 
 
+def _checked(
+    exact: Callable[[Mapping[str, float]], object],
+) -> Callable[[Mapping[str, float]], tuple[str, ...]]:
+    """A study's check: its exact values computed (they raise for bad parameters), no
+    warnings."""
+
+    def check(params: Mapping[str, float]) -> tuple[str, ...]:
+        exact(params)
+        return ()
+
+    return check
+
+
+_NEWSVENDOR, _S_S = "newsvendor.toml", "s-S.toml"
 STUDIES: dict[str, Study] = {
     "newsvendor": Study(
-        name="newsvendor",
-        defaults={
-            "demand_per_day": 50.0, "demand_sd": 8.0, "holding_cost": 0.18, "penalty_cost": 0.70,
-            "sweep_width": 4, "days": 100,
-        },
-        run=_newsvendor,
+        spec=SPECS["newsvendor"], check=_checked(_newsvendor_optima), rows=_newsvendor
     ),
     "s_S": Study(
-        name="s_S",
-        defaults={
-            "demand_per_day": 6.0, "holding_cost": 1.0, "penalty_cost": 4.0, "fixed_cost": 5.0,
-            "sweep_width": 1, "days": 1000,
-        },
-        run=_s_S,
+        spec=SPECS["s_S"],
+        check=_checked(lambda p: closed_forms.optimal_s_S(**_s_S_costs(p))),
+        rows=_s_S,
     ),
     "risk_pooling": Study(
-        name="risk_pooling",
-        defaults={
-            "stores": 4, "demand_per_day": 10.0, "holding_cost": 0.18, "penalty_cost": 0.70,
-            "days": 500,
-        },
-        run=_risk_pooling,
+        spec=SPECS["risk_pooling"], check=_checked(_pooling_exact), rows=_risk_pooling
     ),
-}  # fmt: skip
-"""The studies by name."""
+}
+"""The inventory studies by name."""

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from simulation.closed_forms import (
+from simulation.errors import InputError
+from simulation.validation.closed_forms import (
     base_stock_expected_backorders,
     base_stock_expected_on_hand,
     base_stock_fill_rate,
@@ -35,7 +36,6 @@ from simulation.closed_forms import (
     pooled_safety_stock,
     s_S_cost,
 )
-from simulation.errors import InputError
 
 SIX_DECIMALS = 1e-6
 

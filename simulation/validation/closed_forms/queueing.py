@@ -1,6 +1,6 @@
 """Queueing: Erlang B and C, M/M/c waits, Erlang-A (M/M/c+M) and M/G/1 (Pollaczek-Khinchine).
 
-See :mod:`simulation.closed_forms` for the conventions.
+See :mod:`simulation.validation.closed_forms` for the conventions.
 """
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.closed_forms._checks import _check_integer, _check_nonnegative, _check_positive
 from simulation.errors import InputError
+from simulation.validation.closed_forms._checks import (
+    _check_integer,
+    _check_nonnegative,
+    _check_positive,
+)
 
 
 def _check_stable(lam: float, mu: float, c: int) -> None:

@@ -1,4 +1,5 @@
-"""Exact results from queueing and inventory theory that the simulation is validated against.
+"""Exact results from queueing, inventory and Markov chain theory that the simulation is
+validated against.
 
 Every function is pure and deterministic. Formulas take the short names of the textbooks
 (``lam``, ``mu``, ``c``, ``h``, ``p``, ``K``, ``S``); the errors they raise name the quantity in
@@ -7,13 +8,13 @@ or a validation report calls it. Rates are per unit of time and waits are in tha
 whatever it is (minutes in the simulation). Invalid parameters raise
 :class:`~simulation.errors.InputError` with the field, what was expected and the value given.
 
-The queueing results are in :mod:`.queueing`, the inventory ones in :mod:`.inventory`; both
-are importable from here.
+The queueing results are in :mod:`.queueing`, the inventory ones in :mod:`.inventory`, the
+journeys as absorbing Markov chains in :mod:`.journey`; all are importable from here.
 """
 
 from __future__ import annotations
 
-from simulation.closed_forms.inventory import (
+from simulation.validation.closed_forms.inventory import (
     DiscreteNewsvendor,
     NewsvendorSolution,
     PoissonPooling,
@@ -35,7 +36,13 @@ from simulation.closed_forms.inventory import (
     pooled_safety_stock,
     s_S_cost,
 )
-from simulation.closed_forms.queueing import (
+from simulation.validation.closed_forms.journey import (
+    ChannelSwitching,
+    JourneyChain,
+    Sighting,
+    channels_touched,
+)
+from simulation.validation.closed_forms.queueing import (
     ErlangAMetrics,
     erlang_a,
     erlang_b,
@@ -48,17 +55,21 @@ from simulation.closed_forms.queueing import (
 )
 
 __all__ = [
+    "ChannelSwitching",
     "DiscreteNewsvendor",
     "ErlangAMetrics",
+    "JourneyChain",
     "NewsvendorSolution",
     "PoissonPooling",
     "PoolingComparison",
     "SSPolicy",
+    "Sighting",
     "base_stock_expected_backorders",
     "base_stock_expected_on_hand",
     "base_stock_fill_rate",
     "basket_demand_for",
     "basket_demand_pmf",
+    "channels_touched",
     "erlang_a",
     "erlang_b",
     "erlang_c",
