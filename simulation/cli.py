@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from simulation.errors import InputError, OmnicanalError
@@ -48,7 +49,8 @@ def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except OmnicanalError as e:
-            err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            # escaped: a message quoting "[network]" or "[[segments]]" is text, not markup
+            err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
             raise typer.Exit(e.exit_code) from e
 
     return run
@@ -83,9 +85,10 @@ def demo(out_root: ResultsRoot = Path("results")) -> None:
 def validate(
     file: Annotated[Path, typer.Argument(help="A scenario file (TOML).")],
 ) -> None:
-    """Check a scenario file; errors name the file, the line and the field."""
+    """Check a scenario file and estimate its run; errors name the file, the line and the field."""
     from simulation.engine.compile import plan_of
     from simulation.scenario import load_scenario
+    from simulation.scenario.estimate import check_size
 
     scenario = load_scenario(file)
     plan = plan_of(scenario)
@@ -95,6 +98,7 @@ def validate(
         soft_wrap=True,
         highlight=False,
     )
+    out.print(f"one replication: {check_size(scenario).summary()}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -118,8 +122,10 @@ def run(
     from simulation.api import run as simulate
     from simulation.results import read_manifest
     from simulation.scenario import load_scenario
+    from simulation.scenario.estimate import check_size
 
     scenario = load_scenario(file)
+    check_size(scenario, replications)
     started = time.perf_counter()
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"{scenario.name}: replications", total=replications)

@@ -72,7 +72,7 @@ def _catalogue(
         g = cat.generate
         rng = np.random.default_rng(g.seed)
         drawn = np.round(g.price_median * np.exp(rng.normal(0.0, g.price_sigma, g.count)), 2)
-        ids += [SkuId(f"SKU{i:04d}") for i in range(g.count)]
+        ids += [SkuId(i) for i in g.ids()]
         prices += list(drawn)
         costs += list(np.round(drawn * (1 - g.margin), 2))
         weights += list(1.0 / np.arange(1, g.count + 1) ** g.zipf)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, model_validator
 
 from simulation.policies.fulfilment import FILTERS, SORTS, SPLITS
 from simulation.policies.registry import is_import_path
+from simulation.scenario import references
 from simulation.types import Channel
 
 STEPS = (
@@ -41,11 +42,21 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Kind = Literal["warehouse", "store", "dark_store"]
+ChannelName = Annotated[Channel, Strict(False)]
+"""A channel as a file writes it ("web"); strict mode would take only the enum itself."""
 _TOL = 1e-9
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    """Strict: 3.0 is not an integer, 1 is not true, true is not a number; numbers are finite."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        strict=True,
+        allow_inf_nan=False,
+    )
 
 
 def _sums_to_one(values: Mapping[str, float], path: str) -> None:
@@ -118,25 +129,6 @@ class Network(Model):
     distances: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
     """Road distances (km) from each region to every location, replacing straight lines."""
 
-    @model_validator(mode="after")
-    def _unique(self) -> Self:
-        seen: set[str] = set()
-        for i, loc in enumerate(self.locations):
-            if loc.id in seen:
-                raise ValueError(f"locations[{i}].id: expected a unique id, got {loc.id!r} twice")
-            seen.add(loc.id)
-        regions = {r.name for r in self.regions}
-        for region, row in self.distances.items():
-            if region not in regions:
-                raise ValueError(f"distances.{region}: expected a region in {sorted(regions)}")
-            missing = sorted(seen - set(row))
-            if missing:
-                raise ValueError(
-                    f"distances.{region}: expected a distance to every location, "
-                    f"got none for {missing}"
-                )
-        return self
-
 
 class Sku(Model):
     id: str = Field(min_length=1)
@@ -167,6 +159,10 @@ class Generate(Model):
     seed: Annotated[int, Field(ge=0)] = 0
     """Seed of the catalogue's own draws, so the catalogue stays fixed across runs."""
 
+    def ids(self) -> list[str]:
+        """The generated skus' ids, in the order of their draws."""
+        return [f"SKU{i:04d}" for i in range(self.count)]
+
 
 class Catalogue(Model):
     lead_days: Positive = 3.0
@@ -183,11 +179,22 @@ class Catalogue(Model):
     @model_validator(mode="after")
     def _some_skus(self) -> Self:
         if self.generate is None and not self.sku:
-            raise ValueError("expected [catalogue.generate] or at least one [[catalogue.sku]]")
-        ids = [s.id for s in self.sku]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"sku: expected unique ids, got {sorted(ids)}")
+            raise ValueError(
+                "sku: expected [catalogue.generate] or at least one [[catalogue.sku]], got none"
+            )
+        seen = set(self.generate.ids() if self.generate else ())
+        for i, sku in enumerate(self.sku):
+            if sku.id in seen:
+                raise ValueError(
+                    f"sku[{i}].id: expected an id unlike the others and the generated ones "
+                    f"(SKU0000, SKU0001, ...), got {sku.id!r} twice"
+                )
+            seen.add(sku.id)
         return self
+
+    def sku_ids(self) -> list[str]:
+        """Every sku's id: the listed ones, then the generated ones."""
+        return [s.id for s in self.sku] + (self.generate.ids() if self.generate else [])
 
 
 class Segment(Model):
@@ -195,7 +202,7 @@ class Segment(Model):
     """Name of the customer segment, as the log's segment column holds it."""
     share: Probability
     """Share of customers in this segment (shares sum to 1)."""
-    channels: dict[Channel, NonNegative]
+    channels: dict[ChannelName, NonNegative]
     """Weights of the channels this segment moves to when it switches channel."""
     basket_mean: Annotated[float, Field(ge=1.0)] = 1.5
     """Mean units in a basket (at least 1)."""
@@ -249,7 +256,10 @@ class Segment(Model):
     @model_validator(mode="after")
     def _distributions(self) -> Self:
         if sum(self.channels.values()) <= 0:
-            raise ValueError("channels: expected at least one channel with weight > 0")
+            raise ValueError(
+                "channels: expected at least one channel with weight > 0, "
+                f"got {dict(self.channels)}"
+            )
         for name, table, allowed in (
             ("modes", self.modes, MODES),
             ("no_stock", self.no_stock, NO_STOCK),
@@ -260,11 +270,14 @@ class Segment(Model):
             _sums_to_one(table, name)
         for step, row in self.transitions.items():
             if step not in STEPS:
-                raise ValueError(f"transitions.{step}: expected a step in {list(STEPS)}")
+                raise ValueError(
+                    f"transitions.{step}: expected a step in {list(STEPS)}, got {step!r}"
+                )
             for target in row:
                 if target not in STEPS:
                     raise ValueError(
-                        f"transitions.{step}.{target}: expected a step in {list(STEPS)}"
+                        f"transitions.{step}.{target}: expected a step in {list(STEPS)}, "
+                        f"got {target!r}"
                     )
             _sums_to_one(row, f"transitions.{step}")
         return self
@@ -284,7 +297,7 @@ class Campaign(Model):
     """Day it ends (after start_day, at most horizon_days)."""
     multiplier: Positive
     """Arrival rate multiplier on its channels while it runs."""
-    channels: list[Channel] = Field(min_length=1)
+    channels: list[ChannelName] = Field(min_length=1)
     """Channels whose arrivals it multiplies."""
 
     @model_validator(mode="after")
@@ -299,7 +312,7 @@ class Campaign(Model):
 class Arrivals(Model):
     per_hour: Positive
     """Customers per hour at hour and weekday multipliers of 1."""
-    channels: dict[Channel, NonNegative]
+    channels: dict[ChannelName, NonNegative]
     """Weights of the first touchpoint of a visit."""
     hour_of_day: list[NonNegative] = Field(
         default_factory=lambda: [1.0] * 24, min_length=24, max_length=24
@@ -356,7 +369,7 @@ class Allocation(Model):
     """How long a cart reservation holds."""
     hold_days: Positive = 3.0
     """How long a click & collect order waits in store before its hold expires."""
-    fences: dict[Channel, Probability] = Field(default_factory=dict)
+    fences: dict[ChannelName, Probability] = Field(default_factory=dict)
     """ring_fenced: share of each location's stock kept for each channel."""
     buffer: Annotated[int, Field(ge=0)] = 0
     """online_buffer: units per store and sku that online channels may not take."""
@@ -435,14 +448,14 @@ class Scenario(Model):
     carriers: Carriers = Field(default_factory=Carriers)
     """Parcel transit times."""
 
-    _source: str = PrivateAttr(default="")
-    _text: str = PrivateAttr(default="")
+    _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+    """The files it was read from (name, text), the scenario's first, then those it extends."""
 
     def locate(self, path: str) -> str:
-        """``file:line`` of a dotted field path in the file this scenario came from."""
+        """``file:line`` of a dotted field path in the files this scenario came from."""
         from simulation.scenario.loading import where_of
 
-        return where_of(self._source or "<scenario>", self._text, path)
+        return where_of(self._sources or (("<scenario>", ""),), path)
 
     @model_validator(mode="after")
     def _cross(self) -> Self:
@@ -452,25 +465,7 @@ class Scenario(Model):
                 f"got {self.warmup_days}"
             )
         _sums_to_one({s.name: s.share for s in self.segments}, "segments[*].share")
-        locations = {loc.id for loc in self.network.locations}
-        regions = {r.name for r in self.network.regions} | {"all"}
-        for i, loc in enumerate(self.network.locations):
-            if loc.region not in regions:
-                raise ValueError(
-                    f"network.locations[{i}].region: expected one of {sorted(regions)}, "
-                    f"got {loc.region!r}"
-                )
-        skus = {s.id for s in self.catalogue.sku}
-        for location, table in self.catalogue.initial.items():
-            if location not in locations:
-                raise ValueError(
-                    f"catalogue.initial.{location}: expected a location in {sorted(locations)}"
-                )
-            for sku in table:
-                if skus and sku not in skus:
-                    raise ValueError(
-                        f"catalogue.initial.{location}.{sku}: expected a sku of the catalogue"
-                    )
+        references.check(self)
         for i, c in enumerate(self.arrivals.campaigns):
             if c.end_day > self.horizon_days:
                 raise ValueError(
@@ -478,7 +473,10 @@ class Scenario(Model):
                     f"({self.horizon_days}), got {c.end_day}"
                 )
         if sum(self.arrivals.channels.values()) <= 0:
-            raise ValueError("arrivals.channels: expected at least one channel with weight > 0")
+            raise ValueError(
+                "arrivals.channels: expected at least one channel with weight > 0, "
+                f"got {dict(self.arrivals.channels)}"
+            )
         return self
 
     def with_overrides(
