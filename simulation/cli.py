@@ -120,12 +120,14 @@ def run(
     from rich.progress import Progress
 
     from simulation.api import run as simulate
+    from simulation.engine.compile import plan_of
     from simulation.results import read_manifest
     from simulation.scenario import load_scenario
     from simulation.scenario.estimate import check_size
 
     scenario = load_scenario(file)
     check_size(scenario, replications)
+    plan_of(scenario)  # its checks too (policy parameters), before the progress bar starts
     started = time.perf_counter()
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"{scenario.name}: replications", total=replications)

@@ -215,22 +215,24 @@ def _events_field(
     per_customer: list[float],
     per_visit: list[float],
 ) -> str:
-    """The field furthest beyond an ordinary large run (a million customers a day over a year,
-    two visits a customer, 30 events a visit): the one a refusal names."""
+    """The field a refusal names for the events: a multiplier beyond any ordinary run (10
+    visits a customer, 100 events a visit, a campaign's x10 over the whole run) if one is,
+    else the rate or the horizon, whichever is further past 10,000 customers a day or a year."""
     days = scenario.horizon_days
     campaigns = scenario.arrivals.campaigns
     repeat = max(range(len(per_customer)), key=lambda i: per_customer[i])
     basket = max(range(len(per_visit)), key=lambda i: per_visit[i])
-    ratios = {
-        "arrivals.per_hour": base / days / 1e6,
-        "horizon_days": days / 365.0,
-        f"segments[{repeat}].repeat_rate": per_customer[repeat] / 2.0,
-        f"segments[{basket}].basket_mean": per_visit[basket] / 30.0,
+    beyond = {
+        f"segments[{repeat}].repeat_rate": per_customer[repeat] / 10.0,
+        f"segments[{basket}].basket_mean": per_visit[basket] / 100.0,
     }
     if campaigns and base > 0:
         top = max(range(len(campaigns)), key=lambda i: campaigns[i].multiplier)
-        ratios[f"arrivals.campaigns[{top}].multiplier"] = customers / base
-    return max(ratios, key=lambda k: ratios[k])
+        beyond[f"arrivals.campaigns[{top}].multiplier"] = customers / base / 10.0
+    worst = max(beyond, key=lambda k: beyond[k])
+    if beyond[worst] > 1.0:
+        return worst
+    return "horizon_days" if days / 365.0 > base / days / 1e4 else "arrivals.per_hour"
 
 
 def available_memory() -> int | None:

@@ -94,6 +94,9 @@ def _read_text(file: Path) -> str:
         raise InputError(
             "file", "a readable scenario file", Shown(e.strerror), where=name
         ) from None
+    if raw[:2] in {b"\xff\xfe", b"\xfe\xff"}:
+        given = Shown("UTF-16 text (save the file as UTF-8)")
+        raise InputError("file", "UTF-8 text", given, where=f"{name}:1")
     if b"\0" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\0")) + 1
         raise InputError("file", "a text file (TOML)", Shown("binary data"), where=f"{name}:{line}")
@@ -110,8 +113,9 @@ def _parse(file: Path, text: str) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         line = re.search(r"line (\d+)", str(e))
-        where = f"{file}:{line.group(1)}" if line else str(file)
-        raise InputError("toml", "valid TOML", str(e), where=where) from None
+        # "(at end of document)": the last line, where the unclosed value runs out
+        number = line.group(1) if line else len(text.splitlines()) or 1
+        raise InputError("toml", "valid TOML", str(e), where=f"{file}:{number}") from None
     except RecursionError:
         raise InputError(
             "toml", "TOML nested less deeply", Shown("too deep"), where=str(file)

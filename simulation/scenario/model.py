@@ -464,8 +464,8 @@ class Scenario(Model):
                 f"warmup_days: expected less than horizon_days ({self.horizon_days}), "
                 f"got {self.warmup_days}"
             )
+        references.check(self)  # first: the shares below are keyed by unique segment names
         _sums_to_one({s.name: s.share for s in self.segments}, "segments[*].share")
-        references.check(self)
         for i, c in enumerate(self.arrivals.campaigns):
             if c.end_day > self.horizon_days:
                 raise ValueError(
