@@ -11,12 +11,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from simulation.policies.fulfilment import FILTERS, SORTS, SPLITS
 from simulation.policies.registry import is_import_path
 from simulation.scenario import references
-from simulation.types import Channel
+from simulation.scenario.catalogue import Catalogue
+from simulation.scenario.fields import (
+    ChannelName,
+    Kind,
+    Model,
+    NonNegative,
+    Positive,
+    Probability,
+)
 
 STEPS = (
     "discover", "research", "check_stock", "add_to_cart", "move_cart", "checkout",
@@ -38,25 +46,7 @@ DEFAULT_TRANSITIONS: dict[str, dict[str, float]] = {
 MODES = ("home_delivery", "click_and_collect", "ship_from_store", "endless_aisle")
 NO_STOCK = ("switch_channel", "substitute", "wait", "leave", "backorder")
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Kind = Literal["warehouse", "store", "dark_store"]
-ChannelName = Annotated[Channel, Strict(False)]
-"""A channel as a file writes it ("web"); strict mode would take only the enum itself."""
 _TOL = 1e-9
-
-
-class Model(BaseModel):
-    """Strict: 3.0 is not an integer, 1 is not true, true is not a number; numbers are finite."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        use_attribute_docstrings=True,
-        strict=True,
-        allow_inf_nan=False,
-    )
 
 
 def _sums_to_one(values: Mapping[str, float], path: str) -> None:
@@ -128,73 +118,6 @@ class Network(Model):
     # use straight lines between coordinates.
     distances: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
     """Road distances (km) from each region to every location, replacing straight lines."""
-
-
-class Sku(Model):
-    id: str = Field(min_length=1)
-    """Unique sku id."""
-    price: Positive
-    """Selling price per unit."""
-    unit_cost: NonNegative
-    """Cost per unit (for margin)."""
-    demand: Positive = 1.0
-    """Relative demand weight: how often baskets draw this sku."""
-    lead_days: Positive | None = None
-    """Replenishment lead time of this sku in days (default: the catalogue's)."""
-
-
-class Generate(Model):
-    """Generated skus: lognormal prices, Zipf demand, one margin."""
-
-    count: Annotated[int, Field(gt=0, le=100_000)]
-    """Number of skus to generate."""
-    price_median: Positive = 30.0
-    """Median price of the lognormal price distribution."""
-    price_sigma: NonNegative = 0.6
-    """Sigma of log price."""
-    margin: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.45
-    """(price - unit cost) / price, for every sku."""
-    zipf: NonNegative = 1.0
-    """Zipf exponent of demand by sku rank (0: all equal)."""
-    seed: Annotated[int, Field(ge=0)] = 0
-    """Seed of the catalogue's own draws, so the catalogue stays fixed across runs."""
-
-    def ids(self) -> list[str]:
-        """The generated skus' ids, in the order of their draws."""
-        return [f"SKU{i:04d}" for i in range(self.count)]
-
-
-class Catalogue(Model):
-    lead_days: Positive = 3.0
-    """Replenishment lead time in days."""
-    generate: Generate | None = None
-    """Generate skus (lognormal prices, Zipf demand) instead of, or besides, listing them."""
-    sku: list[Sku] = Field(default_factory=list)
-    """Skus listed one by one."""
-    stock: dict[Kind, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    """Initial units of every sku by location kind (warehouse, store, dark_store)."""
-    initial: dict[str, dict[str, Annotated[int, Field(ge=0)]]] = Field(default_factory=dict)
-    """Initial units by location id and sku, overriding catalogue.stock."""
-
-    @model_validator(mode="after")
-    def _some_skus(self) -> Self:
-        if self.generate is None and not self.sku:
-            raise ValueError(
-                "sku: expected [catalogue.generate] or at least one [[catalogue.sku]], got none"
-            )
-        seen = set(self.generate.ids() if self.generate else ())
-        for i, sku in enumerate(self.sku):
-            if sku.id in seen:
-                raise ValueError(
-                    f"sku[{i}].id: expected an id unlike the others and the generated ones "
-                    f"(SKU0000, SKU0001, ...), got {sku.id!r} twice"
-                )
-            seen.add(sku.id)
-        return self
-
-    def sku_ids(self) -> list[str]:
-        """Every sku's id: the listed ones, then the generated ones."""
-        return [s.id for s in self.sku] + (self.generate.ids() if self.generate else [])
 
 
 class Segment(Model):

@@ -4,8 +4,8 @@
 
 Every table of a scenario file gets a section: each field with its type and constraints, its
 default (or "required"), and its description (the docstring under the field in
-:mod:`simulation.scenario.model`). A test regenerates the page and compares it with the one in
-``docs/``.
+:mod:`simulation.scenario.model` or :mod:`simulation.scenario.catalogue`). A test regenerates
+the page and compares it with the one in ``docs/``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from simulation.scenario.model import Scenario
 
 _HEAD = """# Scenario file reference
 
-Generated from `simulation/scenario/model.py` by
+Generated from the models in `simulation/scenario/` by
 `python -m simulation.scenario.reference > docs/scenario-reference.md`; do not edit by hand.
 A scenario file is TOML; `omnicanal validate FILE` checks one, names the file, line and
 field of any mistake, and estimates the run's size (customers, events, memory, time); a run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,10 @@ MISTAKES = [
      "catalogue.sku[0].id", "'SKU0001' twice", "id = 'SKU0001'"),
     ("no sku at all", _edit("[catalogue.generate]", "[catalogue.generated]"),
      "catalogue.generated", None, "[catalogue.generated]"),
+    ("generated prices that round to nothing", _edit("price_sigma = 0.6", "price_sigma = 1e300"),
+     "catalogue.generate.price_sigma", "1e+300 (prices from 0 to inf)", "price_sigma = 1e300"),
+    ("a generated median of no cents", _edit("price_median = 35.0", "price_median = 0.001"),
+     "catalogue.generate.price_median", "0.001", "price_median = 0.001"),
     ("pickers = true", _edit("pickers = 12", "pickers = true"),
      "network.locations[0].pickers", "True", "pickers = true"),
     ("an integer written as a float", _edit("pick_capacity = 3000", "pick_capacity = 3000.0"),
@@ -261,3 +266,13 @@ def test_a_missing_file_and_a_utf8_bom(tmp_path: Path) -> None:
     assert str(raised.value) == f"{path}: file: expected an existing scenario file, got '{path}'"
     (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + BASE.encode())  # as Notepad saves
     assert load_scenario(tmp_path / "bom.toml").horizon_days == 28
+
+
+def test_extreme_values_that_can_run_load_without_a_warning(tmp_path: Path) -> None:
+    # a Zipf exponent past overflow weights every sku but the first 0, silently
+    (tmp_path / "zipf.toml").write_text(_edit("zipf = 1.0", "zipf = 1e308"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan = plan_of(load_scenario(tmp_path / "zipf.toml"))
+    assert plan.demand[0] == 1.0
+    assert plan.demand[1:].sum() == 0.0
