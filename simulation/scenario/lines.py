@@ -104,6 +104,7 @@ class _Scanner:
         return resolved
 
     def _pair(self, table: FieldPath) -> None:
+        """``key = value``, in a table or an inline table: each part of a dotted key noted."""
         key = self._key()
         for n in range(1, len(key) + 1):
             self._note(table + key[:n])
@@ -148,12 +149,7 @@ class _Scanner:
             self._skip(newlines=False)
             if self._peek() in {"}", ""}:
                 break
-            key = self._key()
-            for n in range(1, len(key) + 1):
-                self._note(path + key[:n])
-            self._skip(newlines=False)
-            self._advance()  # "="
-            self._value(path + key)
+            self._pair(path)
             self._skip(newlines=False)
             if self._peek() == ",":
                 self._advance()
