@@ -7,9 +7,9 @@
   mean the engine draws from;
 - visits: each segment's repeat visits, ``repeat_rate`` then ``repeat_days`` after each visit,
   counted within the horizon;
-- events: about 12 per visit and 1.2 more per basket unit beyond the first (the shipped
-  scenarios log 8.7 to 13.8 per visit at baskets of 1 to 2.2 units, the baseline 31.9 at 20),
-  plus one per stock line (location x sku) at the start;
+- events: about 12 per visit and 1.2 more per basket unit beyond the first, fitted to the
+  shipped scenarios and to the baseline with larger baskets, plus one per stock line
+  (location x sku) at the start;
 - memory and time: the per-event, per-stock-line and per-hour figures below, measured on
   ``omnicanal run`` (one replication) on the 2-core development machine; the table is in
   ``benchmarks/README.md`` ("Run size estimate").
@@ -101,46 +101,49 @@ def _refuse(found: RunEstimate, name: Callable[[str], tuple[str, str]]) -> RunEs
 
 def estimate(scenario: Scenario, replications: int = 1) -> RunEstimate:
     """Expected customers, visits, events, peak memory and seconds (see the module doc)."""
-    days = scenario.horizon_days
+    days, segments = scenario.horizon_days, scenario.segments
     base = customers_of(scenario.arrivals, days, campaigns=False)
     customers = customers_of(scenario.arrivals, days)
-    shares = [s.share for s in scenario.segments]
-    per_customer = [1.0 + _repeats(s.repeat_rate, s.repeat_days, days) for s in scenario.segments]
-    per_visit = [
-        EVENTS_PER_VISIT + EVENTS_PER_EXTRA_UNIT * (s.basket_mean - 1.0) for s in scenario.segments
-    ]
+    per_customer = [1.0 + _repeats(s.repeat_rate, s.repeat_days, days) for s in segments]
+    per_visit = [EVENTS_PER_VISIT + EVENTS_PER_EXTRA_UNIT * (s.basket_mean - 1.0) for s in segments]
+    shares = [s.share for s in segments]
     visits = customers * sum(w * n for w, n in zip(shares, per_customer, strict=True))
     weighted = [w * n * e for w, n, e in zip(shares, per_customer, per_visit, strict=True)]
-    lines = len(scenario.network.locations) * len(scenario.catalogue.sku_ids())
+    skus = len(scenario.catalogue.sku_ids())
+    lines = len(scenario.network.locations) * skus
     events = customers * sum(weighted) + lines
-    reviews = _reviews(scenario, len(scenario.catalogue.sku_ids()))
-    baskets = [10.0 * (s.basket_mean - 1.0) + 100.0 for s in scenario.segments]
-    terms = {
-        "events": replications * events * BYTES_PER_EVENT,
-        "catalogue": lines * BYTES_PER_STOCK_LINE,
-        "horizon_days": days * 24.0 * BYTES_PER_HOUR,
-        "basket": sum(baskets) * BYTES_PER_BASKET_ENTRY,
-    }
-    busiest = max(range(len(baskets)), key=lambda i: baskets[i])
     events_field = _events_field(scenario, base, customers, per_customer, per_visit)
-    named = {"events": events_field, "basket": f"segments[{busiest}].basket_mean"}
+    memory, memory_field = _memory(scenario, replications * events, lines, events_field)
     event_seconds = replications * events * SECONDS_PER_EVENT
-    review_seconds = replications * reviews * SECONDS_PER_REVIEW
+    review_seconds = replications * _reviews(scenario, skus) * SECONDS_PER_REVIEW
     return RunEstimate(
         replications=replications,
         customers=customers,
         visits=visits,
         events=events,
         stock_lines=lines,
-        memory=BYTES_FIXED + sum(terms.values()),
+        memory=memory,
         seconds=SECONDS_FIXED + event_seconds + review_seconds,
-        memory_field=named.get(term := max(terms, key=lambda k: terms[k]), term),
+        memory_field=memory_field,
         time_field=(
             events_field
             if event_seconds >= review_seconds
             else "policies.replenishment.review_days"
         ),
     )
+
+
+def _memory(scenario: Scenario, events: float, lines: int, events_field: str) -> tuple[float, str]:
+    """Peak bytes, and the field of the largest part of them."""
+    baskets = [10.0 * (s.basket_mean - 1.0) + 100.0 for s in scenario.segments]
+    busiest = max(range(len(baskets)), key=lambda i: baskets[i])
+    parts = [  # a list: the events' field may be horizon_days too
+        (events_field, events * BYTES_PER_EVENT),
+        ("catalogue", lines * BYTES_PER_STOCK_LINE),
+        ("horizon_days", scenario.horizon_days * 24.0 * BYTES_PER_HOUR),
+        (f"segments[{busiest}].basket_mean", sum(baskets) * BYTES_PER_BASKET_ENTRY),
+    ]
+    return BYTES_FIXED + sum(b for _, b in parts), max(parts, key=lambda p: p[1])[0]
 
 
 def customers_of(arrivals: Arrivals, days: float, *, campaigns: bool = True) -> float:

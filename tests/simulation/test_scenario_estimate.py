@@ -150,3 +150,12 @@ def test_replications_that_do_not_fit_are_refused_at_the_option(
         check_size(BASELINE, replications=100)
     assert str(raised.value).startswith("--replications: expected a run that fits")
     assert "got 100 replications of about 27,700 customers" in str(raised.value)
+
+
+def test_the_memory_adds_the_events_the_stock_lines_and_the_hours() -> None:
+    # a long horizon, so the events' field and the hours' field are both horizon_days
+    long = BASELINE.with_overrides({"horizon_days": 14600, "arrivals.per_hour": 0.01})
+    found = estimate(long)
+    assert found.memory_field == "horizon_days"
+    parts = found.events * 256 + 14600 * 24 * 200 + found.stock_lines * 400
+    assert found.memory == pytest.approx(268e6 + parts, rel=1e-3)  # the 3 baskets' tables: 12 kB
