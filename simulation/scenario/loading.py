@@ -100,11 +100,12 @@ def _read_text(file: Path) -> str:
     if b"\0" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\0")) + 1
         raise InputError("file", "a text file (TOML)", Shown("binary data"), where=f"{name}:{line}")
+    body = raw.removeprefix(b"\xef\xbb\xbf")  # the byte order mark some editors write
     try:
-        return raw.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        given = Shown(f"byte 0x{raw[e.start]:02x} (save the file as UTF-8)")
+        line = body.count(b"\n", 0, e.start) + 1
+        given = Shown(f"byte 0x{body[e.start]:02x} (save the file as UTF-8)")
         raise InputError("file", "UTF-8 text", given, where=f"{name}:{line}") from None
 
 

@@ -230,6 +230,8 @@ UNREADABLE = [
     # (id, bytes written or None for a directory, the message after "<file>")
     ("not UTF-8", BASE.encode() + 'description = "caf\xe9"\n'.encode("latin-1"),
      f":{BASE.count(chr(10)) + 1}: file: expected UTF-8 text, got byte 0xe9 (save the file as UTF-8)"),
+    ("not UTF-8 after a byte order mark", b"\xef\xbb\xbfseed = 1\nname = 'caf\xe9'\n",
+     ":2: file: expected UTF-8 text, got byte 0xe9"),
     ("UTF-16", BASE.encode("utf-16"), ":1: file: expected UTF-8 text, got UTF-16 text (save the file as UTF-8)"),
     ("binary", bytes(range(256)), ":1: file: expected a text file (TOML), got binary data"),
     ("a NUL on line 3", b"seed = 1\nhorizon_days = 2\n\0\n",
