@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from simulation.errors import InputError, OmnicanalError
@@ -52,7 +53,8 @@ def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except OmnicanalError as e:
-            err.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            # escaped: a message quoting "[network]" or "[[segments]]" is text, not markup
+            err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
             raise typer.Exit(e.exit_code) from e
 
     return run
@@ -88,9 +90,10 @@ def demo(out_root: ResultsRoot = Path("results")) -> None:
 def validate(
     file: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
 ) -> None:
-    """Check a scenario file; errors name the file, the line and the field."""
+    """Check a scenario file and estimate its run; errors name the file, the line and the field."""
     from simulation.engine.compile import plan_of
     from simulation.scenario import load_scenario
+    from simulation.scenario.estimate import check_size
 
     scenario = load_scenario(file)
     plan = plan_of(scenario)
@@ -100,6 +103,7 @@ def validate(
         soft_wrap=True,
         highlight=False,
     )
+    out.print(f"one replication: {check_size(scenario).summary()}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -127,13 +131,17 @@ def run(
     from rich.progress import Progress
 
     from simulation.api import run as simulate
+    from simulation.engine.compile import plan_of
     from simulation.experiments.sweep import parse_overrides
     from simulation.results import read_manifest
     from simulation.scenario import load_scenario
+    from simulation.scenario.estimate import check_size
 
     scenario = load_scenario(file)
     overrides = parse_overrides(set_ or [])
-    scenario.with_overrides(overrides, source="--set")  # checked before anything runs
+    chosen = scenario.with_overrides(overrides, source="--set")  # checked before anything runs
+    check_size(chosen, replications)
+    plan_of(chosen)  # its checks too (policy parameters), before the progress bar starts
     started = time.perf_counter()
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"{scenario.name}: replications", total=replications)

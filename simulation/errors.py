@@ -35,3 +35,12 @@ class InputError(OmnicanalError, ValueError):
 
 class LogFormatError(InputError):
     """An event log file or row that does not follow the log schema."""
+
+
+class Shown(str):
+    """A given value already written as a message shows it: no second layer of quotes."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)

@@ -70,12 +70,11 @@ def _catalogue(
     leads = [k.lead_days or cat.lead_days for k in cat.sku]
     if cat.generate is not None:
         g = cat.generate
-        rng = np.random.default_rng(g.seed)
-        drawn = np.round(g.price_median * np.exp(rng.normal(0.0, g.price_sigma, g.count)), 2)
-        ids += [SkuId(f"SKU{i:04d}") for i in range(g.count)]
+        drawn = g.prices()
+        ids += [SkuId(i) for i in g.ids()]
         prices += list(drawn)
         costs += list(np.round(drawn * (1 - g.margin), 2))
-        weights += list(1.0 / np.arange(1, g.count + 1) ** g.zipf)
+        weights += list(g.demand())
         leads += [cat.lead_days] * g.count
     w = np.asarray(weights, dtype="float64")
     return tuple(ids), np.asarray(prices), np.asarray(costs), w / w.sum(), np.asarray(leads)

@@ -3,21 +3,30 @@
 A scenario may ``extends = "other.toml"`` and override only what differs: tables merge key by
 key, arrays are replaced, and a policy table with another ``kind`` replaces the inherited one.
 Every mistake becomes one :class:`~simulation.errors.InputError` naming the file, the line
-where it can be found, the dotted field path, what was expected and what was given.
+where it can be found (in the file itself or in the one it extends), the dotted field path,
+what was expected and what was given: a file that cannot be read (missing, a directory, not
+UTF-8, binary, empty), bad TOML, a value the models refuse, and a run too big for this machine
+(:mod:`.estimate`).
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from simulation.errors import InputError
+from simulation.errors import InputError, Shown
+from simulation.scenario import lines
+from simulation.scenario.estimate import check_size
 from simulation.scenario.library import scenario_file
 from simulation.scenario.model import Scenario
+
+Source = tuple[str, str]
+"""A file's name as messages show it, and its text."""
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -26,52 +35,100 @@ def load_scenario(path: str | Path) -> Scenario:
     ``path`` is a scenario file, or the name of a shipped scenario (``"baseline"``).
     """
     file = scenario_file(path)
-    data, text = _read_merged(file, ())
+    data, sources = _read_merged(file, ())
     data.setdefault("name", file.stem)
-    return scenario_from_dict(data, source=str(file), text=text)
+    return scenario_from_dict(data, source=str(file), text=sources[0][1], parents=sources[1:])
 
 
-def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>", text: str = "") -> Scenario:
+def scenario_from_dict(
+    data: dict[str, Any],
+    *,
+    source: str = "<dict>",
+    text: str = "",
+    parents: Sequence[Source] = (),
+) -> Scenario:
+    """Validate ``data`` (read from ``source``, whose ``text`` and extended ``parents`` place
+    errors on their lines) and check that its run fits this machine."""
+    sources = ((source, text), *parents)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        raise _input_error(e, source, text) from None
-    scenario._source, scenario._text = source, text
+        raise _input_error(e, sources) from None
+    except RecursionError:
+        raise InputError(
+            "file", "values nested less deeply", Shown("too deep"), where=source
+        ) from None
+    scenario._sources = sources
+    check_size(scenario)
     return scenario
 
 
-def _read_merged(file: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], str]:
-    resolved = file.resolve()
-    if resolved in seen:
-        chain = " -> ".join(p.name for p in (*seen, resolved))
-        raise InputError("extends", "no cycle of extends", chain, where=str(file))
+def _read_merged(file: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], list[Source]]:
+    text = _read_text(file)
+    data = _parse(file, text)
+    parent = data.get("extends")
+    if parent is None:
+        return data, [(str(file), text)]
+    where = where_of(((str(file), text),), "extends")
+    if not isinstance(parent, str):
+        raise InputError("extends", "a path to another scenario file", parent, where=where)
+    base_file = file.parent / parent
+    chain = (*seen, file.resolve())
+    if base_file.resolve() in chain:
+        shown = " -> ".join(p.name for p in (*chain, base_file.resolve()))
+        raise InputError("extends", "no cycle of extends", shown, where=where)
+    if not base_file.is_file():
+        raise InputError("extends", "an existing scenario file", str(base_file), where=where)
+    base, sources = _read_merged(base_file, chain)
+    base.pop("name", None)
+    base.pop("description", None)
+    return _merge(base, data), [(str(file), text), *sources]
+
+
+def _read_text(file: Path) -> str:
+    """The file's text, or one error saying why it is not a readable UTF-8 text file."""
+    name = str(file)
+    if file.is_dir():
+        raise InputError("file", "a scenario file", Shown("a directory"), where=name)
     try:
-        text = file.read_text(encoding="utf-8")
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file", "an existing scenario file", name, where=name) from None
     except OSError as e:
-        raise InputError("file", "a readable scenario file", str(file), where=str(file)) from e
+        raise InputError(
+            "file", "a readable scenario file", Shown(e.strerror), where=name
+        ) from None
+    if raw[:2] in {b"\xff\xfe", b"\xfe\xff"}:
+        given = Shown("UTF-16 text (save the file as UTF-8)")
+        raise InputError("file", "UTF-8 text", given, where=f"{name}:1")
+    if b"\0" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\0")) + 1
+        raise InputError("file", "a text file (TOML)", Shown("binary data"), where=f"{name}:{line}")
+    body = raw.removeprefix(b"\xef\xbb\xbf")  # the byte order mark some editors write
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = body.count(b"\n", 0, e.start) + 1
+        given = Shown(f"byte 0x{body[e.start]:02x} (save the file as UTF-8)")
+        raise InputError("file", "UTF-8 text", given, where=f"{name}:{line}") from None
+
+
+def _parse(file: Path, text: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         line = re.search(r"line (\d+)", str(e))
-        where = f"{file}:{line.group(1)}" if line else str(file)
-        raise InputError("toml", "valid TOML", str(e), where=where) from None
-    parent = data.get("extends")
-    if parent is None:
-        return data, text
-    if not isinstance(parent, str):
-        raise InputError("extends", "a path to another scenario file", parent, where=str(file))
-    base_file = file.parent / parent
-    if not base_file.exists():
+        # "(at end of document)": the last line, where the unclosed value runs out
+        number = line.group(1) if line else len(text.splitlines()) or 1
+        raise InputError("toml", "valid TOML", str(e), where=f"{file}:{number}") from None
+    except RecursionError:
         raise InputError(
-            "extends",
-            "an existing scenario file",
-            str(base_file),
-            where=f"{file}:{_line_of(text, ['extends'])}",
-        )
-    base, _ = _read_merged(base_file, (*seen, resolved))
-    base.pop("name", None)
-    base.pop("description", None)
-    return _merge(base, data), text
+            "toml", "TOML nested less deeply", Shown("too deep"), where=str(file)
+        ) from None
+    if not data:
+        expected = "a scenario (horizon_days, [network], [catalogue], [[segments]], [arrivals])"
+        raise InputError("file", expected, Shown("an empty file"), where=f"{file}:1")
+    return data
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -100,21 +157,11 @@ def set_path(data: dict[str, Any], path: str, value: Any, source: str) -> None:
     node[int(parts[-1]) if isinstance(node, list) else parts[-1]] = value
 
 
-class _Shown(str):
-    """A value already written as the message shows it (no second layer of quotes)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-def _input_error(error: ValidationError, source: str, text: str) -> InputError:
+def _input_error(error: ValidationError, sources: Sequence[Source]) -> InputError:
     first = error.errors()[0]
-    first["loc"] = tuple(p for p in first["loc"] if p != "[key]")
-    loc = [str(p) for p in first["loc"]]
+    loc = tuple(p for p in first["loc"] if p != "[key]")
     message = first["msg"].removeprefix("Value error, ")
-    path = _dotted(first["loc"])
+    path = _dotted(loc)
     inner = re.match(r"^([\w.\[\]*]+): expected (.*?)(?:, got (.*))?$", message)
     if inner:
         path = (
@@ -122,11 +169,9 @@ def _input_error(error: ValidationError, source: str, text: str) -> InputError:
             if path and not inner.group(1).startswith(path)
             else inner.group(1)
         )
-        given = _Shown(inner.group(3)) if inner.group(3) is not None else first.get("input")
-        parts = path.replace("[", ".").replace("]", "").split(".")
-        return InputError(path, inner.group(2), given, where=_where(source, text, parts))
-    line = _line_of(text, loc) if text else None
-    where = f"{source}:{line}" if line else source
+        given = Shown(inner.group(3)) if inner.group(3) is not None else first.get("input")
+        return InputError(path, inner.group(2), given, where=where_of(sources, path))
+    where = where_of(sources, path)
     given = first.get("input")
     if first["type"] == "missing":
         return InputError(path, "a value (this field is required)", None, where=where)
@@ -136,14 +181,16 @@ def _input_error(error: ValidationError, source: str, text: str) -> InputError:
     return InputError(path, expected[0].lower() + expected[1:], given, where=where)
 
 
-def where_of(source: str, text: str, path: str) -> str:
-    """``file:line`` of a dotted field path (just ``file`` when the line cannot be found)."""
-    return _where(source, text, path.replace("[", ".").replace("]", "").split("."))
-
-
-def _where(source: str, text: str, parts: list[str]) -> str:
-    line = _line_of(text, parts) if text else None
-    return f"{source}:{line}" if line else source
+def where_of(sources: Sequence[Source], path: str) -> str:
+    """``file:line`` of a dotted field path: the file (of a scenario and those it extends)
+    where most of the path is written; the first file alone when no part of it is."""
+    best: tuple[int, str] | None = None
+    wanted = lines.parts(path)
+    for name, text in sources:
+        found = lines.line_of(lines.index(text), wanted) if text else None
+        if found is not None and (best is None or found[1] > best[0]):
+            best = (found[1], f"{name}:{found[0]}")
+    return best[1] if best else sources[0][0]
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
@@ -151,35 +198,3 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def _line_of(text: str, loc: list[str]) -> int | None:
-    """Best effort: the line where the deepest key of ``loc`` is written, inside its table.
-
-    ``loc`` is a pydantic location (``["network", "locations", "2", "pick_capacity"]``): the
-    numbers pick the n-th ``[[network.locations]]``. Keys written inline
-    (``channels = { web = 0.4 }``) are found by the nearest enclosing key.
-    """
-    keys = [p for p in loc if not p.isdigit()]
-    index = next((int(p) for p in loc if p.isdigit()), None)
-    seen: dict[tuple[str, ...], int] = {}
-    table: tuple[str, ...] = ()
-    matches: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        header = re.match(r"^\[\[?\s*([\w.\-]+)\s*\]\]?$", line)
-        if header:
-            table = tuple(header.group(1).split("."))
-            if line.startswith("[["):
-                seen[table] = seen.get(table, -1) + 1
-            continue
-        inside = list(table) == keys[: len(table)]
-        if table in seen and index is not None and seen[table] != index:
-            inside = False
-        key = re.match(r"^([\w\-]+)\s*=", line)
-        if inside and key and key.group(1) in keys[len(table) :]:
-            matches.setdefault(key.group(1), number)
-    for name in reversed(keys):
-        if name in matches:
-            return matches[name]
-    return None

@@ -12,13 +12,22 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from simulation.policies.allocation import Allocation as AllocationPolicy
 from simulation.policies.allocation import OnlineBuffer
 from simulation.policies.fulfilment import FILTERS, SORTS, SPLITS, SourcingChain
 from simulation.policies.registry import is_import_path
-from simulation.types import Channel
+from simulation.scenario import references
+from simulation.scenario.catalogue import Catalogue
+from simulation.scenario.fields import (
+    ChannelName,
+    Kind,
+    Model,
+    NonNegative,
+    Positive,
+    Probability,
+)
 
 STEPS = (
     "discover", "research", "check_stock", "add_to_cart", "move_cart", "checkout",
@@ -40,15 +49,7 @@ DEFAULT_TRANSITIONS: dict[str, dict[str, float]] = {
 MODES = ("home_delivery", "click_and_collect", "ship_from_store", "endless_aisle")
 NO_STOCK = ("switch_channel", "substitute", "wait", "leave", "backorder")
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Kind = Literal["warehouse", "store", "dark_store"]
 _TOL = 1e-9
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 def _sums_to_one(values: Mapping[str, float], path: str) -> None:
@@ -121,84 +122,13 @@ class Network(Model):
     distances: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
     """Road distances (km) from each region to every location, replacing straight lines."""
 
-    @model_validator(mode="after")
-    def _unique(self) -> Self:
-        seen: set[str] = set()
-        for i, loc in enumerate(self.locations):
-            if loc.id in seen:
-                raise ValueError(f"locations[{i}].id: expected a unique id, got {loc.id!r} twice")
-            seen.add(loc.id)
-        regions = {r.name for r in self.regions}
-        for region, row in self.distances.items():
-            if region not in regions:
-                raise ValueError(f"distances.{region}: expected a region in {sorted(regions)}")
-            missing = sorted(seen - set(row))
-            if missing:
-                raise ValueError(
-                    f"distances.{region}: expected a distance to every location, "
-                    f"got none for {missing}"
-                )
-        return self
-
-
-class Sku(Model):
-    id: str = Field(min_length=1)
-    """Unique sku id."""
-    price: Positive
-    """Selling price per unit."""
-    unit_cost: NonNegative
-    """Cost per unit (for margin)."""
-    demand: Positive = 1.0
-    """Relative demand weight: how often baskets draw this sku."""
-    lead_days: Positive | None = None
-    """Replenishment lead time of this sku in days (default: the catalogue's)."""
-
-
-class Generate(Model):
-    """Generated skus: lognormal prices, Zipf demand, one margin."""
-
-    count: Annotated[int, Field(gt=0, le=100_000)]
-    """Number of skus to generate."""
-    price_median: Positive = 30.0
-    """Median price of the lognormal price distribution."""
-    price_sigma: NonNegative = 0.6
-    """Sigma of log price."""
-    margin: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.45
-    """(price - unit cost) / price, for every sku."""
-    zipf: NonNegative = 1.0
-    """Zipf exponent of demand by sku rank (0: all equal)."""
-    seed: Annotated[int, Field(ge=0)] = 0
-    """Seed of the catalogue's own draws, so the catalogue stays fixed across runs."""
-
-
-class Catalogue(Model):
-    lead_days: Positive = 3.0
-    """Replenishment lead time in days."""
-    generate: Generate | None = None
-    """Generate skus (lognormal prices, Zipf demand) instead of, or besides, listing them."""
-    sku: list[Sku] = Field(default_factory=list)
-    """Skus listed one by one."""
-    stock: dict[Kind, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    """Initial units of every sku by location kind (warehouse, store, dark_store)."""
-    initial: dict[str, dict[str, Annotated[int, Field(ge=0)]]] = Field(default_factory=dict)
-    """Initial units by location id and sku, overriding catalogue.stock."""
-
-    @model_validator(mode="after")
-    def _some_skus(self) -> Self:
-        if self.generate is None and not self.sku:
-            raise ValueError("expected [catalogue.generate] or at least one [[catalogue.sku]]")
-        ids = [s.id for s in self.sku]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"sku: expected unique ids, got {sorted(ids)}")
-        return self
-
 
 class Segment(Model):
     name: str = Field(min_length=1)
     """Name of the customer segment, as the log's segment column holds it."""
     share: Probability
     """Share of customers in this segment (shares sum to 1)."""
-    channels: dict[Channel, NonNegative]
+    channels: dict[ChannelName, NonNegative]
     """Weights of the channels this segment moves to when it switches channel."""
     basket_mean: Annotated[float, Field(ge=1.0)] = 1.5
     """Mean units in a basket (at least 1)."""
@@ -252,7 +182,10 @@ class Segment(Model):
     @model_validator(mode="after")
     def _distributions(self) -> Self:
         if sum(self.channels.values()) <= 0:
-            raise ValueError("channels: expected at least one channel with weight > 0")
+            raise ValueError(
+                "channels: expected at least one channel with weight > 0, "
+                f"got {dict(self.channels)}"
+            )
         for name, table, allowed in (
             ("modes", self.modes, MODES),
             ("no_stock", self.no_stock, NO_STOCK),
@@ -263,11 +196,14 @@ class Segment(Model):
             _sums_to_one(table, name)
         for step, row in self.transitions.items():
             if step not in STEPS:
-                raise ValueError(f"transitions.{step}: expected a step in {list(STEPS)}")
+                raise ValueError(
+                    f"transitions.{step}: expected a step in {list(STEPS)}, got {step!r}"
+                )
             for target in row:
                 if target not in STEPS:
                     raise ValueError(
-                        f"transitions.{step}.{target}: expected a step in {list(STEPS)}"
+                        f"transitions.{step}.{target}: expected a step in {list(STEPS)}, "
+                        f"got {target!r}"
                     )
             _sums_to_one(row, f"transitions.{step}")
         return self
@@ -287,7 +223,7 @@ class Campaign(Model):
     """Day it ends (after start_day, at most horizon_days)."""
     multiplier: Positive
     """Arrival rate multiplier on its channels while it runs."""
-    channels: list[Channel] = Field(min_length=1)
+    channels: list[ChannelName] = Field(min_length=1)
     """Channels whose arrivals it multiplies."""
 
     @model_validator(mode="after")
@@ -302,7 +238,7 @@ class Campaign(Model):
 class Arrivals(Model):
     per_hour: Positive
     """Customers per hour at hour and weekday multipliers of 1."""
-    channels: dict[Channel, NonNegative]
+    channels: dict[ChannelName, NonNegative]
     """Weights of the first touchpoint of a visit."""
     hour_of_day: list[NonNegative] = Field(
         default_factory=lambda: [1.0] * 24, min_length=24, max_length=24
@@ -369,7 +305,7 @@ class Allocation(Model):
     """How long a cart reservation holds."""
     hold_days: Positive = 3.0
     """How long a click & collect order waits in store before its hold expires."""
-    fences: dict[Channel, Probability] = Field(default_factory=dict)
+    fences: dict[ChannelName, Probability] = Field(default_factory=dict)
     """ring_fenced: share of each location's stock kept for each channel."""
     buffer: Annotated[int, Field(ge=0)] = _policy_default(OnlineBuffer, "buffer")
     """online_buffer: units per store and sku that online channels may not take."""
@@ -448,14 +384,14 @@ class Scenario(Model):
     carriers: Carriers = Field(default_factory=Carriers)
     """Parcel transit times."""
 
-    _source: str = PrivateAttr(default="")
-    _text: str = PrivateAttr(default="")
+    _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+    """The files it was read from (name, text), the scenario's first, then those it extends."""
 
     def locate(self, path: str) -> str:
-        """``file:line`` of a dotted field path in the file this scenario came from."""
+        """``file:line`` of a dotted field path in the files this scenario came from."""
         from simulation.scenario.loading import where_of
 
-        return where_of(self._source or "<scenario>", self._text, path)
+        return where_of(self._sources or (("<scenario>", ""),), path)
 
     @model_validator(mode="after")
     def _cross(self) -> Self:
@@ -464,26 +400,8 @@ class Scenario(Model):
                 f"warmup_days: expected less than horizon_days ({self.horizon_days}), "
                 f"got {self.warmup_days}"
             )
+        references.check(self)  # first: the shares below are keyed by unique segment names
         _sums_to_one({s.name: s.share for s in self.segments}, "segments[*].share")
-        locations = {loc.id for loc in self.network.locations}
-        regions = {r.name for r in self.network.regions} | {"all"}
-        for i, loc in enumerate(self.network.locations):
-            if loc.region not in regions:
-                raise ValueError(
-                    f"network.locations[{i}].region: expected one of {sorted(regions)}, "
-                    f"got {loc.region!r}"
-                )
-        skus = {s.id for s in self.catalogue.sku}
-        for location, table in self.catalogue.initial.items():
-            if location not in locations:
-                raise ValueError(
-                    f"catalogue.initial.{location}: expected a location in {sorted(locations)}"
-                )
-            for sku in table:
-                if skus and sku not in skus:
-                    raise ValueError(
-                        f"catalogue.initial.{location}.{sku}: expected a sku of the catalogue"
-                    )
         for i, c in enumerate(self.arrivals.campaigns):
             if c.end_day > self.horizon_days:
                 raise ValueError(
@@ -491,7 +409,10 @@ class Scenario(Model):
                     f"({self.horizon_days}), got {c.end_day}"
                 )
         if sum(self.arrivals.channels.values()) <= 0:
-            raise ValueError("arrivals.channels: expected at least one channel with weight > 0")
+            raise ValueError(
+                "arrivals.channels: expected at least one channel with weight > 0, "
+                f"got {dict(self.arrivals.channels)}"
+            )
         return self
 
     def with_overrides(

@@ -4,8 +4,8 @@
 
 Every table of a scenario file gets a section: each field with its type and constraints, its
 default (or "required"), and its description (the docstring under the field in
-:mod:`simulation.scenario.model`). A test regenerates the page and compares it with the one in
-``docs/``.
+:mod:`simulation.scenario.model` or :mod:`simulation.scenario.catalogue`). A test regenerates
+the page and compares it with the one in ``docs/``.
 """
 
 from __future__ import annotations
@@ -24,11 +24,19 @@ from simulation.scenario.model import Scenario
 
 _HEAD = """# Scenario file reference
 
-Generated from `simulation/scenario/model.py` by
+Generated from the models in `simulation/scenario/` by
 `python -m simulation.scenario.reference > docs/scenario-reference.md`; do not edit by hand.
-A scenario file is TOML; `omnicanal validate FILE` checks one and names the file, line and
-field of any mistake. `scenarios/baseline.toml` is a complete, commented example. Tables
-ending in `[]` are arrays of tables (`[[network.locations]]`).
+A scenario file is TOML; `omnicanal validate FILE` checks one, names the file, line and
+field of any mistake, and estimates the run's size (customers, events, memory, time); a run
+this machine cannot hold or finish within a week is refused. `scenarios/baseline.toml` is a
+complete, commented example. Tables ending in `[]` are arrays of tables
+(`[[network.locations]]`).
+
+Types are strict: an integer is written without a decimal point (`3`, not `3.0`), a number is
+never `true` or `false` nor a boolean a number, and numbers are finite (no `inf` or `nan`).
+Every id a table names (a location's region, the distance table's regions and locations, the
+initial stock's locations and skus) must be defined, and regions, locations, segments and skus
+are named once each.
 """
 
 _BOUNDS = {at.Gt: (">", "gt"), at.Ge: (">=", "ge"), at.Lt: ("<", "lt"), at.Le: ("<=", "le")}

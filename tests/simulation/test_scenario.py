@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from simulation.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 BASE = (SCENARIOS / "baseline.toml").read_text()
+IDS = ["WH1", *(f"S0{i}" for i in range(1, 9))]
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
@@ -69,7 +71,7 @@ MISTAKES = [
      "network.locations[0].pick_capacity", "-5", "pick_capacity = -5"),
     ("misspelt key", _edit("pickers = 12", "pickerz = 12"),
      "network.locations[0].pickerz", "12", "pickerz = 12"),
-    ("missing field", _edit("per_hour = 45", "# no rate"), "arrivals.per_hour", "None", None),
+    ("missing field", _edit("per_hour = 45", "# no rate"), "arrivals.per_hour", "None", "[arrivals]"),
     ("unknown location kind", _edit('kind = "warehouse"', 'kind = "depot"'),
      "network.locations[0].kind", "'depot'", 'kind = "depot"'),
     ("duplicate location id", _edit('id = "S02"', 'id = "S01"'),
@@ -90,7 +92,9 @@ MISTAKES = [
     ("transition row", _edit("discover = { research = 0.6,", "discover = { research = 0.9,"),
      "segments[2].transitions.discover", "1.3", None),
     ("unknown step", _edit("research = { research = 0.2,", "reserch = { research = 0.2,"),
-     "segments[2].transitions.reserch", None, None),
+     "segments[2].transitions.reserch", "'reserch'", "reserch = {"),
+    ("unknown next step", _edit("research = { research = 0.2,", "research = { reserch = 0.2,"),
+     "segments[2].transitions.research.reserch", "'reserch'", "research = { reserch"),
     ("23 hour multipliers", _edit("[0.2, 0.1, 0.1,", "[0.1, 0.1,"), "arrivals.hour_of_day", None, "hour_of_day ="),
     ("8 weekday multipliers", _edit("day_of_week = [0.9,", "day_of_week = [1.0, 0.9,"),
      "arrivals.day_of_week", None, "day_of_week ="),
@@ -111,7 +115,7 @@ MISTAKES = [
     ("reserve_at", _edit('reserve_at = "cart"', 'reserve_at = "checkout"'),
      "policies.allocation.reserve_at", "'checkout'", 'reserve_at = "checkout"'),
     ("replenishment parameters", _edit("params.store = { s = 2, S = 6 }", "params.store = { s = 6, S = 2 }"),
-     "policies.replenishment.params.store.S", "2", None),
+     "policies.replenishment.params.store.S", "2", "params.store = { s = 6"),
     ("unknown region", _edit('region = "north"\nx = 3', 'region = "east"\nx = 3'),
      "network.locations[1].region", "'east'", None),
     ("initial stock at an unknown location", BASE + "\n[catalogue.initial.S99]\nSKU0001 = 3\n",
@@ -119,8 +123,42 @@ MISTAKES = [
     ("distance matrix missing a location", BASE + "\n[network.distances.north]\nWH1 = 10\nS01 = 2\n",
      "network.distances.north", "none for ['S02', 'S03', 'S04', 'S05', 'S06', 'S07', 'S08']", None),
     ("distance matrix for an unknown region", BASE + "\n[network.distances.east]\nWH1 = 10\n",
-     "network.distances.east", None, None),
+     "network.distances.east", "'east'", "[network.distances.east]"),
+    ("distance to an unknown location", BASE + "\n[network.distances.north]\n" + "".join(f"{i} = 1\n" for i in IDS) + "S99 = 4\n",
+     "network.distances.north.S99", "'S99'", "S99 = 4"),
+    ("duplicate region name", _edit('name = "south"', 'name = "north"  # twice'),
+     "network.regions[1].name", "'north' twice", "# twice"),
+    ("duplicate segment name", _edit('name = "loyal"', 'name = "social"  # again'),
+     "segments[1].name", "'social' twice", "# again"),
+    ("initial stock of an unknown generated sku", BASE + "\n[catalogue.initial.S01]\nSKU9999 = 3\n",
+     "catalogue.initial.S01.SKU9999", "'SKU9999'", "SKU9999 = 3"),
+    ("a listed sku with a generated id", BASE + "\n[[catalogue.sku]]\nid = 'SKU0001'\nprice = 10\nunit_cost = 5\n",
+     "catalogue.sku[0].id", "'SKU0001' twice", "id = 'SKU0001'"),
+    ("no sku at all", _edit("[catalogue.generate]", "[catalogue.generated]"),
+     "catalogue.generated", None, "[catalogue.generated]"),
+    ("generated prices that round to nothing", _edit("price_sigma = 0.6", "price_sigma = 1e300"),
+     "catalogue.generate.price_sigma", "1e+300 (prices from 0 to inf)", "price_sigma = 1e300"),
+    ("a generated median of no cents", _edit("price_median = 35.0", "price_median = 0.001"),
+     "catalogue.generate.price_median", "0.001", "price_median = 0.001"),
+    ("pickers = true", _edit("pickers = 12", "pickers = true"),
+     "network.locations[0].pickers", "True", "pickers = true"),
+    ("an integer written as a float", _edit("pick_capacity = 3000", "pick_capacity = 3000.0"),
+     "network.locations[0].pick_capacity", "3000.0", "pick_capacity = 3000.0"),
+    ("a number for a boolean", _edit("ship_from_store = true  #", "ship_from_store = 1  #"),
+     "network.locations[1].ship_from_store", "1", "ship_from_store = 1"),
+    ("a boolean for a probability", _edit("return_rate = 0.22", "return_rate = true"),
+     "segments[0].return_rate", "True", "return_rate = true"),
+    ("a boolean in a table of numbers", _edit("params.store = { s = 2,", "params.store = { s = false,"),
+     "policies.replenishment.params.store.s", "False", "params.store = { s = false"),
+    ("an infinite rate", _edit("per_hour = 45 ", "per_hour = inf "), "arrivals.per_hour", "inf", "per_hour = inf"),
+    ("nan in a list", _edit("[0.2, 0.1, 0.1,", "[nan, 0.1, 0.1,"), "arrivals.hour_of_day[0]", "nan", "hour_of_day ="),
+    ("an infinite coordinate", _edit("y = -12", "y = -inf"), "network.regions[1].y", "-inf", "y = -inf"),
+    ("a rate this machine cannot simulate", _edit("per_hour = 45 ", "per_hour = 1e12 "),
+     "arrivals.per_hour", "about 6.2e+14 customers", "per_hour = 1e12"),
+    ("a horizon this machine cannot simulate", _edit("horizon_days = 28 ", "horizon_days = 1e9 "),
+     "horizon_days", None, "horizon_days = 1e9"),
     ("TOML syntax", _edit("seed = 1 ", "seed = = 1 "), "toml", None, "seed = = 1"),
+    ("TOML cut short", BASE + "[[segments]]\nchannels = { web = 1,", "toml", None, "channels = { web = 1,"),
 ]  # fmt: skip
 
 
@@ -136,6 +174,7 @@ def test_a_mistake_names_file_line_field_and_value(
         plan_of(load_scenario(path))
     message = str(raised.value)
     assert message.startswith(str(path)), message
+    assert "\n" not in message, message
     assert f"{field}: expected" in message, message
     if given is not None:
         assert f"got {given}" in message, message
@@ -145,11 +184,97 @@ def test_a_mistake_names_file_line_field_and_value(
 
 def test_extends_cycles_and_missing_parents(tmp_path: Path) -> None:
     (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
-    (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
-    with pytest.raises(
-        InputError, match=r"extends: expected no cycle of extends, got 'a.toml -> b.toml -> a.toml'"
-    ):
+    (tmp_path / "b.toml").write_text('# b\n\nextends = "a.toml"\n')
+    with pytest.raises(InputError) as raised:
         load_scenario(tmp_path / "a.toml")
+    # placed at the extends that closes the cycle
+    assert str(raised.value) == (
+        f"{tmp_path / 'b.toml'}:3: extends: expected no cycle of extends, "
+        "got 'a.toml -> b.toml -> a.toml'"
+    )
     (tmp_path / "c.toml").write_text('extends = "nowhere.toml"\n')
     with pytest.raises(InputError, match=r"c\.toml:1: extends: expected an existing scenario file"):
         load_scenario(tmp_path / "c.toml")
+    (tmp_path / "d.toml").write_text("seed = 1\nextends = 3\n")
+    with pytest.raises(InputError, match=r"d\.toml:2: extends: expected a path to another"):
+        load_scenario(tmp_path / "d.toml")
+
+
+def test_a_missing_key_is_placed_at_its_table(tmp_path: Path) -> None:
+    text = _edit('id = "S03"\n', "")
+    (tmp_path / "no-id.toml").write_text(text)
+    with pytest.raises(InputError) as raised:
+        load_scenario(tmp_path / "no-id.toml")
+    header = [i for i, line in enumerate(text.splitlines(), 1) if line == "[[network.locations]]"]
+    assert str(raised.value) == (
+        f"{tmp_path / 'no-id.toml'}:{header[3]}: network.locations[3].id: "
+        "expected a value (this field is required), got None"
+    )
+
+
+def test_an_inherited_mistake_is_placed_in_the_file_that_makes_it(tmp_path: Path) -> None:
+    (tmp_path / "base.toml").write_text(_edit("return_rate = 0.22", "return_rate = 1.5"))
+    (tmp_path / "child.toml").write_text('extends = "base.toml"\n\n[arrivals]\nper_hour = 9\n')
+    with pytest.raises(InputError) as raised:
+        load_scenario(tmp_path / "child.toml")
+    line = _line(BASE, "return_rate = 0.22")
+    assert str(raised.value).startswith(f"{tmp_path / 'base.toml'}:{line}: segments[0].return_rate")
+    (tmp_path / "child.toml").write_text('extends = "baseline.toml"\n\n[arrivals]\nper_hour = -9\n')
+    (tmp_path / "baseline.toml").write_text(BASE)
+    with pytest.raises(InputError) as raised:
+        load_scenario(tmp_path / "child.toml")
+    assert str(raised.value).startswith(f"{tmp_path / 'child.toml'}:4: arrivals.per_hour")
+
+
+UNREADABLE = [
+    # (id, bytes written or None for a directory, the message after "<file>")
+    ("not UTF-8", BASE.encode() + 'description = "caf\xe9"\n'.encode("latin-1"),
+     f":{BASE.count(chr(10)) + 1}: file: expected UTF-8 text, got byte 0xe9 (save the file as UTF-8)"),
+    ("not UTF-8 after a byte order mark", b"\xef\xbb\xbfseed = 1\nname = 'caf\xe9'\n",
+     ":2: file: expected UTF-8 text, got byte 0xe9"),
+    ("UTF-16", BASE.encode("utf-16"), ":1: file: expected UTF-8 text, got UTF-16 text (save the file as UTF-8)"),
+    ("binary", bytes(range(256)), ":1: file: expected a text file (TOML), got binary data"),
+    ("a NUL on line 3", b"seed = 1\nhorizon_days = 2\n\0\n",
+     ":3: file: expected a text file (TOML), got binary data"),
+    ("empty", b"", ":1: file: expected a scenario (horizon_days, [network], [catalogue], "
+     "[[segments]], [arrivals]), got an empty file"),
+    ("only comments", b"# nothing yet\n\n", ":1: file: expected a scenario"),
+    ("a directory", None, ": file: expected a scenario file, got a directory"),
+    ("nested too deeply", b"a = " + b"[" * 5000 + b"]" * 5000,
+     ": toml: expected TOML nested less deeply, got too deep"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content", "after"), [u[1:] for u in UNREADABLE], ids=[u[0] for u in UNREADABLE]
+)
+def test_an_unreadable_file_is_one_error_naming_it(
+    tmp_path: Path, content: bytes | None, after: str
+) -> None:
+    path = tmp_path / "broken.toml"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InputError) as raised:
+        load_scenario(path)
+    assert str(raised.value).startswith(f"{path}{after}"), str(raised.value)
+
+
+def test_a_missing_file_and_a_utf8_bom(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as raised:
+        load_scenario(tmp_path / "nope.toml")
+    path = tmp_path / "nope.toml"
+    assert str(raised.value) == f"{path}: file: expected an existing scenario file, got '{path}'"
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + BASE.encode())  # as Notepad saves
+    assert load_scenario(tmp_path / "bom.toml").horizon_days == 28
+
+
+def test_extreme_values_that_can_run_load_without_a_warning(tmp_path: Path) -> None:
+    # a Zipf exponent past overflow weights every sku but the first 0, silently
+    (tmp_path / "zipf.toml").write_text(_edit("zipf = 1.0", "zipf = 1e308"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan = plan_of(load_scenario(tmp_path / "zipf.toml"))
+    assert plan.demand[0] == 1.0
+    assert plan.demand[1:].sum() == 0.0
