@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from loadtests.reference_api.app import _event_json, create_app
+from loadtests.reference_api.app import create_app
+from loadtests.reference_api.state import event_json
 from simulation.domain import commands as c
 from tests.domain_cases import CASES, Case
 
@@ -140,7 +141,7 @@ def test_case_over_http(case: Case) -> None:
     answer = send(client, case.when)
     if isinstance(case.then, list):
         assert answer.status_code == 200, answer.text
-        expected = json.loads(json.dumps([_event_json(e) for e in case.then]))
+        expected = json.loads(json.dumps([event_json(e) for e in case.then]))
         assert answer.json()["events"] == expected
         return
     assert answer.status_code in {404, 409}, answer.text
