@@ -66,9 +66,9 @@ def _route(step: Step) -> tuple[str, str, dict[str, Any] | None]:  # noqa: PLR09
         case "ship" | "deliver" | "hand_over" | "pick_up" | "expire_hold":
             action = _LEG_ACTIONS[step.kind]
             return "POST", f"/orders/{d['order']}/legs/{d['location']}/{action}", None
-        case "return":
-            body = {k: d[k] for k in ("sku", "qty", "location", "mode", "restock")}
-            return "POST", f"/orders/{d['order']}/returns", body
+        case "return":  # the API's body names the command's field: return_mode
+            body = {k: d[k] for k in ("sku", "qty", "location", "restock")}
+            return "POST", f"/orders/{d['order']}/returns", body | {"return_mode": d["mode"]}
         case "backorder":
             keys = ("customer", "order", "channel", "location", "sku", "qty", "mode")
             return (

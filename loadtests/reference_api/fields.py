@@ -35,6 +35,8 @@ Flag = StrictBool
 
 IdPath = Annotated[int, Path(ge=0, le=MAX_ID, description="cart or order id")]
 NamePath = Annotated[str, Path(min_length=1, max_length=MAX_NAME, description="sku or location id")]
+PATH_TYPES = {"cart": IdPath, "order": IdPath, "sku": NamePath, "location": NamePath}
+"""The type of each payload field a route may carry in its path."""
 
 # Optional headers are documented as plain number / string: a header is absent, never null.
 SimClock = Annotated[

@@ -110,9 +110,10 @@ def add_problem_handlers(app: FastAPI) -> None:
         return problem(503, "store.unavailable", detail, {"Retry-After": "1"})
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         headers = dict(error.headers or {})  # e.g. Allow on a 405
-        return problem(error.status_code, "request refused", str(error.detail), headers)
+        detail = f"{request.method} {request.url.path}: {error.detail}"
+        return problem(error.status_code, "request refused", detail, headers)
 
     @app.exception_handler(Unauthorised)
     async def unauthorised(_: Request, __: Exception) -> JSONResponse:

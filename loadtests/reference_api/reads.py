@@ -1,7 +1,12 @@
-"""The API's reads: open to anyone, each from the latest state of the store."""
+"""The API's reads: open to anyone, each from the latest state of the store.
+
+The read kinds of the vocabulary (``browse``, ``check_stock``) are served at their routes
+(:data:`~loadtests.reference_api.routes.ROUTES`) by the function of the same name here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -9,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from loadtests.reference_api.dependencies import Served
 from loadtests.reference_api.fields import NamePath
+from loadtests.reference_api.routes import ROUTES
 from loadtests.reference_api.writes import POSITION
 from simulation.domain.backend import Backend
 from simulation.types import Channel, LocationId, SkuId
@@ -22,8 +28,7 @@ def health(state: Served) -> dict[str, Any]:
     return {"status": "ok", "events": state.store.last_position(), "epoch": state.epoch.number}
 
 
-@router.get("/stock/{location}/{sku}")
-def stock(
+def check_stock(
     location: NamePath, sku: NamePath, state: Served, channel: Channel = Channel.WEB
 ) -> JSONResponse:
     """A sku's stock at a location, and what is available to ``channel``; the header
@@ -43,8 +48,7 @@ def stock(
     return JSONResponse(body, headers={POSITION: str(position)})
 
 
-@router.get("/catalogue")
-def list_catalogue(state: Served) -> list[dict[str, Any]]:
+def browse(state: Served) -> list[dict[str, Any]]:
     """The skus on sale: id and price."""
     return state.screen.catalogue
 
@@ -53,3 +57,11 @@ def list_catalogue(state: Served) -> list[dict[str, Any]]:
 def list_locations(state: Served) -> list[dict[str, Any]]:
     """Warehouses, stores and dark stores: id, kind, region, coordinates."""
     return state.screen.locations
+
+
+READERS: dict[str, Callable[..., Any]] = {"browse": browse, "check_stock": check_stock}
+for _name, _reader in READERS.items():
+    _route = ROUTES[_name]
+    router.add_api_route(
+        _route.path, _reader, methods=[_route.method], name=_name, operation_id=_name
+    )

@@ -87,7 +87,7 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
     ("/carts/1/items", {**ITEM, "sku": "T" * 65}, "body.sku"),
     ("/carts", {"customer": 2**53, "cart": 2, "channel": "web"}, "body.customer"),
     ("/carts", {"customer": "2", "cart": 2, "channel": "web"}, "body.customer"),
-    ("/orders/1/returns", {"sku": "TEE", "qty": 1, "location": "S01", "mode": "store",
+    ("/orders/1/returns", {"sku": "TEE", "qty": 1, "location": "S01", "return_mode": "store",
                            "restock": "yes"}, "body.restock"),
     ("/orders/1/payment", {"amount": -1.0}, "body.amount"),
 ]  # fmt: skip
