@@ -415,49 +415,18 @@ def serve(
 ) -> None:
     """Serve the reference API (the domain behind HTTP) with the scenario's initial stock.
 
-    The bearer token comes from OMNICANAL_API_TOKEN or --token-file, never the command line.
+    The bearer token comes from --token-file, the file OMNICANAL_API_TOKEN_FILE names, or
+    OMNICANAL_API_TOKEN; never the command line.
     """
-    import os
+    from loadtests.reference_api.serve import serve as serve_api
 
-    import uvicorn
-
-    from loadtests.reference_api.app import create_app
-    from loadtests.reference_api.serve import open_store, scenario_listings
     from simulation.scenario.library import scenario_file, shipped_folder
 
-    scenario = shipped_folder() / "baseline.toml" if scenario is None else scenario_file(scenario)
-    token = os.environ.get("OMNICANAL_API_TOKEN")
-    if token_file is not None:
-        try:
-            token = token_file.read_text(encoding="utf-8").strip()
-        except OSError as e:
-            raise InputError(
-                "--token-file", "a readable file holding the token", str(token_file)
-            ) from e
-    if not token:
-        raise InputError("OMNICANAL_API_TOKEN", "a token in the environment or --token-file", None)
-    if workers > 1 and db == "memory":
-        raise InputError("--workers", "1 with --db memory (workers share a store)", workers)
-    store = open_store(db)
-    initial, catalogue, locations = scenario_listings(scenario)
-    out.print(
-        f"serving {scenario} on http://{host}:{port} ({len(initial)} stock lines, store {db}, "
-        f"{workers} worker(s)); docs at /docs",
-        highlight=False,
-    )
-    if workers > 1:
-        store.close()  # each worker opens its own
-        os.environ |= {"OMNICANAL_DB": db, "OMNICANAL_SCENARIO": str(scenario)}
-        os.environ["OMNICANAL_API_TOKEN"] = token
-        uvicorn.run(
-            "loadtests.reference_api.serve:app_from_env", factory=True, workers=workers,
-            host=host, port=port, log_level="warning",
-        )  # fmt: skip
-        return
-    api = create_app(
-        token=token, initial=initial, store=store, catalogue=catalogue, locations=locations
-    )
-    uvicorn.run(api, host=host, port=port, log_level="warning")
+    chosen = shipped_folder() / "baseline.toml" if scenario is None else scenario_file(scenario)
+    serve_api(
+        chosen, host=host, port=port, token_file=token_file, db=db, workers=workers,
+        announce=lambda line: out.print(line, highlight=False),
+    )  # fmt: skip
 
 
 @app.command()

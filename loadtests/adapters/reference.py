@@ -24,6 +24,7 @@ from loadtests.adapters.base import (
 )
 from loadtests.journeys import Step
 from loadtests.reference_api.routes import ROUTES
+from simulation.domain.vocabulary import BY_NAME
 
 
 class ReferenceAdapter(Adapter):
@@ -32,12 +33,11 @@ class ReferenceAdapter(Adapter):
     name = "reference"
 
     def request(self, step: Step, ids: Ids) -> Request | None:
-        route = ROUTES[step.kind]
-        path, body = route.render(step.kind, step.data)
+        rendered = ROUTES[step.kind].render(BY_NAME[step.kind], step.data)
         headers = {"X-Sim-Time": repr(float(step.t))}
-        if route.method == "POST":
+        if rendered.method == "POST":
             headers |= self.auth
-        return Request(step.kind, route.method, path, body, headers)
+        return Request(step.kind, rendered.method, rendered.url, rendered.body, headers)
 
     def order_key(self, answer: Answer) -> float | None:
         position = answer.headers.get("x-event-position")

@@ -1,75 +1,119 @@
-"""The reference API's route of each kind of the command vocabulary.
+"""Where each kind of request goes in the reference API: one row per write and read kind.
 
-One table, read by the API (its endpoints) and by the reference adapter (its requests), so
-the two can never disagree. A route's path names payload fields of its kind in braces
-(``/carts/{cart}/items``); a read sends the fields in ``query`` as query parameters; a write's
-JSON body is the rest of its payload, under the command's own field names. Every write and read
-of :data:`simulation.domain.vocabulary.KINDS` has a route; notes have none (they are never
-sent).
+A :class:`Route` is a method and a path whose ``{placeholders}`` are payload fields of its
+kind (:data:`simulation.domain.vocabulary.KINDS`), plus the payload fields sent in the query
+string; every other payload field goes in the JSON body, under the command's own field name.
+The API's endpoints are generated from this table and the vocabulary, and a client renders
+its requests from it (:meth:`Route.render`), so the two cannot disagree. Adding a command is
+its row in the vocabulary, its route here and its rule in the domain.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from simulation.domain.vocabulary import BY_NAME
+from simulation.domain.vocabulary import BY_NAME, Kind
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """How one kind is asked of the reference API."""
-
     method: Literal["GET", "POST"]
     path: str
     query: tuple[str, ...] = ()
-    path_fields: tuple[str, ...] = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "path_fields", tuple(_PLACEHOLDER.findall(self.path)))
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        """The payload fields in the path, in order."""
+        return tuple(_PLACEHOLDER.findall(self.path))
 
-    def render(self, kind: str, payload: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
-        """The path (with its query) and the JSON body (None for a read or an empty body) for
-        a step of ``kind`` carrying ``payload``."""
-        path = self.path.format(**{k: quote(str(payload[k]), safe="") for k in self.path_fields})
-        if self.method == "GET":
-            asked = {k: payload[k] for k in self.query if payload.get(k) is not None}
-            return path + (f"?{urlencode(asked)}" if asked else ""), None
-        sent = set(self.path_fields)
-        body = {k: v for k, v in payload.items() if k not in sent and k in BY_NAME[kind].fields}
-        return path, body or None
+    @property
+    def in_url(self) -> frozenset[str]:
+        """The payload fields the path and the query carry; the body carries the others."""
+        return frozenset(self.placeholders) | frozenset(self.query)
+
+    def body_fields(self, kind: Kind) -> tuple[str, ...]:
+        """The payload fields of ``kind`` sent in the JSON body (none for a read)."""
+        if kind.role != "write":
+            return ()
+        return tuple(f for f in kind.fields if f not in self.in_url)
+
+    def render(self, kind: Kind, payload: Mapping[str, Any]) -> Request:
+        """The request that carries ``payload`` (JSON values, as ``Kind.payload_of`` gives)."""
+        try:
+            path = _PLACEHOLDER.sub(lambda m: quote(str(payload[m[1]]), safe=""), self.path)
+        except KeyError as missing:
+            raise ValueError(f"{kind.name}: the path {self.path} needs {missing}") from None
+        query = {name: payload[name] for name in self.query if payload.get(name) is not None}
+        url = f"{path}?{urlencode(query)}" if query else path
+        fields = self.body_fields(kind)
+        body = {f: payload[f] for f in fields if payload.get(f) is not None} if fields else None
+        return Request(self.method, url, body)
 
 
-ROUTES: dict[str, Route] = {
-    "browse": Route("GET", "/catalogue"),
-    "check_stock": Route("GET", "/stock/{location}/{sku}", query=("channel",)),
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A rendered request: method, path with its query string, JSON body (None: no body)."""
+
+    method: str
+    url: str
+    body: dict[str, Any] | None
+
+
+def _leg(action: str) -> Route:
+    return Route("POST", f"/orders/{{order}}/legs/{{location}}/{action}")
+
+
+ROUTES: Mapping[str, Route] = {
+    # a customer's writes
     "open_cart": Route("POST", "/carts"),
     "add_to_cart": Route("POST", "/carts/{cart}/items"),
     "remove_from_cart": Route("POST", "/carts/{cart}/items/{sku}/remove"),
     "move_cart": Route("POST", "/carts/{cart}/move"),
     "abandon": Route("POST", "/carts/{cart}/abandon"),
-    "expire_cart": Route("POST", "/carts/{cart}/expire"),
     "checkout": Route("POST", "/orders"),
     "pay": Route("POST", "/orders/{order}/payment"),
     "cancel": Route("POST", "/orders/{order}/cancel"),
-    "hold": Route("POST", "/orders/{order}/legs/{location}/hold"),
-    "ship": Route("POST", "/orders/{order}/legs/{location}/ship"),
-    "deliver": Route("POST", "/orders/{order}/legs/{location}/deliver"),
-    "hand_over": Route("POST", "/orders/{order}/legs/{location}/handover"),
-    "pick_up": Route("POST", "/orders/{order}/legs/{location}/pickup"),
-    "expire_hold": Route("POST", "/orders/{order}/legs/{location}/expire"),
+    "pick_up": _leg("pickup"),
+    "hand_over": _leg("handover"),
     "return": Route("POST", "/orders/{order}/returns"),
     "backorder": Route("POST", "/backorders"),
+    # the back office's writes
+    "expire_cart": Route("POST", "/carts/{cart}/expire"),
+    "ship": _leg("ship"),
+    "deliver": _leg("deliver"),
+    "hold": _leg("hold"),
+    "expire_hold": _leg("expire"),
     "fill_backorder": Route("POST", "/backorders/{order}/fill"),
     "receive_stock": Route("POST", "/admin/stock"),
     "transfer": Route("POST", "/admin/transfer"),
     "write_off": Route("POST", "/admin/write-off"),
     "set_safety": Route("POST", "/admin/safety"),
     "fence": Route("POST", "/admin/fence"),
+    # reads
+    "browse": Route("GET", "/catalogue"),
+    "check_stock": Route("GET", "/stock/{location}/{sku}", query=("channel",)),
 }
-"""Every sent kind's route, by the kind's name."""
+"""The route of every write and read kind, by the kind's name."""
+
+
+def _check(routes: Mapping[str, Route]) -> None:
+    sent = {k.name for k in BY_NAME.values() if k.sent}
+    if set(routes) != sent:
+        raise TypeError(
+            f"ROUTES: expected a route for each of {sorted(sent)}, got {sorted(routes)}"
+        )
+    for name, route in routes.items():
+        stray = route.in_url - set(BY_NAME[name].fields)
+        if stray:
+            raise TypeError(f"ROUTES[{name!r}]: {sorted(stray)} are not fields of {name}")
+        if (route.method == "GET") != (BY_NAME[name].role == "read"):
+            raise TypeError(f"ROUTES[{name!r}]: a write is a POST, a read a GET")
+
+
+_check(ROUTES)

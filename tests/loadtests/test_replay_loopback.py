@@ -96,8 +96,7 @@ class DroppingBackend(Backend):
 
 
 def test_a_dropped_reservation_is_reported_and_fails_the_run(run: Path, tmp_path: Path) -> None:
-    buggy = create_app(token=TOKEN)
-    buggy.state.omnicanal.backend = DroppingBackend()
+    buggy = create_app(token=TOKEN, backend=DroppingBackend)  # every epoch folds into one
     with serving(buggy) as base:
         result = replay(run, base, "--speedup", "20000", "--out", str(tmp_path))
     assert result.returncode == 1, result.stdout + result.stderr

@@ -3,77 +3,80 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 
 from loadtests.reference_api.store.base import (
-    AppendResult,
-    Batch,
+    EPOCH,
+    NO_EPOCH,
+    Epoch,
     EventStore,
+    Recorded,
+    Session,
     StoredEvent,
-    VersionConflict,
 )
 
 
+class _MemorySession:
+    """The store's lists, read and written while the store's lock is held."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def version(self, stream: str) -> int:
+        return self._store.versions.get(stream, 0)
+
+    def position(self) -> int:
+        return len(self._store.events)
+
+    def epoch(self) -> Epoch:
+        return self._store.epochs[-1] if self._store.epochs else NO_EPOCH
+
+    def recorded(self, key: str) -> Recorded | None:
+        return self._store.answers.get(key)
+
+    def read_stream(self, stream: str, from_version: int) -> list[StoredEvent]:
+        return [e for e in self._store.events if e.stream == stream and e.version >= from_version]
+
+    def read_all(self, after_position: int, limit: int) -> list[StoredEvent]:
+        return self._store.events[after_position : after_position + limit]
+
+    def insert(self, events: Sequence[StoredEvent]) -> None:
+        for event in events:
+            self._store.events.append(event)
+            self._store.versions[event.stream] = event.version
+            if event.type == EPOCH:
+                self._store.epochs.append(
+                    Epoch(number=int(event.data["epoch"]), position=event.position)
+                )
+
+    def record(self, key: str, recorded: Recorded) -> None:
+        self._store.answers[key] = recorded
+
+
 class MemoryStore(EventStore):
-    """All events in one list; one lock makes every append atomic and positions gapless."""
+    """All events in one list; one lock makes every append atomic and positions gapless.
+
+    An append that fails half-way (a version conflict is checked before anything is written)
+    cannot leave a trace: the only writes are list appends after every check passed.
+    """
+
+    name = "memory store"
 
     def __init__(self) -> None:
-        self._events: list[StoredEvent] = []
-        self._versions: dict[str, int] = {}
-        self._answers: dict[str, list[AppendResult]] = {}
-        self._lock = threading.Lock()
+        self.events: list[StoredEvent] = []
+        self.versions: dict[str, int] = {}
+        self.epochs: list[Epoch] = []
+        self.answers: dict[str, Recorded] = {}
+        self._lock = threading.RLock()
 
-    def append_many(
-        self, batch: Batch, *, idempotency_key: str | None = None
-    ) -> list[AppendResult]:
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
         with self._lock:
-            if idempotency_key is not None and idempotency_key in self._answers:
-                return self._answers[idempotency_key]
-            for stream, expected, _ in batch:
-                actual = self._versions.get(stream, 0)
-                if expected is not None and expected != actual:
-                    raise VersionConflict(stream, expected, actual)
-            results = []
-            for stream, _, events in batch:
-                first_version = self._versions.get(stream, 0) + 1
-                first_position = len(self._events) + 1
-                for i, event in enumerate(events):
-                    self._events.append(
-                        StoredEvent(
-                            stream=stream, version=first_version + i, position=first_position + i,
-                            type=event.type, data=dict(event.data),
-                        )
-                    )  # fmt: skip
-                self._versions[stream] = first_version + len(events) - 1
-                results.append(
-                    AppendResult(
-                        stream=stream, first_version=first_version,
-                        last_version=first_version + len(events) - 1,
-                        first_position=first_position, last_position=len(self._events),
-                    )
-                )  # fmt: skip
-            if idempotency_key is not None:
-                self._answers[idempotency_key] = results
-            return results
+            yield _MemorySession(self)
 
-    def answer(self, idempotency_key: str) -> list[AppendResult] | None:
-        with self._lock:
-            return self._answers.get(idempotency_key)
-
-    def read_stream(self, stream: str, from_version: int = 1) -> list[StoredEvent]:
-        with self._lock:
-            return [e for e in self._events if e.stream == stream and e.version >= from_version]
-
-    def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
-        with self._lock:
-            return self._events[after_position : after_position + limit]
-
-    def stream_version(self, stream: str) -> int:
-        with self._lock:
-            return self._versions.get(stream, 0)
-
-    def last_position(self) -> int:
-        with self._lock:
-            return len(self._events)
+    def _writing(self) -> AbstractContextManager[Session]:
+        return self._reading()
 
     def close(self) -> None:
         """Nothing to release."""

@@ -1,7 +1,6 @@
 """The domain's given/when/then cases, run again over HTTP against the reference API.
 
-Each command becomes the request the reference adapter would send, by its kind's route
-(``loadtests/reference_api/routes.py``; ``X-Sim-Time`` carries its time);
+Each command becomes the request its route renders (``X-Sim-Time`` carries its time);
 the answer must be exactly the events the in-process backend produces, or a problem whose
 ``rule`` names the same refusal.
 """
@@ -14,8 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from loadtests.reference_api.app import _event_json, create_app
-from loadtests.reference_api.routes import ROUTES
+from loadtests.reference_api.app import create_app
+from loadtests.reference_api.routes import ROUTES, Request
+from loadtests.reference_api.state import event_json
 from simulation.domain import commands as c
 from simulation.domain.vocabulary import BY_COMMAND
 from tests.domain_cases import CASES, Case
@@ -23,19 +23,16 @@ from tests.domain_cases import CASES, Case
 TOKEN = "test-token"
 
 
-def request_for(command: c.Command) -> tuple[str, dict[str, Any]]:
-    """The path and JSON body that carry ``command``: its kind's route, from the vocabulary."""
+def request_for(command: c.Command) -> Request:
+    """The request that carries ``command``, rendered from its kind's route."""
     kind = BY_COMMAND[type(command)]
-    path, body = ROUTES[kind.name].render(kind.name, kind.payload_of(command))
-    return path, body or {}
+    return ROUTES[kind.name].render(kind, kind.payload_of(command))
 
 
 def send(client: TestClient, command: c.Command) -> Any:
-    path, body = request_for(command)
+    request = request_for(command)
     headers = {"Authorization": f"Bearer {TOKEN}", "X-Sim-Time": str(command.at)}  # type: ignore[attr-defined]
-    return client.post(
-        path, content=json.dumps(body), headers={**headers, "Content-Type": "application/json"}
-    )
+    return client.request(request.method, request.url, json=request.body, headers=headers)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -47,7 +44,7 @@ def test_case_over_http(case: Case) -> None:
     answer = send(client, case.when)
     if isinstance(case.then, list):
         assert answer.status_code == 200, answer.text
-        expected = json.loads(json.dumps([_event_json(e) for e in case.then]))
+        expected = json.loads(json.dumps([event_json(e) for e in case.then]))
         assert answer.json()["events"] == expected
         return
     assert answer.status_code in {404, 409}, answer.text

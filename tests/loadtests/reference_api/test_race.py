@@ -49,4 +49,4 @@ def test_exactly_the_available_units_are_sold(server: tuple[str, SQLiteStore]) -
     assert (stock["on_hand"], stock["reserved"], stock["available"]) == (10, 10, 0)
     positions = [e.position for e in store.read_all(limit=10_000)]
     assert positions == list(range(1, len(positions) + 1))
-    assert len(positions) == 1 + 50 + 10 * 2  # stock, 50 carts, 10 x (item added, reserved)
+    assert len(positions) == 2 + 50 + 10 * 2  # marker, stock, 50 carts, 10 x (added, reserved)

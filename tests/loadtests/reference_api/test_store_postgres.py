@@ -8,7 +8,7 @@ import time
 import psycopg
 import pytest
 
-from loadtests.reference_api.store import EventStore, NewEvent
+from loadtests.reference_api.store import EventStore, NewEvent, StoreUnavailable
 from loadtests.reference_api.store.postgres import PostgresStore
 from tests.loadtests.reference_api.store_contract import EventStoreContract
 
@@ -62,3 +62,11 @@ def test_a_follower_never_skips_an_event_of_a_slower_transaction(
     assert seen == [1, 2]
     assert [e.type for e in store.read_all()] == ["Slow", "Fast"]
     store.close()
+
+
+def test_an_unreachable_database_is_a_store_error_that_never_shows_the_dsn() -> None:
+    secret = "postgresql://someone:pa55word@127.0.0.1:1/test"
+    with pytest.raises(StoreUnavailable, match="unavailable") as raised:
+        PostgresStore(secret)
+    assert "pa55word" not in str(raised.value)
+    assert isinstance(raised.value.__cause__, psycopg.OperationalError)
