@@ -419,7 +419,6 @@ def serve(
     OMNICANAL_API_TOKEN; never the command line.
     """
     from loadtests.reference_api.serve import serve as serve_api
-
     from simulation.scenario.library import scenario_file, shipped_folder
 
     chosen = shipped_folder() / "baseline.toml" if scenario is None else scenario_file(scenario)
