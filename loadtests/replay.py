@@ -13,10 +13,15 @@ before its own scheduled time. Every request is measured three ways, as wrk2 doe
 
 The :class:`Recorder` keeps one histogram of each per step kind, one per whole journey, a
 per-second timeline, and the ledger of writes the reconciliation folds.
+
+A run may have a ``deadline`` (``--run-time``): no step is sent after it, and what was not sent
+is counted as ``not_run`` (apart from ``skipped``, a step the replay chose not to send): every
+step of a journey that never started, and the rest of a journey it cut short.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -26,6 +31,11 @@ from loadtests.histogram import Histogram
 from loadtests.journeys import READS, Scheduled, Step
 
 MEASURES = ("intended", "actual", "lag")
+NOT_RUN = "not_run"
+"""A step not sent because the run time was up (or the run stopped), as a result's name."""
+RESULTS = (OK, REFUSED, ERROR, SKIPPED, NOT_RUN)
+GRACE = 1.0
+"""Seconds after the run time's end that a request in flight may still take to answer."""
 _CREATES = {"open_cart": "cart", "checkout": "order"}
 
 
@@ -64,6 +74,9 @@ class Outcome:
 class Recorder:
     """Histograms per step kind and measure, per journey, a timeline, and the write ledger.
 
+    ``counts[kind]`` holds one count per name in :data:`RESULTS`; ``journeys_done`` counts the
+    journeys that ran to their end (only those are in the ``journeys`` histogram),
+    ``journeys_cut`` those stopped part-way, ``journeys_not_run`` those that never sent a step.
     Workers each keep one and send :meth:`take` to the master, which :meth:`absorb`-s them.
     """
 
@@ -74,29 +87,67 @@ class Recorder:
         self.timeline: dict[int, list[float]] = {}  # second -> [requests, errors, sum, max, lag]
         self.ledger: list[Outcome] = []
         self.journeys_done = 0
+        self.journeys_cut = 0
+        self.journeys_not_run = 0
+        # per kind: its counts and its three histograms, so that a request costs no lookups
+        self._hot: dict[str, tuple[dict[str, int], Histogram, Histogram, Histogram]] = {}
 
     def add(self, outcome: Outcome) -> None:
-        counts = self._counts(outcome.kind)
-        counts[outcome.result] += 1
-        if outcome.result != SKIPPED:
-            marks = self._marks(outcome.kind)
-            marks["intended"].record(outcome.done - outcome.intended)
-            marks["actual"].record(outcome.done - outcome.sent)
-            marks["lag"].record(outcome.sent - outcome.intended)
-            second = self.timeline.setdefault(int(outcome.done), [0, 0, 0.0, 0.0, 0.0])
-            latency = outcome.done - outcome.intended
-            second[0] += 1
-            second[1] += outcome.result == ERROR
-            second[2] += latency
-            second[3] = max(second[3], latency)
-            second[4] = max(second[4], outcome.sent - outcome.intended)
+        """One step's outcome: measured (unless skipped), and in the ledger if it is a write."""
+        if outcome.result == SKIPPED:
+            self._counts(outcome.kind)[SKIPPED] += 1
+        else:
+            self.record(outcome.kind, outcome.result, outcome.intended, outcome.sent, outcome.done)
         if outcome.kind not in READS:
             self.ledger.append(outcome)
+
+    def record(self, kind: str, result: str, intended: float, sent: float, done: float) -> None:
+        """One answered (or unanswered) request, in seconds from the replay's start: counted,
+        its three measures in the kind's histograms, and in the timeline. The replay calls
+        this directly for reads, which need no :class:`Outcome` (they are not in the ledger)."""
+        hot = self._hot.get(kind) or self._heat(kind)
+        hot[0][result] += 1
+        latency, lag = done - intended, sent - intended
+        hot[1].record(latency)
+        hot[2].record(done - sent)
+        hot[3].record(lag)
+        second = int(done)
+        row = self.timeline.get(second)
+        if row is None:
+            row = self.timeline[second] = [0, 0, 0.0, 0.0, 0.0]
+        row[0] += 1
+        if result == ERROR:
+            row[1] += 1
+        row[2] += latency
+        if latency > row[3]:  # noqa: PLR1730 - a comparison, not a max() call, per request
+            row[3] = latency
+        if lag > row[4]:  # noqa: PLR1730
+            row[4] = lag
+
+    def not_run(self, item: Scheduled, index: int = 0) -> None:
+        """The steps of ``item`` from ``index`` on were not sent: the run's time was up."""
+        steps = item.journey.steps
+        for step in steps[index:]:
+            self._counts(step.kind)[NOT_RUN] += 1
+        if index == 0:
+            self.journeys_not_run += 1
+        elif index < len(steps):
+            self.journeys_cut += 1
+
+    def _heat(self, kind: str) -> tuple[dict[str, int], Histogram, Histogram, Histogram]:
+        marks = self._marks(kind)
+        hot = self._hot[kind] = (
+            self._counts(kind),
+            marks["intended"],
+            marks["actual"],
+            marks["lag"],
+        )
+        return hot
 
     def _counts(self, kind: str) -> dict[str, int]:
         counts = self.counts.get(kind)
         if counts is None:
-            counts = self.counts[kind] = dict.fromkeys((OK, REFUSED, ERROR, SKIPPED), 0)
+            counts = self.counts[kind] = dict.fromkeys(RESULTS, 0)
         return counts
 
     def _marks(self, kind: str) -> dict[str, Histogram]:
@@ -115,6 +166,8 @@ class Recorder:
             "steps": {k: {m: h.to_dict() for m, h in v.items()} for k, v in self.steps.items()},
             "journeys": self.journeys.to_dict(),
             "journeys_done": self.journeys_done,
+            "journeys_cut": self.journeys_cut,
+            "journeys_not_run": self.journeys_not_run,
             "counts": self.counts,
             "timeline": {str(k): v for k, v in self.timeline.items()},
             "ledger": [asdict(o) for o in self.ledger],
@@ -130,6 +183,8 @@ class Recorder:
                 mine[m].merge(Histogram.from_dict(h))
         self.journeys.merge(Histogram.from_dict(data["journeys"]))
         self.journeys_done += int(data["journeys_done"])
+        self.journeys_cut += int(data.get("journeys_cut", 0))
+        self.journeys_not_run += int(data.get("journeys_not_run", 0))
         for kind, counts in data["counts"].items():
             mine_counts = self._counts(kind)
             for result, n in counts.items():
@@ -159,51 +214,83 @@ def play_journey(  # noqa: PLR0917
     clock: Clock,
     recorder: Recorder,
     stop: Callable[[], bool] = lambda: False,
+    *,
+    deadline: float | None = None,
 ) -> None:
     """Send one journey's steps in order, each at or after its scheduled time; times are
     recorded in seconds from ``origin``.
 
     A step about a cart or an order whose creation the target refused (or never answered) is
     skipped: the customer cannot go on with it. So is a step the adapter has no request for.
-    Once ``stop()`` is true no further step is sent (the run time is up).
+    No step is sent once ``stop()`` is true or the clock is past ``deadline`` (the run time is
+    up), nor one scheduled after the deadline: the journey ends at once instead of sleeping
+    until it, and its remaining steps are counted as not run.
     """
+    steps, customer = item.journey.steps, item.journey.customer
     ids = Ids()
-    lost: set[tuple[str, int]] = set()
+    lost: set[tuple[str, Any]] = set()
     last = item.start
-    for step, offset in zip(item.journey.steps, item.offsets, strict=True):
-        intended = offset
-        wait = origin + intended - clock.now()
-        if wait > 0:
-            clock.sleep(wait)
-        if stop():
-            break
-        base = Outcome(item.journey.customer, step.kind, step.t, step.seq, step.data, SKIPPED)
-        if any((k, step.data.get(k)) in lost for k in ("cart", "order")):
-            base.detail = "its cart or order was refused"
-            recorder.add(base)
-            continue
-        request = adapter.request(step, ids)
-        if request is None:
-            base.detail = "the adapter has no request for this step"
-            recorder.add(base)
-            continue
-        sent = clock.now() - origin
-        answer = send(request)
-        done = last = clock.now() - origin
-        base.result = adapter.outcome(answer)
-        base.status, base.intended, base.sent, base.done = answer.status, intended, sent, done
-        base.order_key = adapter.order_key(answer)
-        if base.result == OK:
-            adapter.learn(step, answer, ids)
-            base.learned = {
-                k: ids.of(k, int(step.data[k])) for k in ("cart", "order") if k in step.data
-            }
+    counted = 0  # steps recorded so far; the rest are not run when the loop stops early
+    try:
+        for step, offset in zip(steps, item.offsets, strict=True):
+            due = origin + offset
+            if deadline is not None and due > deadline:
+                break
+            wait = due - clock.now()
+            if wait > 0:
+                clock.sleep(wait)
+            if stop() or (deadline is not None and clock.now() > deadline):
+                break
+            data = step.data
+            if lost and any((k, data.get(k)) in lost for k in ("cart", "order")):
+                _skip(recorder, customer, step, "its cart or order was refused")
+            elif (request := adapter.request(step, ids)) is None:
+                _skip(recorder, customer, step, "the adapter has no request for this step")
+            else:
+                sent = clock.now() - origin
+                answer = send(request)
+                done = last = clock.now() - origin
+                times = (offset, sent, done)
+                _answered(recorder, adapter, customer, step, ids, lost, answer, times)
+            counted += 1
+    finally:  # also when the journey is killed: what it did not record is counted as not run
+        if counted < len(steps):
+            recorder.not_run(item, counted)
         else:
-            base.detail = _detail(answer)
-            if step.kind in _CREATES:
-                lost.add((_CREATES[step.kind], step.data[_CREATES[step.kind]]))
-        recorder.add(base)
-    recorder.journey(last - item.start)
+            recorder.journey(last - item.start)
+
+
+def _answered(  # noqa: PLR0917
+    recorder: Recorder,
+    adapter: Adapter,
+    customer: int,
+    step: Step,
+    ids: Ids,
+    lost: set[tuple[str, Any]],
+    answer: Answer,
+    times: tuple[float, float, float],
+) -> None:
+    """Record an answer; a read needs no :class:`Outcome` (it is never reconciled)."""
+    result = adapter.outcome(answer)
+    if result == OK:
+        adapter.learn(step, answer, ids)
+    if step.kind in READS:
+        recorder.record(step.kind, result, *times)
+        return
+    data = step.data
+    outcome = Outcome(customer, step.kind, step.t, step.seq, data, result, answer.status,
+                      *times, adapter.order_key(answer))  # fmt: skip
+    if result == OK:
+        outcome.learned = {k: ids.of(k, int(data[k])) for k in ("cart", "order") if k in data}
+    else:
+        outcome.detail = _detail(answer)
+        if step.kind in _CREATES:
+            lost.add((_CREATES[step.kind], data[_CREATES[step.kind]]))
+    recorder.add(outcome)
+
+
+def _skip(recorder: Recorder, customer: int, step: Step, why: str) -> None:
+    recorder.add(Outcome(customer, step.kind, step.t, step.seq, step.data, SKIPPED, detail=why))
 
 
 def _detail(answer: Answer) -> str:
@@ -222,18 +309,64 @@ def dispatch(
     spawn: Callable[[Scheduled], None],
     *,
     until: float | None = None,
+    not_started: Callable[[Scheduled], None] | None = None,
 ) -> int:
     """Start every journey at its scheduled time (``spawn`` runs it, blocking while the limit
-    of journeys in flight is reached); stop starting new ones after ``until``. Returns the
-    number started."""
-    started = 0
-    for item in sorted(items, key=lambda s: (s.start, s.journey.customer)):
+    of journeys in flight is reached, or queueing it: see :class:`Starter`); stop starting new
+    ones after ``until``, handing each journey left to ``not_started``. Returns the number
+    started."""
+    ordered = sorted(items, key=lambda s: (s.start, s.journey.customer))
+    for started, item in enumerate(ordered):
         at = origin + item.start
         if until is not None and at > until:
-            break
+            if not_started is not None:
+                for left in ordered[started:]:
+                    not_started(left)
+            return started
         wait = at - clock.now()
         if wait > 0:
             clock.sleep(wait)
         spawn(item)
-        started += 1
-    return started
+    return len(ordered)
+
+
+class Starter:
+    """Journeys in flight, at most ``limit`` at once, each started as soon as it is due.
+
+    ``start`` (a :func:`dispatch` spawn) runs a due journey in a new task (``spawn(run)``) while
+    fewer than ``limit`` are in flight; beyond, the journey waits in a backlog, and a task that
+    ends its journey goes on with the oldest waiting one instead of ending: a saturated replay
+    makes no task per journey, and the schedule's order is kept. ``in_flight`` counts tasks,
+    updated before a task ends, so a journey is never left in the backlog with no task to run
+    it.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        play: Callable[[Scheduled], None],
+        spawn: Callable[[Callable[[Scheduled], None], Scheduled], object],
+    ) -> None:
+        if limit < 1:
+            raise ValueError(f"journeys in flight: expected at least 1, got {limit}")
+        self.limit, self.play, self.spawn = limit, play, spawn
+        self.backlog: deque[Scheduled] = deque()
+        self.in_flight = 0
+
+    def start(self, item: Scheduled) -> None:
+        if self.in_flight < self.limit:
+            self.in_flight += 1
+            self.spawn(self.run, item)
+        else:
+            self.backlog.append(item)
+
+    def run(self, item: Scheduled) -> None:
+        backlog = self.backlog
+        try:
+            while True:
+                self.play(item)
+                if not backlog:
+                    return
+                item = backlog.popleft()
+        finally:
+            self.in_flight -= 1

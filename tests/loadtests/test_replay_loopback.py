@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from loadtests.histogram import Histogram
 from loadtests.journeys import journeys
 from loadtests.reference_api.app import Receipt, create_app
+from loadtests.replay import GRACE
 from simulation.cli import app as cli
 from simulation.domain.backend import Backend
 from simulation.domain.commands import AddToCart, Command
@@ -186,6 +187,63 @@ def test_run_time_stops_the_replay_and_what_was_answered_still_reconciles(
     stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
     customers = len(journeys(read_log(run / "events.parquet")))
     assert 0 < stats.loc["(journey)", "ok"] < customers
+
+
+def _phases(result: subprocess.CompletedProcess[str]) -> dict[str, float]:
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("phases (s): ")]
+    pairs = (p.rsplit(" ", 1) for p in line.removeprefix("phases (s): ").split(", "))
+    return {name: float(seconds) for name, seconds in pairs}
+
+
+def test_the_run_time_bounds_the_command_even_when_an_answer_never_comes(tmp_path: Path) -> None:
+    """30 customers 0.5 s apart and a 3.25 s run time: the first seven start, the third's
+    request is held by the server past the deadline and times out one second after it, the
+    other 23 customers are counted as not run, and the command ends soon after."""
+    log = EventLog(
+        TouchpointVisited(
+            t=SimTime(i * 0.5), customer=CustomerId(i), channel=Channel.WEB, reason="discover"
+        )
+        for i in range(30)
+    )
+    (tmp_path / "run").mkdir()
+    log.write(tmp_path / "run" / "events.parquet")
+    mapping = tmp_path / "ping.toml"
+    mapping.write_text(
+        '[steps.browse]\nmethod = "GET"\npath = "/ping"\n[stock_check]\npath = "/ping"\n'
+    )
+    held = FastAPI()
+    seen = [0]
+    release = threading.Event()
+
+    @held.get("/ping")
+    def ping() -> dict[str, int]:
+        seen[0] += 1
+        if seen[0] == 3:
+            release.wait(60)  # longer than the run; released when the test ends
+        return {"i": seen[0]}
+
+    try:
+        with serving(held) as base:
+            started = time.monotonic()
+            result = replay(tmp_path / "run", base, "--speedup", "60", "--run-time", "3.25",
+                            "--adapter", str(mapping), "--out", str(tmp_path / "out"))  # fmt: skip
+            took = time.monotonic() - started
+    finally:
+        release.set()
+    assert result.returncode == 0, result.stdout + result.stderr
+    phases = _phases(result)
+    print(result.stdout, f"took {took:.2f} s")
+    assert phases["load"] < 3.25 + GRACE + 1.0  # the held request timed out at deadline + grace
+    assert phases["final state"] + phases["reconcile"] + phases["report"] < 5.0
+    assert took < sum(phases.values()) + 10  # the interpreter's start and exit besides
+    stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
+    browse, journeys = stats.loc["browse"], stats.loc["(journey)"]
+    assert browse["ok"] + browse["error"] == seen[0]  # every request sent is counted
+    assert browse["error"] == 1  # the held one: no answer by the run time's end
+    assert browse["not_run"] == journeys["not_run"] == 30 - seen[0]
+    assert journeys["not_run"] >= 22
+    assert journeys["ok"] + journeys["cut_short"] + journeys["not_run"] == 30
+    assert "not run, the run time was up: " in result.stdout
 
 
 def test_locust_master_and_workers_replay_each_customer_once(run: Path, tmp_path: Path) -> None:
