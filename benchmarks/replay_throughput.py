@@ -125,7 +125,7 @@ def saturated_replay(host: str, seconds: float, in_flight: int) -> tuple[float, 
     rate, cpu = _window(env, seconds)
     if job.finished.is_set():
         raise RuntimeError(f"the replay ran out of its {count} journeys inside the window")
-    job.stop_flag = True  # the journeys still to start are not sent
+    job.stop()  # the journeys still to start are not sent
     job.finished.wait()
     runner.quit()
     return rate, cpu

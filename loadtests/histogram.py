@@ -45,6 +45,19 @@ def bucket_bounds(index: int) -> tuple[int, int]:
 _SIZE = bucket_of(MAX_US) + 1
 
 
+def buckets_of(us: np.ndarray) -> np.ndarray:
+    """:func:`bucket_of` of each value of an int64 array (``frexp`` gives each value's bit
+    length exactly: every value below 2**53 is a float as it is)."""
+    out = us.copy()
+    big = us >= _LINEAR
+    if big.any():
+        values = us[big]
+        _, bits = np.frexp(values.astype(np.float64))
+        shift = bits.astype(np.int64) - SUB_BITS - 1
+        out[big] = _LINEAR + (shift - 1) * _HALF + ((values >> shift) - _HALF)
+    return out
+
+
 class Histogram:
     """Counts of latencies in log-linear buckets; ``record`` takes seconds."""
 
@@ -73,6 +86,21 @@ class Histogram:
             self.min_us = us
         if us > self.max_us:  # noqa: PLR1730
             self.max_us = us
+
+    def record_array(self, seconds: np.ndarray) -> None:
+        """:meth:`record` of every value of a float array at once, rounded and clamped alike
+        (``numpy.rint`` rounds half to even, as ``round`` does)."""
+        if not len(seconds):
+            return
+        us = np.clip(np.rint(seconds * 1e6), 0, MAX_US).astype(np.int64)
+        found, times = np.unique(buckets_of(us), return_counts=True)
+        counts = self.counts
+        for index, n in zip(found.tolist(), times.tolist(), strict=True):
+            counts[index] += n
+        self.total += len(us)
+        self.sum_us += int(us.sum())
+        self.min_us = min(self.min_us, int(us.min()))
+        self.max_us = max(self.max_us, int(us.max()))
 
     def record_many(self, seconds: Iterable[float]) -> None:
         for value in seconds:

@@ -126,7 +126,7 @@ def _quit(environment: Environment, **_: Any) -> None:
     if job is not None:  # a local runner recorded here directly
         recorder = job.recorder
         if job.pool is not None:  # Locust's own --run-time may stop the user before the job ends
-            job.stop_flag = True
+            job.stop()
             job.pool.join(timeout=GRACE + 0.5)
     s = _Run.state
     outcome = finish(

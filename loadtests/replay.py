@@ -11,8 +11,8 @@ before its own scheduled time. Every request is measured three ways, as wrk2 doe
 - ``actual``: from the moment it was really sent to the answer (what most tools report);
 - ``lag``: how late it was sent (the schedule's own delay, reported on its own).
 
-The :class:`Recorder` keeps one histogram of each per step kind, one per whole journey, a
-per-second timeline, and the ledger of writes the reconciliation folds.
+The :class:`~loadtests.recorder.Recorder` keeps one histogram of each per step kind, one per
+whole journey, a per-second timeline, and the ledger of writes the reconciliation folds.
 
 A run may have a ``deadline`` (``--run-time``): no step is sent after it, and what was not sent
 is counted as ``not_run`` (apart from ``skipped``, a step the replay chose not to send): every
@@ -21,19 +21,20 @@ step of a journey that never started, and the rest of a journey it cut short.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from loadtests.adapters.base import ERROR, OK, REFUSED, SKIPPED, Adapter, Answer, Ids, Request
-from loadtests.histogram import Histogram
+from loadtests.adapters.base import OK, SKIPPED, Adapter, Answer, Ids, Request
 from loadtests.journeys import READS, Scheduled, Step
+from loadtests.recorder import MEASURES, NOT_RUN, RESULTS, Outcome, Recorder
 
-MEASURES = ("intended", "actual", "lag")
-NOT_RUN = "not_run"
-"""A step not sent because the run time was up (or the run stopped), as a result's name."""
-RESULTS = (OK, REFUSED, ERROR, SKIPPED, NOT_RUN)
+__all__ = [
+    "GRACE", "MEASURES", "NOT_RUN", "RESULTS", "JourneyPlayer", "Outcome", "Recorder", "Starter",
+    "dispatch", "play_journey",
+]  # fmt: skip
+
 GRACE = 1.0
 """Seconds after the run time's end that a request in flight may still take to answer."""
 _CREATES = {"open_cart": "cart", "checkout": "order"}
@@ -48,164 +49,6 @@ class Clock(Protocol):
 Send = Callable[[Request], Answer]
 
 
-@dataclass(slots=True)
-class Outcome:
-    """One step as the target answered it (or why it was not sent)."""
-
-    customer: int
-    kind: str
-    t: float
-    seq: int
-    data: dict[str, Any]
-    result: str
-    status: int = 0
-    intended: float = 0.0
-    sent: float = 0.0
-    done: float = 0.0
-    order_key: float | None = None
-    learned: dict[str, Any] = field(default_factory=dict)
-    detail: str = ""
-
-    @property
-    def step(self) -> Step:
-        return Step(self.kind, self.t, self.data, seq=self.seq)
-
-
-class Recorder:
-    """Histograms per step kind and measure, per journey, a timeline, and the write ledger.
-
-    ``counts[kind]`` holds one count per name in :data:`RESULTS`; ``journeys_done`` counts the
-    journeys that ran to their end (only those are in the ``journeys`` histogram),
-    ``journeys_cut`` those stopped part-way, ``journeys_not_run`` those that never sent a step.
-    Workers each keep one and send :meth:`take` to the master, which :meth:`absorb`-s them.
-    """
-
-    def __init__(self) -> None:
-        self.steps: dict[str, dict[str, Histogram]] = {}
-        self.journeys = Histogram()
-        self.counts: dict[str, dict[str, int]] = {}
-        self.timeline: dict[int, list[float]] = {}  # second -> [requests, errors, sum, max, lag]
-        self.ledger: list[Outcome] = []
-        self.journeys_done = 0
-        self.journeys_cut = 0
-        self.journeys_not_run = 0
-        # per kind: its counts and its three histograms, so that a request costs no lookups
-        self._hot: dict[str, tuple[dict[str, int], Histogram, Histogram, Histogram]] = {}
-
-    def add(self, outcome: Outcome) -> None:
-        """One step's outcome: measured (unless skipped), and in the ledger if it is a write."""
-        if outcome.result == SKIPPED:
-            self._counts(outcome.kind)[SKIPPED] += 1
-        else:
-            self.record(outcome.kind, outcome.result, outcome.intended, outcome.sent, outcome.done)
-        if outcome.kind not in READS:
-            self.ledger.append(outcome)
-
-    def record(self, kind: str, result: str, intended: float, sent: float, done: float) -> None:
-        """One answered (or unanswered) request, in seconds from the replay's start: counted,
-        its three measures in the kind's histograms, and in the timeline. The replay calls
-        this directly for reads, which need no :class:`Outcome` (they are not in the ledger)."""
-        hot = self._hot.get(kind) or self._heat(kind)
-        hot[0][result] += 1
-        latency, lag = done - intended, sent - intended
-        hot[1].record(latency)
-        hot[2].record(done - sent)
-        hot[3].record(lag)
-        second = int(done)
-        row = self.timeline.get(second)
-        if row is None:
-            row = self.timeline[second] = [0, 0, 0.0, 0.0, 0.0]
-        row[0] += 1
-        if result == ERROR:
-            row[1] += 1
-        row[2] += latency
-        if latency > row[3]:  # noqa: PLR1730 - a comparison, not a max() call, per request
-            row[3] = latency
-        if lag > row[4]:  # noqa: PLR1730
-            row[4] = lag
-
-    def not_run(self, item: Scheduled, index: int = 0) -> None:
-        """The steps of ``item`` from ``index`` on were not sent: the run's time was up."""
-        steps = item.journey.steps
-        for step in steps[index:]:
-            self._counts(step.kind)[NOT_RUN] += 1
-        if index == 0:
-            self.journeys_not_run += 1
-        elif index < len(steps):
-            self.journeys_cut += 1
-
-    def _heat(self, kind: str) -> tuple[dict[str, int], Histogram, Histogram, Histogram]:
-        marks = self._marks(kind)
-        hot = self._hot[kind] = (
-            self._counts(kind),
-            marks["intended"],
-            marks["actual"],
-            marks["lag"],
-        )
-        return hot
-
-    def _counts(self, kind: str) -> dict[str, int]:
-        counts = self.counts.get(kind)
-        if counts is None:
-            counts = self.counts[kind] = dict.fromkeys(RESULTS, 0)
-        return counts
-
-    def _marks(self, kind: str) -> dict[str, Histogram]:
-        marks = self.steps.get(kind)
-        if marks is None:
-            marks = self.steps[kind] = {m: Histogram() for m in MEASURES}
-        return marks
-
-    def journey(self, seconds: float) -> None:
-        self.journeys.record(seconds)
-        self.journeys_done += 1
-
-    def take(self) -> dict[str, Any]:
-        """Everything recorded since the last take, JSON-able, and start afresh."""
-        data = {
-            "steps": {k: {m: h.to_dict() for m, h in v.items()} for k, v in self.steps.items()},
-            "journeys": self.journeys.to_dict(),
-            "journeys_done": self.journeys_done,
-            "journeys_cut": self.journeys_cut,
-            "journeys_not_run": self.journeys_not_run,
-            "counts": self.counts,
-            "timeline": {str(k): v for k, v in self.timeline.items()},
-            "ledger": [asdict(o) for o in self.ledger],
-        }
-        self.__init__()  # type: ignore[misc]
-        return data
-
-    def absorb(self, data: dict[str, Any]) -> None:
-        """Add what another recorder took (from a worker)."""
-        for kind, marks in data["steps"].items():
-            mine = self._marks(kind)
-            for m, h in marks.items():
-                mine[m].merge(Histogram.from_dict(h))
-        self.journeys.merge(Histogram.from_dict(data["journeys"]))
-        self.journeys_done += int(data["journeys_done"])
-        self.journeys_cut += int(data.get("journeys_cut", 0))
-        self.journeys_not_run += int(data.get("journeys_not_run", 0))
-        for kind, counts in data["counts"].items():
-            mine_counts = self._counts(kind)
-            for result, n in counts.items():
-                mine_counts[result] += int(n)
-        for second, (n, errors, total, top, lag) in data["timeline"].items():
-            row = self.timeline.setdefault(int(second), [0, 0, 0.0, 0.0, 0.0])
-            row[0] += n
-            row[1] += errors
-            row[2] += total
-            row[3] = max(row[3], top)
-            row[4] = max(row[4], lag)
-        self.ledger.extend(Outcome(**o) for o in data["ledger"])
-
-    def total(self, measure: str) -> Histogram:
-        """One measure over every step kind."""
-        out = Histogram()
-        for marks in self.steps.values():
-            out.merge(marks[measure])
-        return out
-
-
 def play_journey(  # noqa: PLR0917
     item: Scheduled,
     origin: float,
@@ -213,80 +56,120 @@ def play_journey(  # noqa: PLR0917
     send: Send,
     clock: Clock,
     recorder: Recorder,
-    stop: Callable[[], bool] = lambda: False,
+    stop: Callable[[], bool] | None = None,
     *,
     deadline: float | None = None,
 ) -> None:
     """Send one journey's steps in order, each at or after its scheduled time; times are
-    recorded in seconds from ``origin``.
+    recorded in seconds from ``origin``. See :class:`JourneyPlayer`."""
+    JourneyPlayer(origin, adapter, send, clock, recorder, stop, deadline=deadline).play(item)
+
+
+class JourneyPlayer:
+    """Plays journeys one after another for one run (what :func:`play_journey` does for one).
 
     A step about a cart or an order whose creation the target refused (or never answered) is
     skipped: the customer cannot go on with it. So is a step the adapter has no request for.
-    No step is sent once ``stop()`` is true or the clock is past ``deadline`` (the run time is
-    up), nor one scheduled after the deadline: the journey ends at once instead of sleeping
-    until it, and its remaining steps are counted as not run.
+    No step is sent once the clock is past ``deadline`` (the run time is up), after
+    :meth:`halt`, or once ``stop()`` is true, nor one scheduled after the deadline: the journey
+    ends at once instead of sleeping until it, and its remaining steps are counted as not run.
+    The run's settings are bound once here, so that a request costs the replay as few Python
+    calls as it can (the replay measures its own overhead against a bare Locust user).
     """
-    steps, customer = item.journey.steps, item.journey.customer
-    ids = Ids()
-    lost: set[tuple[str, Any]] = set()
-    last = item.start
-    counted = 0  # steps recorded so far; the rest are not run when the loop stops early
-    try:
-        for step, offset in zip(steps, item.offsets, strict=True):
-            due = origin + offset
-            if deadline is not None and due > deadline:
-                break
-            wait = due - clock.now()
-            if wait > 0:
-                clock.sleep(wait)
-            if stop() or (deadline is not None and clock.now() > deadline):
-                break
-            data = step.data
-            if lost and any((k, data.get(k)) in lost for k in ("cart", "order")):
-                _skip(recorder, customer, step, "its cart or order was refused")
-            elif (request := adapter.request(step, ids)) is None:
-                _skip(recorder, customer, step, "the adapter has no request for this step")
+
+    __slots__ = ("adapter", "ends", "learns", "now", "origin", "recorder", "send", "sleep", "stop")
+
+    def __init__(  # noqa: PLR0917
+        self,
+        origin: float,
+        adapter: Adapter,
+        send: Send,
+        clock: Clock,
+        recorder: Recorder,
+        stop: Callable[[], bool] | None = None,
+        *,
+        deadline: float | None = None,
+    ) -> None:
+        self.origin, self.adapter, self.send, self.recorder = origin, adapter, send, recorder
+        self.now, self.sleep, self.stop = clock.now, clock.sleep, stop
+        self.ends = math.inf if deadline is None else deadline
+        self.learns = type(adapter).learn is not Adapter.learn  # else no call per answer
+
+    def halt(self) -> None:
+        """Send no further step, in any journey (the run stops early)."""
+        self.ends = -math.inf
+
+    def play(self, item: Scheduled) -> None:  # noqa: PLR0912 - the hot loop, in one piece
+        """One journey, to its end or to the deadline."""
+        steps = item.journey.steps
+        origin, now, recorder, stop = self.origin, self.now, self.recorder, self.stop
+        adapter = self.adapter
+        ids = Ids()
+        lost: set[tuple[str, Any]] | None = None
+        offsets = item.offsets
+        last = start = offsets[0]
+        counted = 0  # steps recorded so far; the rest are not run when the loop stops early
+        try:
+            for step in steps:  # (a zip with strict=True costs a keyword call per journey)
+                offset = offsets[counted]
+                due = origin + offset
+                if due > self.ends:
+                    break
+                at = now()
+                if due > at:
+                    self.sleep(due - at)
+                    at = now()
+                if at > self.ends or (stop is not None and stop()):
+                    break
+                if lost and any((k, step.data.get(k)) in lost for k in ("cart", "order")):
+                    _skip(recorder, item.journey.customer, step, "its cart or order was refused")
+                elif (request := adapter.request(step, ids)) is None:
+                    why = "the adapter has no request for this step"
+                    _skip(recorder, item.journey.customer, step, why)
+                else:
+                    sent = now() - origin
+                    answer = self.send(request)
+                    done = last = now() - origin
+                    result = adapter.outcome(answer)
+                    if result == OK and self.learns:
+                        adapter.learn(step, answer, ids)
+                    if step.kind in READS:  # measured, never reconciled: no outcome to keep
+                        recorder.record(step.kind, result, offset, sent, done)
+                    else:
+                        lost = self._write(
+                            item, step, ids, lost, answer, (result, offset, sent, done)
+                        )
+                counted += 1
+        finally:  # also when the journey is killed: what it did not record is counted as not run
+            if counted < len(steps):
+                recorder.not_run(item, counted)
             else:
-                sent = clock.now() - origin
-                answer = send(request)
-                done = last = clock.now() - origin
-                times = (offset, sent, done)
-                _answered(recorder, adapter, customer, step, ids, lost, answer, times)
-            counted += 1
-    finally:  # also when the journey is killed: what it did not record is counted as not run
-        if counted < len(steps):
-            recorder.not_run(item, counted)
+                recorder.journey(last - start)
+
+    def _write(  # noqa: PLR0917
+        self,
+        item: Scheduled,
+        step: Step,
+        ids: Ids,
+        lost: set[tuple[str, Any]] | None,
+        answer: Answer,
+        measured: tuple[str, float, float, float],
+    ) -> set[tuple[str, Any]] | None:
+        """A write's outcome, into the ledger; returns the journey's refused creations."""
+        result, intended, sent, done = measured
+        data = step.data
+        outcome = Outcome(item.journey.customer, step.kind, step.t, step.seq, data, result,
+                          answer.status, intended, sent, done,
+                          self.adapter.order_key(answer))  # fmt: skip
+        if result == OK:
+            outcome.learned = {k: ids.of(k, int(data[k])) for k in ("cart", "order") if k in data}
         else:
-            recorder.journey(last - item.start)
-
-
-def _answered(  # noqa: PLR0917
-    recorder: Recorder,
-    adapter: Adapter,
-    customer: int,
-    step: Step,
-    ids: Ids,
-    lost: set[tuple[str, Any]],
-    answer: Answer,
-    times: tuple[float, float, float],
-) -> None:
-    """Record an answer; a read needs no :class:`Outcome` (it is never reconciled)."""
-    result = adapter.outcome(answer)
-    if result == OK:
-        adapter.learn(step, answer, ids)
-    if step.kind in READS:
-        recorder.record(step.kind, result, *times)
-        return
-    data = step.data
-    outcome = Outcome(customer, step.kind, step.t, step.seq, data, result, answer.status,
-                      *times, adapter.order_key(answer))  # fmt: skip
-    if result == OK:
-        outcome.learned = {k: ids.of(k, int(data[k])) for k in ("cart", "order") if k in data}
-    else:
-        outcome.detail = _detail(answer)
-        if step.kind in _CREATES:
-            lost.add((_CREATES[step.kind], data[_CREATES[step.kind]]))
-    recorder.add(outcome)
+            outcome.detail = _detail(answer)
+            if step.kind in _CREATES:
+                lost = lost or set()
+                lost.add((_CREATES[step.kind], data[_CREATES[step.kind]]))
+        self.recorder.add(outcome)
+        return lost
 
 
 def _skip(recorder: Recorder, customer: int, step: Step, why: str) -> None:
@@ -338,7 +221,7 @@ class Starter:
     ends its journey goes on with the oldest waiting one instead of ending: a saturated replay
     makes no task per journey, and the schedule's order is kept. ``in_flight`` counts tasks,
     updated before a task ends, so a journey is never left in the backlog with no task to run
-    it.
+    it. A journey that raises is handed to ``failed`` with its error before its task ends.
     """
 
     def __init__(
@@ -346,10 +229,11 @@ class Starter:
         limit: int,
         play: Callable[[Scheduled], None],
         spawn: Callable[[Callable[[Scheduled], None], Scheduled], object],
+        failed: Callable[[Scheduled, Exception], None] | None = None,
     ) -> None:
         if limit < 1:
             raise ValueError(f"journeys in flight: expected at least 1, got {limit}")
-        self.limit, self.play, self.spawn = limit, play, spawn
+        self.limit, self.play, self.spawn, self.failed = limit, play, spawn, failed
         self.backlog: deque[Scheduled] = deque()
         self.in_flight = 0
 
@@ -361,12 +245,16 @@ class Starter:
             self.backlog.append(item)
 
     def run(self, item: Scheduled) -> None:
-        backlog = self.backlog
+        backlog, play = self.backlog, self.play
         try:
             while True:
-                self.play(item)
+                play(item)
                 if not backlog:
                     return
                 item = backlog.popleft()
+        except Exception as error:
+            if self.failed is not None:
+                self.failed(item, error)
+            raise
         finally:
             self.in_flight -= 1
