@@ -10,7 +10,8 @@ index, so one customer's steps never cross workers. The master prepares the targ
 the workers' histograms and writes the reconciliation and report when the test stops; the
 command's exit code is non-zero when there are discrepancies or a gate fails. The API token
 comes from ``OMNICANAL_API_TOKEN`` or ``OMNICANAL_API_TOKEN_FILE``. With Locust's ``--run-time``
-the replay stops sending at it, as ``omnicanal replay --run-time`` does.
+the replay stops sending at it and counts what it did not send, as ``omnicanal replay
+--run-time`` does; Locust counts its run time from the test's start, the preparation included.
 """
 
 from __future__ import annotations

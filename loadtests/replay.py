@@ -196,21 +196,25 @@ def dispatch(
 ) -> int:
     """Start every journey at its scheduled time (``spawn`` runs it, blocking while the limit
     of journeys in flight is reached, or queueing it: see :class:`Starter`); stop starting new
-    ones after ``until``, handing each journey left to ``not_started``. Returns the number
-    started."""
+    ones after ``until``, handing each journey left to ``not_started`` (also when stopped by
+    an exception). Returns the number started."""
     ordered = sorted(items, key=lambda s: (s.start, s.journey.customer))
-    for started, item in enumerate(ordered):
-        at = origin + item.start
-        if until is not None and at > until:
-            if not_started is not None:
-                for left in ordered[started:]:
-                    not_started(left)
-            return started
-        wait = at - clock.now()
-        if wait > 0:
-            clock.sleep(wait)
-        spawn(item)
-    return len(ordered)
+    started = 0
+    try:
+        for item in ordered:
+            at = origin + item.start
+            if until is not None and at > until:
+                break
+            wait = at - clock.now()
+            if wait > 0:
+                clock.sleep(wait)
+            spawn(item)
+            started += 1
+    finally:  # also when the dispatcher is killed (Locust's own --run-time stops the user)
+        if not_started is not None:
+            for left in ordered[started:]:
+                not_started(left)
+    return started
 
 
 class Starter:

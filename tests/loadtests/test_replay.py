@@ -248,3 +248,19 @@ def test_not_run_counts_travel_from_a_worker_to_the_master() -> None:
     assert master.counts["check_stock"]["not_run"] == 2
     assert (master.journeys_not_run, master.journeys_cut) == (1, 1)
     assert worker.journeys_not_run == worker.journeys_cut == 0
+
+
+def test_a_dispatcher_stopped_by_an_exception_hands_on_what_it_did_not_start() -> None:
+    clock = VirtualClock()
+    recorder = Recorder()
+    started: list[int] = []
+
+    def spawn(item: Scheduled) -> None:
+        if item.journey.customer == 3:
+            raise Killed  # as Locust's own run time killing the user that dispatches
+        started.append(item.journey.customer)
+
+    with pytest.raises(Killed):
+        dispatch(one_step_customers(6, 1.0), 0.0, clock, spawn, not_started=recorder.not_run)
+    assert started == [0, 1, 2]
+    assert recorder.journeys_not_run == 3  # customers 3, 4 and 5
