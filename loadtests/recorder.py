@@ -11,6 +11,7 @@ fold to.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -72,8 +73,9 @@ class Recorder:
         self.journeys_done = 0
         self.journeys_cut = 0
         self.journeys_not_run = 0
-        # per kind: its counts and its buffer of (intended, sent, done) not folded yet
-        self._hot: dict[str, tuple[dict[str, int], array[float]]] = {}
+        # per kind: its counts, its buffer of (intended, sent, done) not folded yet, and the
+        # buffer's append
+        self._hot: dict[str, tuple[dict[str, int], array[float], Callable[[float], None]]] = {}
         self._errors: list[float] = []  # when each buffered error was answered
         self._ended: array[float] = array("d")  # buffered journey durations
 
@@ -106,11 +108,11 @@ class Recorder:
         and its three measures (from ``intended`` and from ``sent`` to ``done``, and the lag
         between the two) in the kind's histograms and the timeline. The replay calls this
         directly for reads, which need no :class:`Outcome` (they are not in the ledger)."""
-        counts, pending = self._hot.get(kind) or self._heat(kind)
+        counts, pending, add = self._hot.get(kind) or self._heat(kind)
         counts[result] += 1
-        pending.append(intended)
-        pending.append(sent)
-        pending.append(done)
+        add(intended)
+        add(sent)
+        add(done)
         if result == ERROR:
             self._errors.append(done)
         if len(pending) >= _FULL:
@@ -134,7 +136,7 @@ class Recorder:
             self.journeys_cut += 1
 
     def _fold(self) -> None:
-        for kind, (_, pending) in self._hot.items():
+        for kind, (_, pending, _add) in self._hot.items():
             if pending:
                 times = np.array(pending, dtype=np.float64).reshape(-1, 3)
                 del pending[:]
@@ -170,8 +172,9 @@ class Recorder:
             row[3] = max(row[3], most)
             row[4] = max(row[4], lagged)
 
-    def _heat(self, kind: str) -> tuple[dict[str, int], array[float]]:
-        hot = self._hot[kind] = (self._counts(kind), array("d"))
+    def _heat(self, kind: str) -> tuple[dict[str, int], array[float], Callable[[float], None]]:
+        pending = array("d")
+        hot = self._hot[kind] = (self._counts(kind), pending, pending.append)
         return hot
 
     def _counts(self, kind: str) -> dict[str, int]:
