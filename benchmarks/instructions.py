@@ -10,7 +10,7 @@ over model: the events/s ratio the machine would give if every instruction cost 
 ``--tree`` counts another checkout's model (a ``git worktree`` of an older commit that has
 ``benchmarks/engine_throughput.py``) in the same way, for a before/after figure.
 
-    .venv/bin/python benchmarks/instructions.py [--days 3] [--processes 100000] [--tree DIR]
+    .venv/bin/python benchmarks/instructions.py [--days 3] [--processes 100000] [--tree DIR] [--tables]
 
 The children run with ``PYTHONHASHSEED=0``: with Python's per-process salt for string hashes,
 dictionaries probe differently from run to run, and the same commit counted 70,600 and 73,300
@@ -35,13 +35,20 @@ START_UP_DAYS = 0.01
 TIMEOUTS = 10
 
 
-def _engine(tree: Path, days: float) -> int:
-    """Run the baseline-sized plan from ``tree`` for ``days``; returns the events it logged."""
+def _engine(tree: Path, days: float, tables: bool = False) -> int:
+    """Run the baseline-sized plan from ``tree`` for ``days``; returns the events it logged.
+    With ``tables``, also build the Arrow tables of its logs (events, and commands where the
+    tree records them), as every run that writes its results does."""
     sys.path.insert(0, str(tree))
     from benchmarks.engine_throughput import baseline_plan
     from simulation.engine.run import run_replication
 
-    return len(run_replication(baseline_plan(days, 45.0), seed=1).log)
+    world = run_replication(baseline_plan(days, 45.0), seed=1)
+    if tables:
+        world.log.to_table()
+        if hasattr(world, "commands"):
+            world.commands.to_table()
+    return len(world.log)
 
 
 def _bare(processes: int, run: bool) -> int:
@@ -75,25 +82,30 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=3.0, help="of the baseline-sized plan")
     parser.add_argument("--processes", type=int, default=100_000, help="of the bare reference")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose model runs")
+    parser.add_argument(
+        "--tables", action="store_true", help="count building the logs' Arrow tables too"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
         if kind == "engine":
-            print(_engine(Path(rest[0]), float(rest[1])))
+            print(_engine(Path(rest[0]), float(rest[1]), rest[2:] == ["tables"]))
         else:
             print(_bare(int(rest[0]), rest[1] == "run"))
         return
     if shutil.which("valgrind") is None:
         sys.exit("instructions.py needs valgrind on the PATH (Debian: apt-get install valgrind)")
     tree = str(args.tree.resolve())
-    i0, e0 = _count("engine", tree, str(START_UP_DAYS))
-    i1, e1 = _count("engine", tree, str(args.days))
+    more = ["tables"] if args.tables else []
+    i0, e0 = _count("engine", tree, str(START_UP_DAYS), *more)
+    i1, e1 = _count("engine", tree, str(args.days), *more)
     model = (i1 - i0) / (e1 - e0)
     j0, _ = _count("bare", str(args.processes), "setup")
     j1, events = _count("bare", str(args.processes), "run")
     bare = (j1 - j0) / events
-    print(f"model ({tree}, {args.days:g} days, {e1 - e0:,} events after start-up): "
+    tabled = ", tables built" if args.tables else ""
+    print(f"model ({tree}, {args.days:g} days{tabled}, {e1 - e0:,} events after start-up): "
           f"{model:,.0f} instructions/event")  # fmt: skip
     print(f"  bare SimPy ({args.processes:,} processes x {TIMEOUTS} timeouts): "
           f"{bare:,.0f} instructions/event")  # fmt: skip

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from simulation.engine.compile import plan_of  # noqa: E402
 from simulation.engine.plan import Plan  # noqa: E402
 from simulation.engine.run import run_replication  # noqa: E402
+from simulation.commandlog import stream_commands_to  # noqa: E402
 from simulation.eventlog import stream_to  # noqa: E402
 from simulation.scenario import load_scenario  # noqa: E402
 
@@ -96,12 +97,16 @@ def _store(template: dict[str, Any], i: int, stores: int, per_store: float) -> d
 
 
 def measure(customers: int, stores: int) -> dict[str, float]:
-    """One run of the scaled baseline, streamed to a temporary Parquet file."""
+    """One run of the scaled baseline, its events and commands streamed to temporary Parquet
+    files."""
     plan = scaled_baseline(customers, stores)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        with stream_to(Path(tmp) / "events.parquet") as log:
-            world = run_replication(plan, seed=1, log=log)
+        with (
+            stream_to(Path(tmp) / "events.parquet") as log,
+            stream_commands_to(Path(tmp) / "commands.parquet") as commands,
+        ):
+            world = run_replication(plan, seed=1, log=log, commands=commands)
             events = len(world.log)
         seconds = time.perf_counter() - start
         size = (Path(tmp) / "events.parquet").stat().st_size

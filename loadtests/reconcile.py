@@ -71,7 +71,7 @@ def reconcile(
     found: list[Discrepancy] = []
     target_order: dict[Any, int] = {}
     for o in _ordered(outcomes):
-        where = f"customer {o.customer} {o.kind} (log seq {o.seq}, t={o.t:g})"
+        where = f"customer {o.customer} {o.kind} (command {o.command}, t={o.t:g})"
         if o.result == ERROR:
             found.append(
                 Discrepancy(

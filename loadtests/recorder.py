@@ -37,7 +37,7 @@ class Outcome:
     customer: int
     kind: str
     t: float
-    seq: int
+    command: int
     data: dict[str, Any]
     result: str
     status: int = 0
@@ -50,7 +50,7 @@ class Outcome:
 
     @property
     def step(self) -> Step:
-        return Step(self.kind, self.t, self.data, seq=self.seq)
+        return Step(self.kind, self.t, self.data, command=self.command)
 
 
 class Recorder:

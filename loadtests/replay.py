@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from loadtests.adapters.base import OK, SKIPPED, Adapter, Answer, Ids, Request
 from loadtests.journeys import READS, Scheduled, Step
 from loadtests.recorder import MEASURES, NOT_RUN, RESULTS, Outcome, Recorder
+from simulation.domain.vocabulary import KINDS
 
 __all__ = [
     "GRACE", "MEASURES", "NOT_RUN", "RESULTS", "JourneyPlayer", "Outcome", "Recorder", "Starter",
@@ -37,7 +38,8 @@ __all__ = [
 
 GRACE = 1.0
 """Seconds after the run time's end that a request in flight may still take to answer."""
-_CREATES = {"open_cart": "cart", "checkout": "order"}
+_CREATES = {k.name: k.creates for k in KINDS if k.creates is not None}
+"""The kinds that create a cart or an order, and which: later steps about it need it."""
 
 
 class Clock(Protocol):
@@ -158,7 +160,7 @@ class JourneyPlayer:
         """A write's outcome, into the ledger; returns the journey's refused creations."""
         result, intended, sent, done = measured
         data = step.data
-        outcome = Outcome(item.journey.customer, step.kind, step.t, step.seq, data, result,
+        outcome = Outcome(item.journey.customer, step.kind, step.t, step.command, data, result,
                           answer.status, intended, sent, done,
                           self.adapter.order_key(answer))  # fmt: skip
         if result == OK:
@@ -173,7 +175,7 @@ class JourneyPlayer:
 
 
 def _skip(recorder: Recorder, customer: int, step: Step, why: str) -> None:
-    recorder.add(Outcome(customer, step.kind, step.t, step.seq, step.data, SKIPPED, detail=why))
+    recorder.add(Outcome(customer, step.kind, step.t, step.command, step.data, SKIPPED, detail=why))
 
 
 def _detail(answer: Answer) -> str:

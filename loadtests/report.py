@@ -122,7 +122,7 @@ def write(  # noqa: PLR0917
                 "customer": o.customer,
                 "step": o.kind,
                 "t": o.t,
-                "seq": o.seq,
+                "command": o.command,
                 "result": o.result,
                 "status": o.status,
                 "intended_s": o.intended,

@@ -23,9 +23,9 @@ from loadtests.journeys import Scheduled, initial_stock, journeys, schedule
 from loadtests.reconcile import Discrepancy, reconcile
 from loadtests.replay import NOT_RUN, Recorder
 from loadtests.slo import Gate, check, load_gates
+from simulation.commandlog import read_command_table
 from simulation.errors import InputError
-from simulation.eventlog import read_log
-from simulation.results import EVENTS, RunFolder
+from simulation.results import COMMANDS, RunFolder
 
 if TYPE_CHECKING:
     from locust.env import Environment
@@ -81,8 +81,13 @@ class Settings:
             raise InputError("--users", "at least 1 journey in flight", self.max_in_flight)
         if self.run_time is not None and not self.run_time > 0:
             raise InputError("--run-time", "a number of seconds > 0", self.run_time)
-        if not (self.results / EVENTS).is_file():
-            raise InputError("RESULTS", f"a results folder holding {EVENTS}", str(self.results))
+        if not (self.results / COMMANDS).is_file():
+            raise InputError(
+                "RESULTS",
+                f"a results folder holding {COMMANDS} (written by `omnicanal run` since "
+                "schema version 2; run the scenario again)",
+                str(self.results),
+            )
 
 
 @dataclass
@@ -96,12 +101,12 @@ class Plan:
 
 
 def load_plan(settings: Settings) -> Plan:
-    log = read_log(settings.results / EVENTS)
-    found = journeys(log, settings.replication)
+    commands = read_command_table(settings.results / COMMANDS)
+    found = journeys(commands, settings.replication)
     items = schedule(found, settings.speedup)
     return Plan(
         items,
-        initial_stock(log, settings.replication),
+        initial_stock(commands, settings.replication),
         len(found),
         sum(len(j.steps) for j in found),
     )

@@ -29,8 +29,9 @@ from simulation.engine.compile import plan_of
 from simulation.engine.plan import Plan
 from simulation.errors import InputError
 from simulation.eventlog import LogWriter, read_log, table_to_frame
+from simulation.experiments.replications import Logs
 from simulation.projections import Costs
-from simulation.results import EVENTS, KPIS, REPORT, RunFolder
+from simulation.results import COMMANDS, EVENTS, KPIS, REPORT, RunFolder
 from simulation.scenario import Scenario, load_scenario
 
 ScenarioLike = Scenario | str | Path
@@ -56,28 +57,57 @@ def replicate_logs(
     ``address``: the same tables either way."""
     from simulation.experiments.replications import run_on_dask, run_replications
 
-    if executor == "local":
+    if _executor(executor, address) == "local":
         return run_replications(plan, seed, replications, workers=workers, progress=progress)
-    if executor != "dask":
+    return run_on_dask(plan, seed, replications, address=str(address), progress=progress)
+
+
+def replicate_all(
+    plan: Plan,
+    seed: int,
+    replications: int | Sequence[int],
+    *,
+    workers: int | None = None,
+    executor: str = "local",
+    address: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Logs]:
+    """As :func:`replicate_logs`, each replication's command log beside its event log."""
+    from simulation.experiments.replications import logs_on_dask, run_logs
+
+    if _executor(executor, address) == "local":
+        return run_logs(plan, seed, replications, workers=workers, progress=progress)
+    return logs_on_dask(plan, seed, replications, address=str(address), progress=progress)
+
+
+def _executor(executor: str, address: str | None) -> str:
+    if executor not in ("local", "dask"):
         raise InputError("--executor", "local or dask", executor)
-    if not address:
+    if executor == "dask" and not address:
         raise InputError("--address", "a Dask scheduler address such as tcp://HOST:8786", address)
-    return run_on_dask(plan, seed, replications, address=address, progress=progress)
+    return executor
 
 
-def write_outputs(
+def write_outputs(  # noqa: PLR0917
     folder: RunFolder,
     tables: list[pa.Table],
     horizon: float | None = None,
     warmup: float = 0.0,
     costs: Costs | None = None,
+    commands: list[pa.Table] | None = None,
 ) -> pd.DataFrame:
-    """events.parquet, kpis.csv, figures/*.png and report.html; returns the KPI table."""
+    """events.parquet, commands.parquet (given ``commands``), kpis.csv, figures/*.png and
+    report.html; returns the KPI table."""
+    from simulation.commandlog import COMMAND_SCHEMA
     from simulation.report import figures, page
 
     with LogWriter(folder.path / EVENTS) as writer:
         for table in tables:
             writer.write_table(table)
+    if commands is not None:
+        with LogWriter(folder.path / COMMANDS, schema=COMMAND_SCHEMA) as writer:
+            for table in commands:
+                writer.write_table(table)
     frame = table_to_frame(pa.concat_tables(tables))
     table = projections.kpis(frame, horizon=horizon, warmup=warmup, costs=costs)
     table.to_csv(folder.path / KPIS, index=False)
@@ -154,10 +184,11 @@ def run(
     plan = plan_of(chosen)
     root_seed = chosen.seed if seed is None else seed
     started = time.perf_counter()
-    tables = replicate_logs(
+    logs = replicate_all(
         plan, root_seed, replications, workers=workers, executor=executor, address=address,
         progress=progress,
     )  # fmt: skip
+    tables, commands = [x.events for x in logs], [x.commands for x in logs]
     seconds = time.perf_counter() - started
     if out is None:
         frames = [table_to_frame(t) for t in tables]
@@ -171,9 +202,11 @@ def run(
         return Run(chosen, root_seed, table, None, tables)
     with RunFolder(Path(out), chosen.name) as folder:
         folder.manifest |= run_manifest(chosen, root_seed, replications, tables, seconds)
+        folder.manifest["commands"] = sum(c.num_rows for c in commands)
         table = write_outputs(
-            folder, tables, horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs()
-        )
+            folder, tables, horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs(),
+            commands=commands,
+        )  # fmt: skip
     return Run(chosen, root_seed, table, folder.final)
 
 

@@ -72,7 +72,7 @@ def demo(out_root: ResultsRoot = Path("results")) -> None:
                 for c, e in run.refused
             ],
         }
-        table = write_outputs(folder, [run.log.to_table()])
+        table = write_outputs(folder, [run.log.to_table()], commands=[run.commands.to_table()])
     out.print(f"demo: {len(run.log)} events, {len(run.refused)} commands refused by the domain")
     _print_kpis(table.iloc[0].to_dict())
     out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)

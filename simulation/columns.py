@@ -1,28 +1,33 @@
-"""The log's columns: the Parquet schema, and the typed buffers events are appended into.
+"""The log's columns: the Parquet schema, and the segments records are appended to.
 
-:class:`Columns` keeps one segment of a log the way Arrow wants it: one typed buffer per
-column, filled field by field as events arrive, so that building the table is numpy and
-pyarrow work only (no Python per event). A payload column's buffer holds a value only for the
-events whose type has that field; which rows those are follows from the row's type, so the
-nulls of absent fields cost nothing to record. Dictionary columns (``type``, ``channel``,
-``location``, ``sku``, ``mode``, ``reason``, ``segment``) store int32 codes into a dictionary
-that grows in order of first appearance, the order ``pyarrow.Array.dictionary_encode`` gives,
-so the tables are equal to those of :func:`simulation.eventlog.to_table`, the oracle.
+:class:`Columns` keeps one segment of a log: the records themselves (events, or commands),
+and beside each the values its layout adds (an event's command id). Appending is two list
+appends; the columns are made when a batch is built, a record class at a time, by C-level
+attribute getters, numpy and pyarrow (an early version filled a typed buffer per field on
+every append, and each typed append cost more than keeping the record). Dictionary columns
+(``type``, ``channel``, ``location``, ``sku``, ``mode``, ``reason``, ``segment``) get their
+dictionary in order of first appearance, from ``pyarrow.Array.dictionary_encode``, so the
+tables are equal to those of :func:`simulation.eventlog.to_table`, the oracle.
+
+What a row is made of is a :class:`Layout`: the event log's (:data:`EVENTS`: an event's
+fields, and beside it the id of the command that caused it) or the command log's
+(:mod:`simulation.commandlog`: a command's fields, its customer and its outcome).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import typing
-from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from simulation.domain.events import COLUMNS, EVENT_TYPES, SCHEMA_VERSION, Event
-from simulation.domain.records import define
+from simulation.domain.events import COLUMNS, EVENT_TYPES, SCHEMA_VERSION
 from simulation.errors import LogFormatError
 
 VERSION_KEY = b"omnicanal.schema_version"
@@ -45,278 +50,316 @@ SCHEMA = pa.schema(
         pa.field("reason", _DICT),
         pa.field("until", pa.float64()),
         pa.field("segment", _DICT),
+        pa.field("command", pa.int64()),
         pa.field("replication", pa.int32(), nullable=False),
     ],
     metadata={VERSION_KEY: str(SCHEMA_VERSION).encode()},
 )
-"""The log's columns, in order, with the schema version in the metadata."""
-
-_TYPECODES = {pa.int64(): "q", pa.float64(): "d", _DICT: "i"}
-_NUMPY = {"q": np.int64, "d": np.float64, "i": np.int32}
-_EXPECTED = {"q": "an integer (int64)", "d": "a number (float64)"}
-_KIND = {name: _TYPECODES[SCHEMA.field(name).type] for name in COLUMNS}
-
-Put = Callable[[Event], int]
-Plan = tuple[int, Put]
-"""Per event class: its type code, and the function that puts its fields and code into the
-buffers and returns the segment's row count."""
+"""The log's columns, in order, with the schema version in the metadata. ``command`` is the
+id of the command whose decision produced the event (its causation: a row of
+``commands.parquet``)."""
 
 
-class _Words(dict[Any, int]):
-    """One dictionary column: value -> int32 code, new values numbered as they first appear.
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What a row of one log is made of.
 
-    ``None`` maps to -1, the null code. Values are written as ``str(value)`` (a
-    :class:`~simulation.types.Channel` as its value), as the oracle does.
+    ``payload`` columns are filled from a record's fields (``fields_of`` pairs each field with
+    its column; a field with no column is not kept); ``extras`` are given to
+    :meth:`Columns.append` beside the record, for every row. ``key`` numbers the rows and
+    ``type_column`` names each row's record type (``name_of`` a class, None for one not
+    registered, which is not a ``noun``; ``class_of`` the reverse). ``derived`` columns are
+    made by the log that owns the columns; ``convert`` turns an object column's values into
+    what Arrow builds its type from.
     """
 
-    __slots__ = ("_codes", "strings")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.strings: list[str] = []
-        self._codes: dict[str, int] = {}
-
-    def __missing__(self, value: Any) -> int:
-        if value is None:
-            return -1
-        word = str(value)
-        code = self._codes.setdefault(word, len(self.strings))
-        if code == len(self.strings):
-            self.strings.append(word)
-        self[value] = code
-        return code
-
-    def keep(self, used: int) -> None:
-        """Forget the words numbered ``used`` and above (an append that was undone)."""
-        for value in [v for v, c in self.items() if c >= used]:
-            del self[value]
-        for word in self.strings[used:]:
-            del self._codes[word]
-        del self.strings[used:]
+    name: str
+    noun: str
+    schema: pa.Schema
+    key: str
+    type_column: str
+    payload: tuple[str, ...]
+    extras: tuple[str, ...]
+    name_of: Callable[[type], str | None]
+    class_of: Callable[[str], type]
+    fields_of: Callable[[type], tuple[tuple[str, str], ...]]
+    derived: tuple[str, ...] = ()
+    convert: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
 
 
-def _may_be_none(cls: type[Event]) -> set[str]:
-    hints = typing.get_type_hints(cls)
-    return {name for name, hint in hints.items() if type(None) in typing.get_args(hint)}
+def _event_name(cls: type) -> str | None:
+    name: str | None = getattr(cls, "TYPE", None)
+    return name if name is not None and EVENT_TYPES.get(name) is cls else None
+
+
+@cache
+def _event_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    return tuple((f.name, f.name) for f in dataclasses.fields(cls))
+
+
+EVENTS = Layout(
+    name="events",
+    noun="event class",
+    schema=SCHEMA,
+    key="seq",
+    type_column="type",
+    payload=COLUMNS,
+    extras=("command",),
+    name_of=_event_name,
+    class_of=EVENT_TYPES.__getitem__,
+    fields_of=_event_fields,
+)
+"""The event log's rows: an event's fields, and the id of the command that caused it."""
+LAYOUTS: dict[str, Layout] = {"events": EVENTS}
+"""Every layout by name (a pickled segment names its own)."""
+
+
+Extras = tuple[list[Any], ...]
 
 
 class Columns:
-    """One segment of a log as per-column typed buffers (see the module docstring).
+    """One segment of a log: its records and the extras given beside them (see the module
+    docstring).
 
-    :meth:`append` is atomic: an event with a value its column cannot hold raises
-    :class:`~simulation.errors.LogFormatError` naming ``Type.field`` and leaves the buffers as
-    they were.
+    :meth:`add` trusts its record (the engine's, built by the domain): a value its column
+    cannot hold is found when the batch is built, and named there. :meth:`append` checks the
+    record first, so a bad one raises :class:`~simulation.errors.LogFormatError` naming
+    ``Type.field`` and leaves the segment as it was.
     """
 
-    __slots__ = ("_nulls", "_plans", "_type_fields", "_type_names", "_types", "_values", "_words")
+    __slots__ = ("_extras", "_layout", "_records")
 
-    def __init__(self) -> None:
-        self._types = array("i")
-        self._type_names: list[str] = []
-        self._type_fields: list[frozenset[str]] = []
-        self._values = {name: array(_KIND[name]) for name in COLUMNS}
-        self._nulls = {n: array("q") for n in COLUMNS if _KIND[n] != "i"}
-        """Per numeric column: the positions in its buffer that hold a None (as 0)."""
-        self._words = {n: _Words() for n in COLUMNS if _KIND[n] == "i"}
-        self._plans: dict[type[Event], Plan] = {}
+    def __init__(self, layout: Layout = EVENTS) -> None:
+        self._layout = layout
+        self._records: list[Any] = []
+        self._extras: Extras = tuple([] for _ in layout.extras)
 
     def __len__(self) -> int:
-        return len(self._types)
+        return len(self._records)
 
     @property
-    def nbytes(self) -> int:
-        """Bytes in the typed buffers (the dictionaries' words not counted)."""
-        buffers = [self._types, *self._values.values(), *self._nulls.values()]
-        return sum(b.itemsize * len(b) for b in buffers)
+    def layout(self) -> Layout:
+        return self._layout
 
-    def append(self, event: Event) -> int:
-        """Put ``event``'s fields into the buffers; returns the segment's row count."""
-        plan = self._plans.get(event.__class__)
-        if plan is None:
-            plan = self._learn(event.__class__)
-        try:
-            return plan[1](event)
-        except (TypeError, ValueError, OverflowError) as e:
-            self._undo()
-            raise self._bad_field(event) from e
+    @property
+    def records(self) -> list[Any]:
+        """The segment's records, in order (not a copy: do not change it)."""
+        return self._records
 
-    # ------------------------------------------------------------ plans
+    def extra(self, name: str) -> list[Any]:
+        """The values of extra column ``name``, one per row (not a copy)."""
+        return self._extras[self._layout.extras.index(name)]
 
-    def _learn(self, cls: type[Event]) -> Plan:
-        """The plan of an event class, made on its first event in this segment."""
-        if EVENT_TYPES.get(getattr(cls, "TYPE", None)) is not cls:  # type: ignore[arg-type]
-            raise LogFormatError("type", "a registered event class", cls)
-        plan = self._plan(cls, len(self._type_names))
-        self._type_names.append(cls.TYPE)
-        self._type_fields.append(frozenset(f.name for f in dataclasses.fields(cls)))
-        return plan
+    def adder(self) -> Callable[..., int]:
+        """The function that adds one record and its extras and returns the row count, as
+        :meth:`add` does, without a method call's cost: for the engine's hot loops."""
+        records, extras = self._records, self._extras
+        add, size = records.append, records.__len__
+        match [values.append for values in extras]:
+            case [one]:
 
-    def _plan(self, cls: type[Event], code: int) -> Plan:
-        names = tuple(f.name for f in dataclasses.fields(cls))
-        plan: Plan = (code, self._putter(code, names, _may_be_none(cls)))
-        self._plans[cls] = plan
-        return plan
+                def add_one(record: Any, x: Any) -> int:
+                    add(record)
+                    one(x)
+                    return size()
 
-    def _putter(self, code: int, names: tuple[str, ...], nullable: set[str]) -> Put:
-        """One function that puts all of an event class's fields into their buffers, then its
-        type ``code`` (last: a field that fails leaves the row uncounted), and returns the
-        segment's row count.
+                return add_one
+            case [one, two]:
 
-        It is written out as source, one line per field, the way ``dataclasses`` writes an
-        ``__init__``: a loop over per-field closures costs several times more per event, and
-        every event of a run passes here. Field names are the log's column names.
-        """
-        scope: dict[str, Any] = {}
-        lines = ["def put(e):"]
-        for i, name in enumerate(names):
-            values = self._values[name]
-            scope[f"add{i}"] = values.append
-            if name in self._words:
-                scope[f"words{i}"] = self._words[name]
-                lines.append(f"    add{i}(words{i}[e.{name}])")
-            elif name in nullable:
-                scope[f"null{i}"], scope[f"rows{i}"] = self._nulls[name].append, values
-                lines += [
-                    f"    if e.{name} is None:",
-                    f"        null{i}(len(rows{i}))",
-                    f"        add{i}(0)",
-                    "    else:",
-                    f"        add{i}(e.{name})",
-                ]
-            else:
-                lines.append(f"    add{i}(e.{name})")
-        scope["add_type"], scope["types"] = self._types.append, self._types
-        lines += [f"    add_type({code})", "    return len(types)"]
-        put: Put = define("put", "\n".join(lines), scope)
-        return put
+                def add_two(record: Any, x: Any, y: Any) -> int:
+                    add(record)
+                    one(x)
+                    two(y)
+                    return size()
+
+                return add_two
+        return self.add
+
+    def add(self, record: Any, *extras: Any) -> int:
+        """Add ``record`` and the layout's extras (each given, None for a null) unchecked;
+        returns the segment's row count."""
+        if len(extras) != len(self._extras):
+            raise TypeError(
+                f"Columns.add: {len(self._extras)} values expected beside the record "
+                f"({', '.join(self._layout.extras)}), got {len(extras)}"
+            )
+        self._records.append(record)
+        for values, x in zip(self._extras, extras, strict=True):
+            values.append(x)
+        return len(self._records)
+
+    def append(self, record: Any, *extras: Any) -> int:
+        """Check ``record`` and its extras, then add them; a bad value raises naming the field."""
+        if self._layout.name_of(record.__class__) is None:
+            raise LogFormatError(
+                self._layout.type_column, f"a registered {self._layout.noun}", record.__class__
+            )
+        trial = Columns(self._layout)
+        trial.add(record, *extras)
+        trial.to_batch()
+        return self.add(record, *extras)
 
     # ------------------------------------------------------------ pickling
 
     def __getstate__(self) -> dict[str, Any]:
-        """The buffers and dictionaries; the plans (bound to the buffers) are made again."""
-        return {
-            "types": self._types,
-            "type_names": self._type_names,
-            "values": self._values,
-            "nulls": self._nulls,
-            "words": self._words,
-        }
+        return {"layout": self._layout.name, "records": self._records, "extras": self._extras}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._types, self._type_names = state["types"], state["type_names"]
-        self._values, self._nulls, self._words = state["values"], state["nulls"], state["words"]
-        self._plans, self._type_fields = {}, []
-        for code, name in enumerate(self._type_names):
-            cls = EVENT_TYPES[name]
-            self._plan(cls, code)
-            self._type_fields.append(frozenset(f.name for f in dataclasses.fields(cls)))
+        self._layout = LAYOUTS[state["layout"]]
+        self._records, self._extras = state["records"], state["extras"]
 
-    # ------------------------------------------------------------ a bad event
+    # ------------------------------------------------------------ records -> Arrow
 
-    def _bad_field(self, event: Event) -> LogFormatError:
-        nullable = _may_be_none(type(event))
-        for f in dataclasses.fields(event):
-            kind, value = _KIND[f.name], getattr(event, f.name)
-            if kind == "i" or (value is None and f.name in nullable):
-                continue
-            try:
-                array(kind, [value])
-            except (TypeError, ValueError, OverflowError):
-                return LogFormatError(f"{event.TYPE}.{f.name}", _EXPECTED[kind], value)
-        return LogFormatError("event", "an event whose fields fit the log columns", event)
-
-    def _undo(self) -> None:
-        """Cut every buffer back to the rows appended so far (the last append failed)."""
-        types = np.array(self._types, dtype=np.int32)
-        counts = np.bincount(types, minlength=len(self._type_names))
-        for name, values in self._values.items():
-            rows = sum(int(n) for n, f in zip(counts, self._type_fields, strict=True) if name in f)
-            del values[rows:]
-            if name in self._nulls:
-                nulls = self._nulls[name]  # positions rise, so the undone ones are at the end
-                while nulls and nulls[-1] >= rows:
-                    nulls.pop()
-            else:
-                self._words[name].keep(max(values, default=-1) + 1)
-        used = int(types.max()) + 1 if len(types) else 0
-        for cls in [c for c, plan in self._plans.items() if plan[0] >= used]:
-            del self._plans[cls]
-        del self._type_names[used:], self._type_fields[used:]
-
-    # ------------------------------------------------------------ buffers -> Arrow
-
-    def to_batch(self, *, first_seq: int = 1, replication: int = 0) -> pa.RecordBatch:
-        """The segment as a record batch of :data:`SCHEMA`, numbered from ``first_seq``.
-
-        Every array's memory comes from pyarrow's pool (:func:`_empty`), which keeps freed
-        pages for the next batch: numpy's fresh allocations of this size are new pages from
-        the system, and their page faults cost a fifth of building a batch.
-        """
-        n = len(self._types)
-        types, types_data = _empty(n, np.int32)
-        types[:] = np.frombuffer(self._types, np.int32) if n else 0  # a copy: appends go on
-        seq, seq_data = _empty(n, np.int64)
-        seq[:] = np.arange(first_seq, first_seq + n, dtype=np.int64)
-        replications, replications_data = _empty(n, np.int32)
-        replications.fill(replication)
-        arrays = {
-            "seq": _array(pa.int64(), n, seq_data, None),
-            "type": pa.DictionaryArray.from_arrays(
-                _array(pa.int32(), n, types_data, None), pa.array(self._type_names, pa.string())
-            ),
-            "replication": _array(pa.int32(), n, replications_data, None),
+    def to_batch(
+        self,
+        *,
+        first_seq: int = 1,
+        replication: int = 0,
+        derived: Mapping[str, pa.Array] | None = None,
+    ) -> pa.RecordBatch:
+        """The segment as a record batch of the layout's schema, numbered from ``first_seq``
+        (``derived``: the layout's derived columns, made by the log)."""
+        layout, records = self._layout, self._records
+        n = len(records)
+        classes = list(map(type, records))
+        found = list(dict.fromkeys(classes))  # each class once, in order of first appearance
+        names = {cls: self._name(cls) for cls in found}
+        arrays: dict[str, pa.Array] = {
+            layout.key: pa.array(np.arange(first_seq, first_seq + n, dtype=np.int64)),
+            layout.type_column: pa.array(
+                list(map(names.__getitem__, classes)), pa.string()
+            ).dictionary_encode(),
+            "replication": pa.array(np.full(n, replication, np.int32)),
+            **(derived or {}),
         }
-        present = np.empty(n, bool)  # present[row]: the row's type has the column
-        for name in COLUMNS:
-            has = np.array([name in fields for fields in self._type_fields], dtype=bool)
-            np.take(has, types, out=present)
-            arrays[name] = self._column(name, present)
-        return pa.RecordBatch.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA)
+        for name, values in zip(layout.extras, self._extras, strict=True):
+            arrays[name] = self._convert(name, values, None)
+        spread: dict[str, np.ndarray] = {}
+        codes = {cls: i for i, cls in enumerate(found)}
+        by_class = np.fromiter(map(codes.__getitem__, classes), np.int32, n)
+        order = np.argsort(by_class, kind="stable")
+        bounds = np.searchsorted(by_class[order], np.arange(len(found) + 1))
+        for i, cls in enumerate(found):
+            rows = order[bounds[i] : bounds[i + 1]]
+            self._spread(cls, rows, spread)
+        for name in layout.payload:
+            arrays[name] = self._convert(name, spread.get(name), n)
+        return pa.RecordBatch.from_arrays(
+            [arrays[f.name] for f in layout.schema], schema=layout.schema
+        )
 
-    def _column(self, name: str, present: np.ndarray) -> pa.Array:
-        """One payload column: its buffer spread over the rows whose type has the field."""
-        kind, n = _KIND[name], len(present)
-        buffer, dtype = self._values[name], _NUMPY[kind]
-        values = np.frombuffer(buffer, dtype) if buffer else np.empty(0, dtype)
-        full, data = _empty(n, dtype)
-        if len(values) == n:
-            full[:] = values  # a copy: appends go on
-            rows = None
-        else:
-            rows = np.flatnonzero(present)
-            full.fill(0)  # the absent rows' slots: null, but written the same in every run
-            full[rows] = values
-        if kind == "i":
-            empty = values < 0  # a None in a dictionary column
-            if not empty.any():
-                valid = None if rows is None else present
+    def _name(self, cls: type) -> str:
+        name = self._layout.name_of(cls)
+        if name is None:
+            raise LogFormatError(self._layout.type_column, f"a registered {self._layout.noun}", cls)
+        return name
+
+    def _spread(self, cls: type, rows: np.ndarray, spread: dict[str, np.ndarray]) -> None:
+        """Put the fields of the records of ``cls`` (at ``rows``) into their columns."""
+        pairs = self._layout.fields_of(cls)
+        if not pairs:
+            return
+        records = self._records
+        at = rows.tolist()
+        picked = itemgetter(*at)(records) if len(at) > 1 else (records[at[0]],)
+        values = list(map(attrgetter(*(f for f, _ in pairs)), picked))
+        columns = zip(*values, strict=True) if len(pairs) > 1 else (values,)
+        n = len(records)
+        required = _required(cls)
+        for (f, name), column in zip(pairs, columns, strict=True):
+            self._check(cls, f, name, column, f in required)
+            full = spread.get(name)
+            if full is None:
+                full = spread[name] = np.full(n, None, object)
+            if name in self._layout.convert:  # nested values: numpy would read them as rows
+                for row, value in zip(at, column, strict=True):
+                    full[row] = value
             else:
-                valid = present.copy()
-                valid[(np.flatnonzero(present) if rows is None else rows)[empty]] = False
-                full[~valid] = 0
-            indices = _array(pa.int32(), n, data, valid)
-            dictionary = pa.array(self._words[name].strings, pa.string())
-            return pa.DictionaryArray.from_arrays(indices, dictionary)
-        nulls = self._nulls[name]
-        if not nulls:
-            return _array(SCHEMA.field(name).type, n, data, None if rows is None else present)
-        valid = present.copy()
-        at = np.frombuffer(nulls, np.int64)
-        valid[(np.flatnonzero(present) if rows is None else rows)[at]] = False
-        return _array(SCHEMA.field(name).type, n, data, valid)
+                full[rows] = column
+
+    def _check(self, cls: type, f: str, name: str, column: Any, required: bool) -> None:
+        """Refuse a value of a type its column does not hold (Arrow would take a float for an
+        integer and truncate it); one set of types per class and column, not a test per row."""
+        kinds = set(map(type, column))
+        allowed = _ALLOWED.get(str(self._layout.schema.field(name).type))
+        if allowed is None:
+            return
+        wrong = {k for k in kinds if not _takes(allowed, k) and (required or k is not _NONE)}
+        if not wrong:
+            return
+        bad = next(v for v in column if type(v) in wrong)
+        expected = _EXPECTED[str(self._layout.schema.field(name).type)]
+        if bad is None:
+            expected += " (the field is not optional)"
+        raise LogFormatError(f"{self._name(cls)}.{f}", expected, bad)
+
+    def _convert(self, name: str, values: Any, n: int | None) -> pa.Array:
+        """Column ``name`` as Arrow from its values (None: every row null)."""
+        kind = self._layout.schema.field(name).type
+        if values is None:
+            return pa.nulls(n or 0, kind)
+        convert = self._layout.convert.get(name)
+        try:
+            if convert is not None:
+                return pa.array([None if v is None else convert(v) for v in values], kind)
+            if pa.types.is_dictionary(kind):
+                return pa.array(values, pa.string()).dictionary_encode()
+            return pa.array(values, kind)
+        except _ARROW_ERRORS as e:
+            raise self._bad_value(name, values) from e
+
+    def _bad_value(self, name: str, values: Any) -> LogFormatError:
+        """The first value of column ``name`` that Arrow cannot hold, named by its record's
+        type and field."""
+        kind = self._layout.schema.field(name).type
+        target = pa.string() if pa.types.is_dictionary(kind) else kind
+        convert = self._layout.convert.get(name, lambda v: v)
+        for row, value in enumerate(values):
+            try:
+                pa.array([None if value is None else convert(value)], target)
+            except _ARROW_ERRORS:
+                record = self._records[row]
+                pairs = self._layout.fields_of(type(record))
+                field_name = next((f for f, c in pairs if c == name), name)
+                where = f"{self._name(type(record))}.{field_name}"
+                return LogFormatError(where, _EXPECTED.get(str(target), f"a {target}"), value)
+        return LogFormatError(name, f"values a {kind} column holds", "one it cannot")
 
 
-def _empty(n: int, dtype: Any) -> tuple[np.ndarray, pa.Buffer]:
-    """``n`` uninitialised values from pyarrow's memory pool: a numpy view to fill, and the
-    buffer an Arrow array is made of."""
-    data = pa.allocate_buffer(n * np.dtype(dtype).itemsize)
-    return np.frombuffer(data, dtype), data
+@cache
+def _required(cls: type) -> tuple[str, ...]:
+    """The fields of a record class that may not be None (not typed ``X | None``)."""
+    hints = typing.get_type_hints(cls)
+    return tuple(
+        f.name for f in dataclasses.fields(cls) if type(None) not in typing.get_args(hints[f.name])
+    )
 
 
-def _array(kind: pa.DataType, n: int, data: pa.Buffer, valid: np.ndarray | None) -> pa.Array:
-    """An Arrow array of ``n`` values over ``data`` (not copied), null where ``valid`` is False."""
-    if valid is None:
-        return pa.Array.from_buffers(kind, n, [None, data])
-    # pa.array(values, mask=...) converts value by value; a bitmap from numpy does not.
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.Array.from_buffers(kind, n, [bitmap, data], n - int(np.count_nonzero(valid)))
+_NONE = type(None)
+_BOOLS = (bool, np.bool_)
+_WHOLE = (int, np.integer)
+_ALLOWED: dict[str, tuple[type, ...]] = {
+    "int64": _WHOLE,
+    "int32": _WHOLE,
+    "double": (float, np.floating, *_WHOLE),
+    "bool": _BOOLS,
+    "string": (str,),
+    "dictionary<values=string, indices=int32, ordered=0>": (str,),
+}
+"""The Python types (and subtypes, but booleans for numbers) a column of each Arrow type
+takes; Arrow itself would truncate a float given for an integer."""
+
+
+def _takes(allowed: tuple[type, ...], kind: type) -> bool:
+    return issubclass(kind, allowed) and (allowed is _BOOLS or not issubclass(kind, _BOOLS))
+
+
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError)
+_EXPECTED = {
+    "int64": "an integer (int64)",
+    "int32": "an integer (int32)",
+    "double": "a number (float64)",
+    "string": "a string",
+    "dictionary<values=string, indices=int32, ordered=0>": "a string",
+    "bool": "true or false",
+}

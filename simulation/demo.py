@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from simulation.commandlog import ACCEPTED, CommandLog
 from simulation.domain.backend import Backend
 from simulation.domain.commands import (
     AbandonCart,
@@ -86,11 +87,41 @@ Step = Command | Event | Attempt
 
 @dataclass(slots=True)
 class DemoRun:
-    """What the demo produced: the log, the final backend, the commands the domain refused."""
+    """What the demo produced: the event log, the command log, the final backend, the
+    commands the domain refused."""
 
     log: EventLog
     backend: Backend
+    commands: CommandLog = field(default_factory=CommandLog)
     refused: list[tuple[Command, DomainError]] = field(default_factory=list)
+
+    def do(self, command: Command) -> None:
+        """Record ``command`` and fold its events (a refusal raises, recorded too)."""
+        owner = _owner(self.backend, command)
+        try:
+            events = self.backend.handle(command)
+        except DomainError as refused:
+            self.commands.record(command, owner, refused.rule)
+            raise
+        self.log.add(events, self.commands.record(command, owner, ACCEPTED))
+
+    def note(self, event: Event) -> None:
+        customer = event.customer  # type: ignore[attr-defined]
+        self.log.add_one(event, self.commands.record(event, customer, ACCEPTED))
+
+
+def _owner(backend: Backend, command: Command) -> int | None:
+    """Whose journey a command is in: the customer it names, or who owns its cart or order;
+    None for a location's."""
+    if (customer := getattr(command, "customer", None)) is not None:
+        return int(customer)
+    order = getattr(command, "order", None)
+    placed = backend.order(order) if order is not None else None
+    if placed is not None:
+        return int(placed.customer)
+    cart = getattr(command, "cart", None)  # a checkout's order is not placed yet
+    opened = backend.cart(cart) if cart is not None else None
+    return int(opened.customer) if opened is not None else None
 
 
 def _t(minutes: float) -> SimTime:
@@ -296,14 +327,14 @@ def run_demo() -> DemoRun:
     for step in script():
         match step:
             case Event():
-                run.log.append(step)
+                run.note(step)
             case Attempt(command=command, if_refused=lost):
                 try:
-                    run.log.extend(run.backend.handle(command))
+                    run.do(command)
                 except DomainError as refused:
                     run.refused.append((command, refused))
                     if lost is not None:
-                        run.log.append(lost)
+                        run.note(lost)
             case _:
-                run.log.extend(run.backend.handle(step))
+                run.do(step)
     return run

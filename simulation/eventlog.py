@@ -55,6 +55,8 @@ __all__ = [
 ]
 
 BATCH_ROWS = 65_536
+READABLE_VERSIONS = ("1", str(SCHEMA_VERSION))
+"""Log schema versions this version reads: 1 had no ``command`` column (read as nulls)."""
 
 _FIELDS: dict[type[Event], tuple[str, ...]] = {
     cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in EVENT_TYPES.values()
@@ -64,8 +66,15 @@ _FIELDS: dict[type[Event], tuple[str, ...]] = {
 # ---------------------------------------------------------------- events -> columns
 
 
-def to_table(events: Sequence[Event], *, first_seq: int = 1, replication: int = 0) -> pa.Table:
-    """Events as a table of the log schema, numbered from ``first_seq``."""
+def to_table(
+    events: Sequence[Event],
+    *,
+    first_seq: int = 1,
+    replication: int = 0,
+    causes: Sequence[int | None] | None = None,
+) -> pa.Table:
+    """Events as a table of the log schema, numbered from ``first_seq``; ``causes`` are the
+    ids of the commands that caused them (all null by default)."""
     columns: dict[str, list[Any]] = {name: [None] * len(events) for name in COLUMNS}
     types: list[str] = []
     for i, e in enumerate(events):
@@ -76,6 +85,9 @@ def to_table(events: Sequence[Event], *, first_seq: int = 1, replication: int = 
         "seq": pa.array(range(first_seq, first_seq + len(events)), pa.int64()),
         "type": pa.array(types, pa.string()).dictionary_encode(),
         **{name: _column(name, values) for name, values in columns.items()},
+        "command": pa.array(
+            list(causes) if causes is not None else [None] * len(events), pa.int64()
+        ),
         "replication": pa.array([replication] * len(events), pa.int32()),
     }
     return pa.Table.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA)
@@ -114,9 +126,9 @@ class LogStreamedError(OmnicanalError, RuntimeError):
 class EventLog:
     """An append-only log of one replication: events are added, never changed or removed.
 
-    Events are kept as typed columns, not as objects: :meth:`append` costs a few buffer
-    appends, :meth:`to_table` is numpy and pyarrow work, and :meth:`__iter__` rebuilds the
-    events (the slow path, cached, for tests and replay). ``seq`` runs 1, 2, 3... gaplessly.
+    Events are kept as a segment of :class:`~simulation.columns.Columns`: :meth:`add` (the
+    engine's) costs two list appends, :meth:`append` checks the event first, and
+    :meth:`to_table` builds the columns. ``seq`` runs 1, 2, 3... gaplessly.
 
     With a ``sink`` (see :func:`stream_to`), every ``flush_rows`` events are handed to it as
     one record batch and dropped; :meth:`flush` hands the rest. ``len``, :attr:`last_seq` and
@@ -125,7 +137,7 @@ class EventLog:
     the events are in the sink's file, which is complete only when its writer closes.
     """
 
-    __slots__ = ("_columns", "_decoded", "_flush_at", "_flushed", "_sink", "replication")
+    __slots__ = ("_add", "_columns", "_flush_at", "_flushed", "_sink", "replication")
 
     def __init__(
         self,
@@ -138,26 +150,43 @@ class EventLog:
         if isinstance(flush_rows, bool) or not isinstance(flush_rows, int) or flush_rows < 1:
             raise InputError("flush_rows", "a positive number of rows", flush_rows)
         self.replication = replication
-        self._columns = Columns()
         self._sink = sink
         self._flush_at = flush_rows if sink is not None else -1
         self._flushed = 0
-        self._decoded: list[Event] = []
+        self._segment(Columns())
         self.extend(events)
 
-    def append(self, event: Event) -> int:
-        """Add one event; returns its ``seq``. A bad event raises and leaves the log as it was."""
-        rows = self._columns.append(event)
+    def _segment(self, columns: Columns) -> None:
+        self._columns = columns
+        self._add = columns.adder()
+
+    def append(self, event: Event, cause: int | None = None) -> int:
+        """Add one event, caused by the command of id ``cause`` (None: unknown); returns its
+        ``seq``. A bad event raises naming its field and leaves the log as it was."""
+        rows = self._columns.append(event, cause)
         seq = self._flushed + rows
         if rows == self._flush_at:
             self.flush()
         return seq
 
-    def extend(self, events: Iterable[Event]) -> None:
-        """Add events in order (each as by :meth:`append`)."""
-        for event in events:  # append's body, inline: every event of a run passes here
-            if self._columns.append(event) == self._flush_at:
+    def extend(self, events: Iterable[Event], cause: int | None = None) -> None:
+        """Add events in order, all caused by the command of id ``cause``, each checked as
+        by :meth:`append`."""
+        for event in events:
+            self.append(event, cause)
+
+    def add(self, events: Iterable[Event], cause: int | None) -> None:
+        """Add the events one command of id ``cause`` produced, unchecked: the engine's path,
+        for events the domain built. A value its column cannot hold is named, with its event
+        type and field, when the table or the batch is built."""
+        for event in events:
+            if self._add(event, cause) == self._flush_at:
                 self.flush()
+
+    def add_one(self, event: Event, cause: int | None) -> None:
+        """:meth:`add` of one event (an observation's)."""
+        if self._add(event, cause) == self._flush_at:
+            self.flush()
 
     def flush(self) -> None:
         """Hand the events not yet handed to the sink as one record batch.
@@ -167,18 +196,25 @@ class EventLog:
         if self._sink is not None and len(self._columns):
             self._sink.write_batch(self._batch())
             self._flushed += len(self._columns)
-            self._columns, self._decoded = Columns(), []
+            self._segment(Columns())
 
     def __len__(self) -> int:
         return self._flushed + len(self._columns)
 
     def __iter__(self) -> Iterator[Event]:
         self._whole("__iter__")
-        done = len(self._decoded)
-        if done < len(self._columns):
-            tail = self._columns.to_batch(replication=self.replication).slice(done)
-            self._decoded.extend(iter_events(pa.Table.from_batches([tail])))
-        return iter(self._decoded)
+        return iter(tuple(self._columns.records))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "replication": self.replication, "columns": self._columns, "sink": self._sink,
+            "flush_at": self._flush_at, "flushed": self._flushed,
+        }  # fmt: skip
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.replication, self._sink = state["replication"], state["sink"]
+        self._flush_at, self._flushed = state["flush_at"], state["flushed"]
+        self._segment(state["columns"])
 
     @property
     def last_seq(self) -> int:
@@ -249,9 +285,12 @@ class LogWriter:
     Row groups hold at most ``batch_rows`` rows.
     """
 
-    def __init__(self, path: Path, *, batch_rows: int = BATCH_ROWS) -> None:
+    def __init__(
+        self, path: Path, *, batch_rows: int = BATCH_ROWS, schema: pa.Schema = SCHEMA
+    ) -> None:
         self.path = Path(path)
         self.batch_rows = batch_rows
+        self.schema = schema
         self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self._writer: pq.ParquetWriter | None = None
         self._next_seq: dict[int, int] = {}
@@ -259,7 +298,7 @@ class LogWriter:
 
     def __enter__(self) -> Self:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = pq.ParquetWriter(self._tmp, SCHEMA, compression="zstd")
+        self._writer = pq.ParquetWriter(self._tmp, self.schema, compression="zstd")
         return self
 
     def write(self, events: EventLog | Sequence[Event], *, replication: int | None = None) -> None:
@@ -274,7 +313,7 @@ class LogWriter:
         for start in range(0, len(events), self.batch_rows):
             columns = Columns()
             for event in events[start : start + self.batch_rows]:
-                columns.append(event)
+                columns.append(event, None)
             self._write_columns(columns, rep)
 
     def _write_columns(self, columns: Columns, replication: int) -> None:
@@ -283,14 +322,15 @@ class LogWriter:
         self._next_seq[replication] = first + len(columns)
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
-        """Append a batch of the log schema as it is (a streamed log's :class:`Sink`)."""
-        if not batch.schema.equals(SCHEMA, check_metadata=False):
+        """Append a batch of the writer's schema as it is (a streamed log's :class:`Sink`)."""
+        if not batch.schema.equals(self.schema, check_metadata=False):
             raise LogFormatError("schema", "the log schema", batch.schema.names, where="batch")
         self._put(batch)
 
     def write_table(self, table: pa.Table) -> None:
-        """Append a table already in the log schema (one replication's log, from a worker)."""
-        self._put(table.cast(SCHEMA))
+        """Append a table already in the writer's schema (one replication's log, from a
+        worker)."""
+        self._put(table.cast(self.schema))
 
     def _put(self, data: pa.Table | pa.RecordBatch) -> None:
         if self._writer is None:
@@ -322,15 +362,20 @@ def read_table(path: Path) -> pa.Table:
         raise LogFormatError("file", "a Parquet event log", str(path), where=str(path)) from e
     version = (schema.metadata or {}).get(VERSION_KEY)
     given = version.decode() if version is not None else None
-    if given != str(SCHEMA_VERSION):
+    if given not in READABLE_VERSIONS:
         raise LogFormatError(
-            f"metadata {VERSION_KEY.decode()}", f"schema version {SCHEMA_VERSION}", given,
-            where=str(path),
+            f"metadata {VERSION_KEY.decode()}",
+            f"schema version {' or '.join(READABLE_VERSIONS)}", given, where=str(path),
         )  # fmt: skip
-    for f in SCHEMA:
-        if f.name not in schema.names:
-            raise LogFormatError(f"column {f.name}", f"a {f.type} column", None, where=str(path))
-    return pq.read_table(path).select(SCHEMA.names)
+    missing = [f for f in SCHEMA if f.name not in schema.names]
+    if given == "1":  # before commands were recorded: no event knows its command
+        missing = [f for f in missing if f.name != "command"]
+    for f in missing:
+        raise LogFormatError(f"column {f.name}", f"a {f.type} column", None, where=str(path))
+    table = pq.read_table(path)
+    if "command" not in table.column_names:
+        table = table.append_column(SCHEMA.field("command"), pa.nulls(len(table), pa.int64()))
+    return table.select(SCHEMA.names).cast(SCHEMA)
 
 
 def read_log(path: Path) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from simulation.domain.events import SCHEMA_VERSION
 
 MANIFEST = "manifest.json"
 EVENTS = "events.parquet"
+COMMANDS = "commands.parquet"
 KPIS = "kpis.csv"
 REPORT = "report.html"
 _PACKAGES = ("omnicanal", "simpy", "numpy", "pandas", "pyarrow", "pydantic")

@@ -176,7 +176,7 @@ class NewReturn(Body):
     sku: str = Field(min_length=1)
     qty: Whole = Field(gt=0)
     location: str = Field(min_length=1)
-    mode: ReturnMode
+    return_mode: ReturnMode
     restock: StrictBool = True
 
 
@@ -195,6 +195,10 @@ class Receipt(Body):
     location: str = Field(min_length=1)
     sku: str = Field(min_length=1)
     qty: Whole = Field(gt=0)
+
+
+class Arrival(Receipt):
+    reason: str = Field(default="replenishment", min_length=1)
 
 
 class Reset(Body):
@@ -418,11 +422,11 @@ def create_app(
     ) -> JSONResponse:
         return handle(key, lambda: ReturnItems(
             at=state.now(at), order=OrderId(order), sku=SkuId(body.sku), qty=body.qty,
-            location=LocationId(body.location), return_mode=body.mode, restock=body.restock,
+            location=LocationId(body.location), return_mode=body.return_mode, restock=body.restock,
         ))  # fmt: skip
 
     @app.post("/admin/stock")
-    def receive(body: Receipt, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
+    def receive(body: Arrival, _: Write, at: SimClock = None, key: Key = None) -> JSONResponse:
         return handle(
             key,
             lambda: ReceiveStock(
@@ -430,6 +434,7 @@ def create_app(
                 location=LocationId(body.location),
                 sku=SkuId(body.sku),
                 qty=body.qty,
+                reason=body.reason,
             ),
         )
 

@@ -38,7 +38,7 @@ from simulation.types import (
     SkuId,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the log's columns and event types; bumped on any incompatible change."""
 
 COLUMNS: tuple[str, ...] = (

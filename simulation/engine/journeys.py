@@ -223,7 +223,9 @@ def _add_to_cart(v: Visit) -> Step:
     world = v.world
     if v.cart is None:
         v.cart = CartId(world.next_id())
-        world.do(OpenCart(at=world.now, customer=v.customer, cart=v.cart, channel=v.channel))
+        world.do(
+            OpenCart(at=world.now, customer=v.customer, cart=v.cart, channel=v.channel), v.customer
+        )
     for sku, wanted in list(v.basket.items()):
         qty = wanted - v.added.get(sku, 0)  # a substitute may add to a sku already in the cart
         if qty <= 0:
@@ -238,7 +240,8 @@ def _add_to_cart(v: Visit) -> Step:
                 unit_price=_price(v, sku),
                 reserve_at=where,
                 ttl=world.plan.allocation.ttl,
-            )
+            ),
+            v.customer,
         )
         if added is None:
             yield from _no_stock(v, {sku: qty})
@@ -249,7 +252,7 @@ def _add_to_cart(v: Visit) -> Step:
         deadline = world.now + world.plan.allocation.ttl
         if where is not None and deadline != v.expiry:  # skus added together expire together
             v.expiry = deadline
-            world.call_at(deadline, partial(operations.expire_cart, world, v.cart))
+            world.call_at(deadline, partial(operations.expire_cart, world, v.cart, v.customer))
 
 
 def _reserve_where(v: Visit, sku: SkuId, qty: int) -> LocationId | None:
@@ -268,7 +271,7 @@ def _reserve_where(v: Visit, sku: SkuId, qty: int) -> LocationId | None:
 
 def _move_cart(v: Visit) -> None:
     if v.cart is not None and not v.ordered:
-        v.world.do(MoveCart(at=v.world.now, cart=v.cart, channel=v.channel))
+        v.world.do(MoveCart(at=v.world.now, cart=v.cart, channel=v.channel), v.customer)
 
 
 def _checkout(v: Visit) -> Step:
@@ -295,13 +298,14 @@ def _checkout(v: Visit) -> Step:
                     )
                     for loc, served in legs
                 ),
-            )
+            ),
+            v.customer,
         )
     if placed is None:
         yield from _no_stock(v, lines)
         return
     amount = sum(_price(v, s) * q for s, q in lines.items())
-    world.do(CapturePayment(at=world.now, order=order, amount=amount))
+    world.do(CapturePayment(at=world.now, order=order, amount=amount), v.customer)
     for loc, served in legs:
         world.use_capacity(loc, sum(served.values()))
         world.env.process(operations.fulfil(world, v, order, location=loc, mode=mode, lines=served))
@@ -381,7 +385,7 @@ def _no_stock(v: Visit, wanted: dict[SkuId, int]) -> Step:
     if reaction == "switch_channel":
         v.channel = _other_channel(v)
         if v.cart is not None and not v.ordered:
-            world.do(MoveCart(at=world.now, cart=v.cart, channel=v.channel))
+            world.do(MoveCart(at=world.now, cart=v.cart, channel=v.channel), v.customer)
     elif reaction == "substitute":
         for sku in wanted:
             v.basket.pop(sku, None)
@@ -418,10 +422,11 @@ def _backorder(v: Visit, wanted: dict[SkuId, int]) -> None:
             PlaceBackorder(
                 at=world.now, customer=v.customer, channel=v.channel, order=order,
                 location=v.home.id, sku=sku, qty=qty, unit_price=_price(v, sku),
-            )
+            ),
+            v.customer,
         )  # fmt: skip
         if placed:
-            world.backorders[v.home.id, sku].append((order, qty))
+            world.backorders[v.home.id, sku].append((order, qty, v.customer))
         else:
             world.backordered[v.home.id, sku] -= qty
     for sku in wanted:
@@ -452,7 +457,7 @@ def _contact_service(v: Visit) -> Step:
 
 def _leave(v: Visit, why: str) -> None:
     if v.cart is not None and not v.ordered:
-        v.world.do(AbandonCart(at=v.world.now, cart=v.cart, reason=why))
+        v.world.do(AbandonCart(at=v.world.now, cart=v.cart, reason=why), v.customer)
     v.note_left(why)
 
 

@@ -66,7 +66,7 @@ def fulfil(
     """One leg of a paid order, from picking to the customer (and maybe back)."""
     env = world.env
     if mode is FulfilmentMode.CARRY_OUT:
-        world.do(HandOverLeg(at=world.now, order=order, location=location))
+        world.do(HandOverLeg(at=world.now, order=order, location=location), v.customer)
         yield from _maybe_return(world, v, order, lines)
         return
     site = world.sites[location]
@@ -76,11 +76,11 @@ def fulfil(
     if mode is FulfilmentMode.CLICK_AND_COLLECT:
         yield from _collect(world, v, order, site.plan)
     else:
-        if world.do(ShipLeg(at=world.now, order=order, location=location)) is None:
+        if world.do(ShipLeg(at=world.now, order=order, location=location), v.customer) is None:
             return
         mean, sd = world.plan.ship_days
         yield env.timeout(_lognormal(v.ops, mean, sd) * MINUTES_PER_DAY)
-        world.do(DeliverLeg(at=world.now, order=order, location=location))
+        world.do(DeliverLeg(at=world.now, order=order, location=location), v.customer)
     leg = world.backend.order(order)
     received = leg is not None and any(
         lg.location == location and lg.status.received for lg in leg.legs
@@ -92,10 +92,11 @@ def fulfil(
 def _collect(world: World, v: Visit, order: OrderId, site: SitePlan) -> Process:
     env, plan = world.env, world.plan
     hold = plan.hold_days * MINUTES_PER_DAY
-    if world.do(PlaceHold(at=world.now, order=order, location=site.id, hold_minutes=hold)) is None:
+    held = PlaceHold(at=world.now, order=order, location=site.id, hold_minutes=hold)
+    if world.do(held, v.customer) is None:
         return
     deadline = env.now + hold
-    world.call_at(deadline, partial(_expire_hold, world, order, site.id))
+    world.call_at(deadline, partial(_expire_hold, world, order, site.id, v.customer))
     comes = next_open(
         env.now + v.ops.exponential(v.segment.pickup_delay_hours * MINUTES_PER_HOUR), site
     )
@@ -116,7 +117,7 @@ def _collect(world: World, v: Visit, order: OrderId, site: SitePlan) -> Process:
             got = yield turn | patience
             if turn in got:  # type: ignore[operator]
                 yield env.timeout(_service(v.ops, site))
-                world.do(PickUpLeg(at=world.now, order=order, location=site.id))
+                world.do(PickUpLeg(at=world.now, order=order, location=site.id), v.customer)
                 return
         world.note(
             TouchpointVisited(
@@ -126,23 +127,23 @@ def _collect(world: World, v: Visit, order: OrderId, site: SitePlan) -> Process:
         comes = next_open(env.now + MINUTES_PER_DAY, site)
 
 
-def _expire_hold(world: World, order: OrderId, location: LocationId) -> None:
+def _expire_hold(world: World, order: OrderId, location: LocationId, customer: int) -> None:
     """At a hold's deadline: expire it unless it was picked up (or cancelled) before."""
     state = world.backend.order(order)
     leg = state.leg_at(location) if state is not None else None
     if leg is not None and leg.status is LegStatus.HELD:
-        world.do(ExpireHold(at=world.now, order=order, location=location))
+        world.do(ExpireHold(at=world.now, order=order, location=location), customer)
 
 
-def expire_cart(world: World, cart: CartId) -> None:
-    """At a reservation's deadline, release what the cart still holds that is due."""
+def expire_cart(world: World, cart: CartId, customer: int) -> None:
+    """At a reservation's deadline, release what ``customer``'s cart still holds that is due."""
     state = world.backend.cart(cart)
     if (
         state is not None
         and state.status is CartStatus.OPEN
         and any(r.until <= world.now for r in state.reservations)
     ):
-        world.do(ExpireReservations(at=world.now, cart=cart))
+        world.do(ExpireReservations(at=world.now, cart=cart), customer)
 
 
 def _maybe_return(world: World, v: Visit, order: OrderId, lines: dict[SkuId, int]) -> Process:
@@ -164,7 +165,8 @@ def _maybe_return(world: World, v: Visit, order: OrderId, lines: dict[SkuId, int
             location=location,
             return_mode=ReturnMode.MAIL if by_mail else ReturnMode.STORE,
             restock=rng.below(seg.restock_rate),
-        )
+        ),
+        v.customer,
     )
 
 
@@ -227,9 +229,9 @@ def fill_backorders(world: World, location: LocationId, sku: SkuId) -> None:
     whole; the next one waits for the one before it)."""
     queue = world.backorders.get((location, sku))
     while queue:
-        order, qty = queue[0]
+        order, qty, customer = queue[0]
         world.backordered[location, sku] -= qty  # before the fill: a review sees it served
-        if world.do(FillBackorder(at=world.now, order=order)) is None:
+        if world.do(FillBackorder(at=world.now, order=order), customer) is None:
             world.backordered[location, sku] += qty
             return
         queue.popleft()

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import numpy as np
 import simpy
 
+from simulation.commandlog import CommandLog
 from simulation.domain.commands import ReceiveStock
 from simulation.engine import arrivals, operations
 from simulation.engine.draws import VisitDraws
@@ -26,19 +27,25 @@ def run_replication(
     replication: int = 0,
     *,
     log: EventLog | None = None,
+    commands: CommandLog | None = None,
     batched_draws: bool = True,
 ) -> World:
-    """Simulate ``plan`` once; the world holds the log, the final state and refusal counts.
+    """Simulate ``plan`` once; the world holds the logs, the final state and refusal counts.
 
-    ``log`` receives the events (for example a log streaming to Parquet,
-    :func:`simulation.eventlog.stream_to`); its replication must be ``replication``.
-    ``batched_draws=False`` gives every visit a generator of its own instead of a row of a
-    batch (:class:`~simulation.engine.draws.VisitDraws`): slower, the same model.
+    ``log`` receives the events and ``commands`` the commands (for example logs streaming
+    to Parquet, :func:`simulation.eventlog.stream_to` and
+    :func:`simulation.commandlog.stream_commands_to`); their replication must be
+    ``replication``. ``batched_draws=False`` gives every visit a generator of its own instead
+    of a row of a batch (:class:`~simulation.engine.draws.VisitDraws`): slower, the same model.
     """
-    if log is not None and log.replication != replication:
-        raise ValueError(f"log.replication is {log.replication}, the run's is {replication}")
+    for given, what in ((log, "log"), (commands, "commands")):
+        if given is not None and given.replication != replication:
+            raise ValueError(
+                f"{what}.replication is {given.replication}, the run's is {replication}"
+            )
     streams = Streams(seed, replication)
-    world = World.build(plan, streams, log, draws=VisitDraws(streams, batched=batched_draws))
+    draws = VisitDraws(streams, batched=batched_draws)
+    world = World.build(plan, streams, log, draws=draws, commands=commands)
     with _collector_paused():
         _simulate(world)
     return world

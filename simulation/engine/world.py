@@ -1,8 +1,11 @@
 """The world one replication runs in: the SimPy clock, the backend, the log, the resources.
 
 Processes never change state themselves: they send commands through :meth:`World.do`, which
-asks the domain, appends the events to the log and returns them (or ``None`` when the domain
-refuses), and record observations (a visit, a lost sale) through :meth:`World.note`.
+records the command (:class:`~simulation.commandlog.CommandLog`), asks the domain, appends the
+events to the log, each carrying the command's id, and returns them (or ``None`` when the
+domain refuses: the refusal is recorded too), and record observations (a visit, a stock
+check, a lost sale) through :meth:`World.note`, which records them as the vocabulary's reads
+and notes.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 
 import simpy
 
+from simulation.commandlog import ACCEPTED, CommandLog
 from simulation.domain.backend import Backend
 from simulation.domain.commands import Command
 from simulation.domain.errors import DomainError
@@ -76,14 +80,15 @@ class World:
     draws: VisitDraws
     backend: Backend = field(default_factory=Backend)
     log: EventLog = field(default_factory=EventLog)
+    commands: CommandLog = field(default_factory=CommandLog)
     sites: dict[LocationId, Site] = field(default_factory=dict)
     on_order: Counter[tuple[LocationId, SkuId]] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    backorders: defaultdict[tuple[LocationId, SkuId], deque[tuple[OrderId, int]]] = field(
+    backorders: defaultdict[tuple[LocationId, SkuId], deque[tuple[OrderId, int, int]]] = field(
         default_factory=lambda: defaultdict(deque)
     )
-    """Backorders waiting at each (location, sku), oldest first: (order, units)."""
+    """Backorders waiting at each (location, sku), oldest first: (order, units, customer)."""
     backordered: Counter[tuple[LocationId, SkuId]] = field(default_factory=Counter)
     watch: Callable[[LocationId, SkuId], None] | None = None
     """Called with each (location, sku) whose stock a command changed (continuous review)."""
@@ -97,16 +102,20 @@ class World:
         log: EventLog | None = None,
         *,
         draws: VisitDraws | None = None,
+        commands: CommandLog | None = None,
     ) -> World:
-        """A world at time 0; events go to ``log`` (a new in-memory log by default)."""
+        """A world at time 0; events go to ``log`` and commands to ``commands`` (new
+        in-memory logs by default)."""
         env = Calendar()
+        rep = streams.replication
         world = cls(
             env=env,
             plan=plan,
             streams=streams,
             tables=tables_of(plan),
             draws=VisitDraws(streams) if draws is None else draws,
-            log=EventLog(replication=streams.replication) if log is None else log,
+            log=EventLog(replication=rep) if log is None else log,
+            commands=CommandLog(replication=rep) if commands is None else commands,
         )
         for sp in plan.sites:
             desk = simpy.Resource(env, sp.desk_servers) if sp.desk_servers > 0 else None
@@ -118,14 +127,16 @@ class World:
         # SimTime(...) would cost a Python call, and nearly every event reads the time
         return self.env.now  # type: ignore[return-value]
 
-    def do(self, command: Command) -> list[Event] | None:
-        """Send a command: its events are logged and returned; a refusal returns None."""
+    def do(self, command: Command, customer: int | None = None) -> list[Event] | None:
+        """Send a command of ``customer``'s journey (None: a location's back office): it is
+        recorded, its events are logged with its id and returned; a refusal returns None."""
         try:
             events = self.backend.handle(command)
         except DomainError as refused:
             self.refused[refused.rule] += 1
+            self.commands.record(command, customer, refused.rule)
             return None
-        self.log.extend(events)
+        self.log.add(events, self.commands.record(command, customer, ACCEPTED))
         if self.watch is not None and not self.watching:  # a review's own orders: no re-review
             self.watching = True
             try:
@@ -161,8 +172,10 @@ class World:
         _Steps(steps)(None)
 
     def note(self, event: Event) -> None:
-        """Record an observation that changes no state (a visit, a lost sale)."""
-        self.log.append(event)
+        """Record an observation that changes no state (a visit, a stock check, a lost sale):
+        the vocabulary's read or note of its type, and its event, caused by it."""
+        customer = event.customer  # type: ignore[attr-defined]
+        self.log.add_one(event, self.commands.record(event, customer, ACCEPTED))
 
     def next_id(self) -> int:
         return next(self.ids)

@@ -18,7 +18,7 @@ REFERENCE_TOML = Path(__file__).resolve().parents[2] / "loadtests" / "adapters" 
 
 def test_the_reference_mapping_file_sends_what_the_reference_adapter_sends() -> None:
     built_in, mapped = ReferenceAdapter("t0k"), MappingAdapter.load(REFERENCE_TOML, "t0k")
-    steps = [s for j in journeys(run_demo().log.to_frame()) for s in j.steps]
+    steps = [s for j in journeys(run_demo().commands.to_table()) for s in j.steps]
     assert len({s.kind for s in steps}) >= 15
     for step in steps:
         a, b = built_in.request(step, Ids()), mapped.request(step, Ids())

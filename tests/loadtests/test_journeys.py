@@ -1,20 +1,21 @@
-"""Journeys from a log: who did what, in order; the steps replayed through the domain rebuild
-the log exactly; and the replay schedule."""
+"""Journeys from a command log: who did what, in order; the steps replayed through the domain
+rebuild the event log exactly, with the same refusals; and the replay schedule."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from loadtests.commands import command_of
 from loadtests.journeys import OPERATIONS, Journey, initial_stock, journeys, schedule, shard
 from loadtests.reconcile import expected_backend
 from simulation.demo import run_demo
+from simulation.domain.errors import DomainError
 from simulation.engine.compile import plan_of
-from simulation.engine.run import simulate
-from simulation.eventlog import event_from_row, replay
+from simulation.engine.run import run_replication
+from simulation.engine.world import World
+from simulation.eventlog import iter_events, replay
 from simulation.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -23,7 +24,7 @@ OBSERVATIONS = {"CustomerArrived", "TouchpointVisited", "StockChecked", "SaleLos
 
 @pytest.fixture(scope="module")
 def found() -> list[Journey]:
-    return journeys(run_demo().log.to_frame())
+    return journeys(run_demo().commands.to_table())
 
 
 def test_a_cart_started_in_the_app_and_finished_in_store(found: list[Journey]) -> None:
@@ -33,9 +34,9 @@ def test_a_cart_started_in_the_app_and_finished_in_store(found: list[Journey]) -
     ]  # fmt: skip
     add = first.steps[3]
     assert add.data == {
-        "cart": 1, "sku": "TEE", "qty": 2, "unit_price": 19.9, "channel": "app",
-        "reserve_at": "S01", "ttl": 120.0,  # the reservation made with it
+        "cart": 1, "sku": "TEE", "qty": 2, "unit_price": 19.9, "reserve_at": "S01", "ttl": 120.0,
     }  # fmt: skip
+    assert add.expected == "ok"
     checkout = first.steps[5]
     assert checkout.data["legs"] == [
         {"location": "S01", "mode": "carry_out", "lines": [{"sku": "TEE", "qty": 2}]}
@@ -48,24 +49,40 @@ def test_every_customer_is_there_once_in_start_order(found: list[Journey]) -> No
     assert starts == sorted(starts)
     for j in found:
         assert [s.t for s in j.steps] == sorted(s.t for s in j.steps)
-        assert [s.seq for s in j.steps] == sorted(s.seq for s in j.steps)
+        assert [s.command for s in j.steps] == sorted(s.command for s in j.steps)
+
+
+def test_refused_commands_are_steps_with_their_rule(found: list[Journey]) -> None:
+    fifth = next(j for j in found if j.customer == 5)
+    assert [(s.kind, s.expected) for s in fifth.steps] == [
+        ("check_stock", "ok"), ("open_cart", "ok"), ("add_to_cart", "stock.insufficient"),
+        ("abandon", "ok"),
+    ]  # fmt: skip
+
+
+def test_notes_and_the_initial_stock_are_not_steps(found: list[Journey]) -> None:
+    kinds = {s.kind for j in found for s in j.steps}
+    assert kinds.isdisjoint({"arrive", "leave", "lose_sale"})
+    receipts = [s for j in found for s in j.steps if s.kind == "receive_stock"]
+    assert [s.data["reason"] for s in receipts] == ["replenishment"]
+    assert initial_stock(run_demo().commands.to_table())[("WH1", "TEE")] > 0
 
 
 def test_back_office_steps_are_marked_and_can_be_left_out(found: list[Journey]) -> None:
     office = {s.kind for j in found for s in j.steps if s.actor == "back_office"}
     assert {"ship", "deliver", "hold", "expire_hold"} <= office
-    own = journeys(run_demo().log.to_frame(), back_office=False)
+    own = journeys(run_demo().commands.to_table(), back_office=False)
     kinds = {s.kind for j in own for s in j.steps}
     assert kinds.isdisjoint(office)
     assert {"pick_up", "return", "cancel", "abandon", "check_stock"} <= kinds
 
 
-def _small_log(name: str, days: int = 3) -> pd.DataFrame:
+def _small_run(name: str, days: int = 3) -> World:
     text = f'extends = "{SCENARIOS / name}"\nhorizon_days = {days}\nwarmup_days = 0\n'
     path = Path(__file__).parent / f".tmp-{Path(name).name}"
     path.write_text(text)
     try:
-        return simulate(plan_of(load_scenario(path)), seed=5).to_frame()
+        return run_replication(plan_of(load_scenario(path)), seed=5)
     finally:
         path.unlink()
 
@@ -81,21 +98,31 @@ def _small_log(name: str, days: int = 3) -> pd.DataFrame:
 )
 def test_the_steps_through_the_domain_rebuild_the_log(name: str, days: int) -> None:
     """Every state-changing event of the log comes back, in order, from the steps' commands
-    (after the initial stock, which the replay's preparation puts there)."""
-    log = _small_log(name, days)
-    backend = expected_backend(initial_stock(log))
-    steps = sorted((s for j in journeys(log) for s in j.steps), key=lambda s: s.seq)
-    made = []
+    (after the initial stock, which the replay's preparation puts there), each from the
+    command its row names, and every refusal is refused again by the same rule."""
+    world = _small_run(name, days)
+    log, commands = world.log.to_frame(), world.commands.to_table()
+    backend = expected_backend(initial_stock(commands))
+    steps = sorted((s for j in journeys(commands) for s in j.steps), key=lambda s: s.command)
+    made: list[tuple[int, object]] = []
+    answers: list[tuple[str, str]] = []
     for step in steps:
         command = command_of(step)
-        if command is not None:
-            made += backend.handle(command)
+        if command is None:
+            continue
+        try:
+            made += [(step.command, e) for e in backend.handle(command)]
+            answers.append((step.expected, "ok"))
+        except DomainError as error:
+            answers.append((step.expected, error.rule))
+    assert all(expected == got for expected, got in answers)
     changes = log[~log["type"].isin(OBSERVATIONS)]
     changes = changes[~((changes["type"] == "StockReceived") & (changes["reason"] == "initial"))]
-    wanted = [event_from_row(r, where="log") for r in changes.to_dict("records")]
+    wanted = list(zip(changes["command"].tolist(), iter_events(changes), strict=True))
     if name != "pooled-vs-siloed.toml":  # there fences interleave with the initial receipts
         assert made == wanted
     assert sorted(map(repr, made)) == sorted(map(repr, wanted))
+    assert sum(got != "ok" for _, got in answers) == sum(world.refused.values())
     final = replay(log)
     assert backend.stock == final.stock
     assert backend.orders == final.orders

@@ -79,7 +79,7 @@ def test_an_unanswered_write_and_broken_invariants_are_reported() -> None:
     found, _ = reconcile({}, outcomes, TargetState({("S01", "A"): (-1, 0)}, orders))
     lines = [d.line() for d in found]
     assert lines[0] == (
-        "unanswered write: customer 1 open_cart (log seq 1, t=1): "
+        "unanswered write: customer 1 open_cart (command 1, t=1): "
         "expected an answer, found ConnectionResetError"
     )
     assert any("no oversell" in line for line in lines)

@@ -94,10 +94,10 @@ def test_open_arrivals_do_not_wait_for_a_slow_answer() -> None:
 def test_steps_of_a_refused_cart_are_skipped_and_a_stop_ends_the_journey() -> None:
     clock = VirtualClock()
     steps = (
-        Step("open_cart", 0.0, {"customer": 1, "cart": 7, "channel": "web"}, seq=1),
-        Step("add_to_cart", 1.0, {"cart": 7, "sku": "A", "qty": 1, "unit_price": 2.0}, seq=2),
-        Step("browse", 2.0, {"channel": "web"}, seq=3),
-        Step("browse", 3.0, {"channel": "web"}, seq=4),
+        Step("open_cart", 0.0, {"customer": 1, "cart": 7, "channel": "web"}, command=1),
+        Step("add_to_cart", 1.0, {"cart": 7, "sku": "A", "qty": 1, "unit_price": 2.0}, command=2),
+        Step("browse", 2.0, {"channel": "web"}, command=3),
+        Step("browse", 3.0, {"channel": "web"}, command=4),
     )
     item = Scheduled(Journey(1, steps), (0.0, 1.0, 2.0, 3.0))
     recorder = Recorder()

@@ -22,10 +22,10 @@ from loadtests.journeys import journeys
 from loadtests.reference_api.app import Receipt, create_app
 from loadtests.replay import GRACE
 from simulation.cli import app as cli
+from simulation.commandlog import CommandLog, read_command_table
 from simulation.domain.backend import Backend
 from simulation.domain.commands import AddToCart, Command
 from simulation.domain.events import Event, StockReserved, TouchpointVisited
-from simulation.eventlog import EventLog, read_log
 from simulation.types import Channel, CustomerId, SimTime
 from tests.loadtests.loopback import serving
 
@@ -70,11 +70,11 @@ def test_a_truthful_target_reconciles_to_zero(run: Path, tmp_path: Path) -> None
     assert result.stdout.splitlines()[-1] == "discrepancies: 0"
     folder = _folder(result)
     stats = pd.read_csv(folder / "stats.csv").set_index("step")
-    customers = len(journeys(read_log(run / "events.parquet")))
+    customers = len(journeys(read_command_table(run / "commands.parquet")))
     assert stats.loc["(journey)", "ok"] == customers  # every customer replayed, once
     outcomes = pd.read_parquet(folder / "outcomes.parquet")
     assert set(outcomes["result"]) == {"ok"}  # the target decided as the simulation did
-    assert not outcomes.duplicated(["seq"]).any()
+    assert not outcomes.duplicated(["command"]).any()
     for name in ("report.html", "histograms.json", "timeline.csv", "figures/schedule_lag.png"):
         assert (folder / name).is_file()
     everything = (
@@ -124,6 +124,24 @@ def test_a_target_in_another_state_is_refused_before_the_run(run: Path, tmp_path
     assert not (tmp_path / "out").exists()
 
 
+def _browsing(folder: Path, customers: int) -> Path:
+    """A run of ``customers`` who each browse once, 0.5 simulated minutes apart, in
+    ``folder/run``, and a mapping that sends every browse to ``GET /ping`` (returned)."""
+    commands = CommandLog()
+    for i in range(customers):
+        visit = TouchpointVisited(
+            t=SimTime(i * 0.5), customer=CustomerId(i), channel=Channel.WEB, reason="discover"
+        )
+        commands.record(visit, i)
+    (folder / "run").mkdir()
+    commands.write(folder / "run" / "commands.parquet")
+    mapping = folder / "ping.toml"
+    mapping.write_text(
+        '[steps.browse]\nmethod = "GET"\npath = "/ping"\n[stock_check]\npath = "/ping"\n'
+    )
+    return mapping
+
+
 def _stall(i: int) -> float:
     # 1 s for every 10th request, and a 2 s pause on the 15th
     return 2.0 if i == 14 else 1.0 if i % 10 == 9 else 0.0
@@ -132,18 +150,7 @@ def _stall(i: int) -> float:
 def test_a_delay_and_a_stall_show_in_the_percentiles_as_worked_out(tmp_path: Path) -> None:
     """The hand-worked case of ``test_replay`` over real HTTP: 30 customers 0.5 s apart, one
     journey in flight, a target that is slow on every 10th request and stalls on the 15th."""
-    log = EventLog(
-        TouchpointVisited(
-            t=SimTime(i * 0.5), customer=CustomerId(i), channel=Channel.WEB, reason="discover"
-        )
-        for i in range(30)
-    )
-    (tmp_path / "run").mkdir()
-    log.write(tmp_path / "run" / "events.parquet")
-    mapping = tmp_path / "ping.toml"
-    mapping.write_text(
-        '[steps.browse]\nmethod = "GET"\npath = "/ping"\n[stock_check]\npath = "/ping"\n'
-    )
+    mapping = _browsing(tmp_path, 30)
     slow = FastAPI()
     seen = [0]
     lock = threading.Lock()
@@ -185,7 +192,7 @@ def test_run_time_stops_the_replay_and_what_was_answered_still_reconciles(
     assert result.stdout.splitlines()[-1] == "discrepancies: 0"
     assert took < 60  # the whole day would take 144 s at this speed
     stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
-    customers = len(journeys(read_log(run / "events.parquet")))
+    customers = len(journeys(read_command_table(run / "commands.parquet")))
     assert 0 < stats.loc["(journey)", "ok"] < customers
 
 
@@ -199,18 +206,7 @@ def test_the_run_time_bounds_the_command_even_when_an_answer_never_comes(tmp_pat
     """30 customers 0.5 s apart and a 3.25 s run time: the first seven start, the third's
     request is held by the server past the deadline and times out one second after it, the
     other 23 customers are counted as not run, and the command ends soon after."""
-    log = EventLog(
-        TouchpointVisited(
-            t=SimTime(i * 0.5), customer=CustomerId(i), channel=Channel.WEB, reason="discover"
-        )
-        for i in range(30)
-    )
-    (tmp_path / "run").mkdir()
-    log.write(tmp_path / "run" / "events.parquet")
-    mapping = tmp_path / "ping.toml"
-    mapping.write_text(
-        '[steps.browse]\nmethod = "GET"\npath = "/ping"\n[stock_check]\npath = "/ping"\n'
-    )
+    mapping = _browsing(tmp_path, 30)
     held = FastAPI()
     seen = [0]
     release = threading.Event()
@@ -267,6 +263,7 @@ def test_locust_master_and_workers_replay_each_customer_once(run: Path, tmp_path
     assert "discrepancies: 0" in result.stdout
     outcomes = pd.read_parquet(_folder(result) / "outcomes.parquet")
     stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
-    assert stats.loc["(journey)", "ok"] == len(journeys(read_log(run / "events.parquet")))
-    assert not outcomes.duplicated(["seq"]).any()
+    found = journeys(read_command_table(run / "commands.parquet"))
+    assert stats.loc["(journey)", "ok"] == len(found)
+    assert not outcomes.duplicated(["command"]).any()
     assert set(outcomes["result"]) == {"ok"}

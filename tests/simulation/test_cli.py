@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from simulation import projections
 from simulation.cli import app
+from simulation.domain.events import SCHEMA_VERSION
 from simulation.eventlog import read_log
 from simulation.results import EVENTS, KPIS, MANIFEST, REPORT, sha256
 
@@ -43,7 +44,7 @@ def test_demo_writes_a_complete_results_folder(tmp_path: Path) -> None:
 
     manifest = json.loads((run / MANIFEST).read_text())
     assert manifest["scenario"] == "demo"
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == SCHEMA_VERSION
     assert manifest["events"] == len(read_log(run / EVENTS))
     assert set(manifest["versions"]) >= {"python", "omnicanal", "pyarrow", "pandas", "simpy"}
     assert [r["rule"] for r in manifest["refused_commands"]] == [

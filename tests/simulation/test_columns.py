@@ -117,10 +117,31 @@ def test_an_empty_log_gives_the_oracles_empty_table() -> None:
     assert _columnar([]).schema.equals(SCHEMA, check_metadata=True)
 
 
+def _causes(log: EventLog) -> list[int | None]:
+    return log.to_table().column("command").to_pylist()
+
+
 def test_the_demo_and_an_engine_run_give_the_oracles_table() -> None:
     for log in (run_demo().log, run_replication(small_plan(days=0.5), seed=2, replication=1).log):
         events = list(log)
-        assert log.to_table().equals(to_table(events, replication=log.replication))
+        oracle = to_table(events, replication=log.replication, causes=_causes(log))
+        assert log.to_table().equals(oracle)
+
+
+def test_appended_causes_are_the_command_column() -> None:
+    log = EventLog()
+    log.append(_reserved(0, cart=CartId(1)), 7)
+    log.extend([_reserved(1, cart=CartId(1)), _opened(2)], 8)
+    log.append(_opened(3))
+    assert _causes(log) == [7, 8, 8, None]
+    with pytest.raises(LogFormatError, match="command"):
+        log.append(_opened(4), "seven")  # type: ignore[arg-type]
+    assert len(log) == 4
+
+
+def test_columns_need_their_layouts_extras() -> None:
+    with pytest.raises(TypeError, match=r"1 values expected beside the record \(command\)"):
+        Columns().append(_opened(1))
 
 
 def test_a_table_does_not_stop_the_log_from_growing() -> None:
@@ -198,31 +219,35 @@ def test_iterating_rebuilds_the_events_as_they_grow() -> None:
 
 def test_columns_count_rows() -> None:
     columns = Columns()
-    assert columns.append(_reserved(0, cart=CartId(1))) == 1
+    assert columns.append(_reserved(0, cart=CartId(1)), None) == 1
     assert len(columns) == 1
 
 
 # ---------------------------------------------------------------- files
 
 
-def _oracle_file(path: Path, events: list[Event], batch_rows: int) -> Path:
+def _oracle_file(
+    path: Path, events: list[Event], batch_rows: int, causes: list[int | None] | None = None
+) -> Path:
     """The file the writer wrote before the columns: the oracle's table, batch by batch."""
     with pq.ParquetWriter(path, SCHEMA, compression="zstd") as writer:
         for start in range(0, len(events), batch_rows):
             chunk = events[start : start + batch_rows]
-            writer.write_table(to_table(chunk, first_seq=start + 1))
+            cause = causes[start : start + batch_rows] if causes is not None else None
+            writer.write_table(to_table(chunk, first_seq=start + 1, causes=cause))
     return path
 
 
 def test_files_from_the_log_read_back_as_the_oracles_files(tmp_path: Path) -> None:
     log = run_replication(small_plan(days=0.5), seed=4).log
     events = list(log)
-    old = _oracle_file(tmp_path / "old.parquet", events, batch_rows=100)
+    caused = _oracle_file(tmp_path / "caused.parquet", events, 100, _causes(log))
+    uncaused = _oracle_file(tmp_path / "uncaused.parquet", events, batch_rows=100)
     with LogWriter(tmp_path / "log.parquet", batch_rows=100) as writer:
         writer.write(log)
     with LogWriter(tmp_path / "list.parquet", batch_rows=100) as writer:
-        writer.write(events)
-    for path in (tmp_path / "log.parquet", tmp_path / "list.parquet"):
+        writer.write(events)  # events alone: their causes are unknown
+    for path, old in ((tmp_path / "log.parquet", caused), (tmp_path / "list.parquet", uncaused)):
         assert read_table(path).to_pylist() == read_table(old).to_pylist()
         pd.testing.assert_frame_equal(read_log(path), read_log(old), check_exact=True)
         assert pq.read_schema(path).equals(pq.read_schema(old), check_metadata=True)
@@ -244,13 +269,6 @@ def test_a_batch_of_another_schema_is_refused(tmp_path: Path) -> None:
     batch = pa.RecordBatch.from_pydict({"seq": [1]})
     with LogWriter(tmp_path / "e.parquet") as writer, pytest.raises(LogFormatError, match="schema"):
         writer.write_batch(batch)
-
-
-def test_columns_count_their_bytes() -> None:
-    columns = Columns()
-    columns.append(_reserved(0, cart=CartId(1)))
-    # type code, t, channel, location, sku codes, cart, order, qty, until; two null positions
-    assert columns.nbytes == 4 + 8 + 4 + 4 + 4 + 8 + 8 + 8 + 8 + 2 * 8
 
 
 def test_a_log_survives_pickling_and_keeps_growing() -> None:

@@ -117,7 +117,7 @@ def test_read_log_refuses_a_gap_in_seq(tmp_path: Path, demo_log: EventLog) -> No
 def test_read_log_refuses_another_schema_version(tmp_path: Path, demo_log: EventLog) -> None:
     table = demo_log.to_table().replace_schema_metadata({VERSION_KEY: b"99"})
     pq.write_table(table, tmp_path / "v99.parquet")
-    with pytest.raises(LogFormatError, match=r"expected schema version 1, got '99'"):
+    with pytest.raises(LogFormatError, match=r"expected schema version 1 or 2, got '99'"):
         read_table(tmp_path / "v99.parquet")
 
 
