@@ -2,9 +2,9 @@
 
 This is the heart of the load test, free of Locust and gevent so that it can be tested in
 virtual time: :func:`dispatch` starts each journey at its scheduled offset (through a
-``spawn`` that may block when too many journeys are in flight, as k6's ``maxVUs``), and
-:func:`play_journey` sends its steps in order, each after the previous answer and never
-before its own scheduled time. Every request is measured three ways, as wrk2 does:
+:class:`Starter`, which holds a journey back while too many are in flight, as k6's
+``maxVUs``), and a :class:`JourneyPlayer` sends its steps in order, each after the previous
+answer and never before its own scheduled time. Every request is measured three ways, as wrk2 does:
 
 - ``intended``: from the step's scheduled send time to the answer (free of coordinated
   omission: a stalled target cannot hide the customers who were kept waiting);

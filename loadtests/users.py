@@ -131,6 +131,8 @@ class JourneyUser(FastHttpUser):
         send = self._send if deadline is None else self._send_by_deadline
         player = job.player = JourneyPlayer(origin, job.adapter, send, clock, recorder,
                                             deadline=deadline)  # fmt: skip
+        if job.stop_flag:  # stopped before it began
+            player.halt()
 
         def failed(item: Scheduled, error: Exception) -> None:
             # a bug, not the target's fault: stop the run loudly
@@ -146,7 +148,7 @@ class JourneyUser(FastHttpUser):
         else:  # requests in flight answer or time out by deadline + GRACE; kill what is left
             group.join(timeout=max(0.0, deadline + GRACE + 0.5 - clock.now()))
             group.kill(timeout=1.0)
-        for item in starter.backlog:  # only after a bug: no task was left to run them
+        for item in starter.backlog:  # after a bug or a kill: no task was left to run them
             recorder.not_run(item)
         starter.backlog.clear()
 
