@@ -9,7 +9,9 @@ workers): each worker replays the customers whose id modulo the number of worker
 index, so one customer's steps never cross workers. The master prepares the target, merges
 the workers' histograms and writes the reconciliation and report when the test stops; the
 command's exit code is non-zero when there are discrepancies or a gate fails. The API token
-comes from ``OMNICANAL_API_TOKEN`` or ``OMNICANAL_API_TOKEN_FILE``.
+comes from ``OMNICANAL_API_TOKEN`` or ``OMNICANAL_API_TOKEN_FILE``. With Locust's ``--run-time``
+the replay stops sending at it and counts what it did not send, as ``omnicanal replay
+--run-time`` does; Locust counts its run time from the test's start, the preparation included.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests.adapters import load_adapter
 from loadtests.journeys import shard
-from loadtests.replay import Recorder
+from loadtests.replay import GRACE, Recorder
 from loadtests.run import Settings, finish, load_plan, locust_table, prepare, read_token
 from loadtests.slo import load_gates
 from loadtests.users import JourneyUser, ReplayJob, install_reporting
@@ -100,7 +102,8 @@ def _start(environment: Environment, **_: Any) -> None:
         options = environment.parsed_options
         index, count = runner.worker_index, max(1, int(getattr(options, "expect_workers", 1) or 1))
     items = list(shard(plan.items, index, count))
-    job = ReplayJob(items, adapter, settings.max_in_flight, ready=_Run.ready)
+    run_time = getattr(environment.parsed_options, "run_time", None) or None
+    job = ReplayJob(items, adapter, settings.max_in_flight, run_time, ready=_Run.ready)
     environment.omnicanal_job = job  # type: ignore[attr-defined]
     gevent.spawn(_quit_when_done, environment, job)
 
@@ -123,6 +126,9 @@ def _quit(environment: Environment, **_: Any) -> None:
     job = getattr(environment, "omnicanal_job", None)
     if job is not None:  # a local runner recorded here directly
         recorder = job.recorder
+        if job.pool is not None:  # Locust's own --run-time may stop the user before the job ends
+            job.stop()
+            job.pool.join(timeout=GRACE + 0.5)
     s = _Run.state
     outcome = finish(
         s["settings"], s["plan"], s["adapter"], recorder, s["gates"],

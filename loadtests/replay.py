@@ -2,31 +2,42 @@
 
 This is the heart of the load test, free of Locust and gevent so that it can be tested in
 virtual time: :func:`dispatch` starts each journey at its scheduled offset (through a
-``spawn`` that may block when too many journeys are in flight, as k6's ``maxVUs``), and
-:func:`play_journey` sends its steps in order, each after the previous answer and never
-before its own scheduled time. Every request is measured three ways, as wrk2 does:
+:class:`Starter`, which holds a journey back while too many are in flight, as k6's
+``maxVUs``), and a :class:`JourneyPlayer` sends its steps in order, each after the previous
+answer and never before its own scheduled time. Every request is measured three ways, as wrk2 does:
 
 - ``intended``: from the step's scheduled send time to the answer (free of coordinated
   omission: a stalled target cannot hide the customers who were kept waiting);
 - ``actual``: from the moment it was really sent to the answer (what most tools report);
 - ``lag``: how late it was sent (the schedule's own delay, reported on its own).
 
-The :class:`Recorder` keeps one histogram of each per step kind, one per whole journey, a
-per-second timeline, and the ledger of writes the reconciliation folds.
+The :class:`~loadtests.recorder.Recorder` keeps one histogram of each per step kind, one per
+whole journey, a per-second timeline, and the ledger of writes the reconciliation folds.
+
+A run may have a ``deadline`` (``--run-time``): no step is sent after it, and what was not sent
+is counted as ``not_run`` (apart from ``skipped``, a step the replay chose not to send): every
+step of a journey that never started, and the rest of a journey it cut short.
 """
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from loadtests.adapters.base import ERROR, OK, REFUSED, SKIPPED, Adapter, Answer, Ids, Request
-from loadtests.histogram import Histogram
+from loadtests.adapters.base import OK, SKIPPED, Adapter, Answer, Ids, Request
 from loadtests.journeys import READS, Scheduled, Step
+from loadtests.recorder import MEASURES, NOT_RUN, RESULTS, Outcome, Recorder
 from simulation.domain.vocabulary import KINDS
 
-MEASURES = ("intended", "actual", "lag")
+__all__ = [
+    "GRACE", "MEASURES", "NOT_RUN", "RESULTS", "JourneyPlayer", "Outcome", "Recorder", "Starter",
+    "dispatch", "play_journey",
+]  # fmt: skip
+
+GRACE = 1.0
+"""Seconds after the run time's end that a request in flight may still take to answer."""
 _CREATES = {k.name: k.creates for k in KINDS if k.creates is not None}
 """The kinds that create a cart or an order, and which: later steps about it need it."""
 
@@ -40,119 +51,6 @@ class Clock(Protocol):
 Send = Callable[[Request], Answer]
 
 
-@dataclass(slots=True)
-class Outcome:
-    """One step as the target answered it (or why it was not sent)."""
-
-    customer: int
-    kind: str
-    t: float
-    command: int
-    data: dict[str, Any]
-    result: str
-    status: int = 0
-    intended: float = 0.0
-    sent: float = 0.0
-    done: float = 0.0
-    order_key: float | None = None
-    learned: dict[str, Any] = field(default_factory=dict)
-    detail: str = ""
-
-    @property
-    def step(self) -> Step:
-        return Step(self.kind, self.t, self.data, command=self.command)
-
-
-class Recorder:
-    """Histograms per step kind and measure, per journey, a timeline, and the write ledger.
-
-    Workers each keep one and send :meth:`take` to the master, which :meth:`absorb`-s them.
-    """
-
-    def __init__(self) -> None:
-        self.steps: dict[str, dict[str, Histogram]] = {}
-        self.journeys = Histogram()
-        self.counts: dict[str, dict[str, int]] = {}
-        self.timeline: dict[int, list[float]] = {}  # second -> [requests, errors, sum, max, lag]
-        self.ledger: list[Outcome] = []
-        self.journeys_done = 0
-
-    def add(self, outcome: Outcome) -> None:
-        counts = self._counts(outcome.kind)
-        counts[outcome.result] += 1
-        if outcome.result != SKIPPED:
-            marks = self._marks(outcome.kind)
-            marks["intended"].record(outcome.done - outcome.intended)
-            marks["actual"].record(outcome.done - outcome.sent)
-            marks["lag"].record(outcome.sent - outcome.intended)
-            second = self.timeline.setdefault(int(outcome.done), [0, 0, 0.0, 0.0, 0.0])
-            latency = outcome.done - outcome.intended
-            second[0] += 1
-            second[1] += outcome.result == ERROR
-            second[2] += latency
-            second[3] = max(second[3], latency)
-            second[4] = max(second[4], outcome.sent - outcome.intended)
-        if outcome.kind not in READS:
-            self.ledger.append(outcome)
-
-    def _counts(self, kind: str) -> dict[str, int]:
-        counts = self.counts.get(kind)
-        if counts is None:
-            counts = self.counts[kind] = dict.fromkeys((OK, REFUSED, ERROR, SKIPPED), 0)
-        return counts
-
-    def _marks(self, kind: str) -> dict[str, Histogram]:
-        marks = self.steps.get(kind)
-        if marks is None:
-            marks = self.steps[kind] = {m: Histogram() for m in MEASURES}
-        return marks
-
-    def journey(self, seconds: float) -> None:
-        self.journeys.record(seconds)
-        self.journeys_done += 1
-
-    def take(self) -> dict[str, Any]:
-        """Everything recorded since the last take, JSON-able, and start afresh."""
-        data = {
-            "steps": {k: {m: h.to_dict() for m, h in v.items()} for k, v in self.steps.items()},
-            "journeys": self.journeys.to_dict(),
-            "journeys_done": self.journeys_done,
-            "counts": self.counts,
-            "timeline": {str(k): v for k, v in self.timeline.items()},
-            "ledger": [asdict(o) for o in self.ledger],
-        }
-        self.__init__()  # type: ignore[misc]
-        return data
-
-    def absorb(self, data: dict[str, Any]) -> None:
-        """Add what another recorder took (from a worker)."""
-        for kind, marks in data["steps"].items():
-            mine = self._marks(kind)
-            for m, h in marks.items():
-                mine[m].merge(Histogram.from_dict(h))
-        self.journeys.merge(Histogram.from_dict(data["journeys"]))
-        self.journeys_done += int(data["journeys_done"])
-        for kind, counts in data["counts"].items():
-            mine_counts = self._counts(kind)
-            for result, n in counts.items():
-                mine_counts[result] += int(n)
-        for second, (n, errors, total, top, lag) in data["timeline"].items():
-            row = self.timeline.setdefault(int(second), [0, 0, 0.0, 0.0, 0.0])
-            row[0] += n
-            row[1] += errors
-            row[2] += total
-            row[3] = max(row[3], top)
-            row[4] = max(row[4], lag)
-        self.ledger.extend(Outcome(**o) for o in data["ledger"])
-
-    def total(self, measure: str) -> Histogram:
-        """One measure over every step kind."""
-        out = Histogram()
-        for marks in self.steps.values():
-            out.merge(marks[measure])
-        return out
-
-
 def play_journey(  # noqa: PLR0917
     item: Scheduled,
     origin: float,
@@ -160,52 +58,124 @@ def play_journey(  # noqa: PLR0917
     send: Send,
     clock: Clock,
     recorder: Recorder,
-    stop: Callable[[], bool] = lambda: False,
+    stop: Callable[[], bool] | None = None,
+    *,
+    deadline: float | None = None,
 ) -> None:
     """Send one journey's steps in order, each at or after its scheduled time; times are
-    recorded in seconds from ``origin``.
+    recorded in seconds from ``origin``. See :class:`JourneyPlayer`."""
+    JourneyPlayer(origin, adapter, send, clock, recorder, stop, deadline=deadline).play(item)
+
+
+class JourneyPlayer:
+    """Plays journeys one after another for one run (what :func:`play_journey` does for one).
 
     A step about a cart or an order whose creation the target refused (or never answered) is
     skipped: the customer cannot go on with it. So is a step the adapter has no request for.
-    Once ``stop()`` is true no further step is sent (the run time is up).
+    No step is sent once the clock is past ``deadline`` (the run time is up), after
+    :meth:`halt`, or once ``stop()`` is true, nor one scheduled after the deadline: the journey
+    ends at once instead of sleeping until it, and its remaining steps are counted as not run.
+    The run's settings are bound once here, so that a request costs the replay as few Python
+    calls as it can (the replay measures its own overhead against a bare Locust user).
     """
-    ids = Ids()
-    lost: set[tuple[str, int]] = set()
-    last = item.start
-    for step, offset in zip(item.journey.steps, item.offsets, strict=True):
-        intended = offset
-        wait = origin + intended - clock.now()
-        if wait > 0:
-            clock.sleep(wait)
-        if stop():
-            break
-        base = Outcome(item.journey.customer, step.kind, step.t, step.command, step.data, SKIPPED)
-        if any((k, step.data.get(k)) in lost for k in ("cart", "order")):
-            base.detail = "its cart or order was refused"
-            recorder.add(base)
-            continue
-        request = adapter.request(step, ids)
-        if request is None:
-            base.detail = "the adapter has no request for this step"
-            recorder.add(base)
-            continue
-        sent = clock.now() - origin
-        answer = send(request)
-        done = last = clock.now() - origin
-        base.result = adapter.outcome(answer)
-        base.status, base.intended, base.sent, base.done = answer.status, intended, sent, done
-        base.order_key = adapter.order_key(answer)
-        if base.result == OK:
-            adapter.learn(step, answer, ids)
-            base.learned = {
-                k: ids.of(k, int(step.data[k])) for k in ("cart", "order") if k in step.data
-            }
+
+    __slots__ = ("adapter", "ends", "learns", "now", "origin", "recorder", "send", "sleep", "stop")
+
+    def __init__(  # noqa: PLR0917
+        self,
+        origin: float,
+        adapter: Adapter,
+        send: Send,
+        clock: Clock,
+        recorder: Recorder,
+        stop: Callable[[], bool] | None = None,
+        *,
+        deadline: float | None = None,
+    ) -> None:
+        self.origin, self.adapter, self.send, self.recorder = origin, adapter, send, recorder
+        self.now, self.sleep, self.stop = clock.now, clock.sleep, stop
+        self.ends = math.inf if deadline is None else deadline
+        self.learns = type(adapter).learn is not Adapter.learn  # else no call per answer
+
+    def halt(self) -> None:
+        """Send no further step, in any journey (the run stops early)."""
+        self.ends = -math.inf
+
+    def play(self, item: Scheduled) -> None:  # noqa: PLR0912 - the hot loop, in one piece
+        """One journey, to its end or to the deadline."""
+        steps = item.journey.steps
+        origin, now, recorder, stop = self.origin, self.now, self.recorder, self.stop
+        adapter = self.adapter
+        ids = Ids()
+        lost: set[tuple[str, Any]] | None = None
+        offsets = item.offsets
+        last = start = offsets[0]
+        counted = 0  # steps recorded so far; the rest are not run when the loop stops early
+        try:
+            for step in steps:  # (a zip with strict=True costs a keyword call per journey)
+                offset = offsets[counted]
+                due = origin + offset
+                if due > self.ends:
+                    break
+                at = now()
+                if due > at:
+                    self.sleep(due - at)
+                    at = now()
+                if at > self.ends or (stop is not None and stop()):
+                    break
+                if lost and any((k, step.data.get(k)) in lost for k in ("cart", "order")):
+                    _skip(recorder, item.journey.customer, step, "its cart or order was refused")
+                elif (request := adapter.request(step, ids)) is None:
+                    why = "the adapter has no request for this step"
+                    _skip(recorder, item.journey.customer, step, why)
+                else:
+                    sent = now() - origin
+                    answer = self.send(request)
+                    done = last = now() - origin
+                    result = adapter.outcome(answer)
+                    if result == OK and self.learns:
+                        adapter.learn(step, answer, ids)
+                    if step.kind in READS:  # measured, never reconciled: no outcome to keep
+                        recorder.record(step.kind, result, offset, sent, done)
+                    else:
+                        lost = self._write(
+                            item, step, ids, lost, answer, (result, offset, sent, done)
+                        )
+                counted += 1
+        finally:  # also when the journey is killed: what it did not record is counted as not run
+            if counted < len(steps):
+                recorder.not_run(item, counted)
+            else:
+                recorder.journey(last - start)
+
+    def _write(  # noqa: PLR0917
+        self,
+        item: Scheduled,
+        step: Step,
+        ids: Ids,
+        lost: set[tuple[str, Any]] | None,
+        answer: Answer,
+        measured: tuple[str, float, float, float],
+    ) -> set[tuple[str, Any]] | None:
+        """A write's outcome, into the ledger; returns the journey's refused creations."""
+        result, intended, sent, done = measured
+        data = step.data
+        outcome = Outcome(item.journey.customer, step.kind, step.t, step.command, data, result,
+                          answer.status, intended, sent, done,
+                          self.adapter.order_key(answer))  # fmt: skip
+        if result == OK:
+            outcome.learned = {k: ids.of(k, int(data[k])) for k in ("cart", "order") if k in data}
         else:
-            base.detail = _detail(answer)
+            outcome.detail = _detail(answer)
             if step.kind in _CREATES:
-                lost.add((_CREATES[step.kind], step.data[_CREATES[step.kind]]))
-        recorder.add(base)
-    recorder.journey(last - item.start)
+                lost = lost or set()
+                lost.add((_CREATES[step.kind], data[_CREATES[step.kind]]))
+        self.recorder.add(outcome)
+        return lost
+
+
+def _skip(recorder: Recorder, customer: int, step: Step, why: str) -> None:
+    recorder.add(Outcome(customer, step.kind, step.t, step.command, step.data, SKIPPED, detail=why))
 
 
 def _detail(answer: Answer) -> str:
@@ -224,18 +194,73 @@ def dispatch(
     spawn: Callable[[Scheduled], None],
     *,
     until: float | None = None,
+    not_started: Callable[[Scheduled], None] | None = None,
 ) -> int:
     """Start every journey at its scheduled time (``spawn`` runs it, blocking while the limit
-    of journeys in flight is reached); stop starting new ones after ``until``. Returns the
-    number started."""
+    of journeys in flight is reached, or queueing it: see :class:`Starter`); stop starting new
+    ones after ``until``, handing each journey left to ``not_started`` (also when stopped by
+    an exception). Returns the number started."""
+    ordered = sorted(items, key=lambda s: (s.start, s.journey.customer))
     started = 0
-    for item in sorted(items, key=lambda s: (s.start, s.journey.customer)):
-        at = origin + item.start
-        if until is not None and at > until:
-            break
-        wait = at - clock.now()
-        if wait > 0:
-            clock.sleep(wait)
-        spawn(item)
-        started += 1
+    try:
+        for item in ordered:
+            at = origin + item.start
+            if until is not None and at > until:
+                break
+            wait = at - clock.now()
+            if wait > 0:
+                clock.sleep(wait)
+            spawn(item)
+            started += 1
+    finally:  # also when the dispatcher is killed (Locust's own --run-time stops the user)
+        if not_started is not None:
+            for left in ordered[started:]:
+                not_started(left)
     return started
+
+
+class Starter:
+    """Journeys in flight, at most ``limit`` at once, each started as soon as it is due.
+
+    ``start`` (a :func:`dispatch` spawn) runs a due journey in a new task (``spawn(run)``) while
+    fewer than ``limit`` are in flight; beyond, the journey waits in a backlog, and a task that
+    ends its journey goes on with the oldest waiting one instead of ending: a saturated replay
+    makes no task per journey, and the schedule's order is kept. ``in_flight`` counts tasks,
+    updated before a task ends, so a journey is never left in the backlog with no task to run
+    it. A journey that raises is handed to ``failed`` with its error before its task ends.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        play: Callable[[Scheduled], None],
+        spawn: Callable[[Callable[[Scheduled], None], Scheduled], object],
+        failed: Callable[[Scheduled, Exception], None] | None = None,
+    ) -> None:
+        if limit < 1:
+            raise ValueError(f"journeys in flight: expected at least 1, got {limit}")
+        self.limit, self.play, self.spawn, self.failed = limit, play, spawn, failed
+        self.backlog: deque[Scheduled] = deque()
+        self.in_flight = 0
+
+    def start(self, item: Scheduled) -> None:
+        if self.in_flight < self.limit:
+            self.in_flight += 1
+            self.spawn(self.run, item)
+        else:
+            self.backlog.append(item)
+
+    def run(self, item: Scheduled) -> None:
+        backlog, play = self.backlog, self.play
+        try:
+            while True:
+                play(item)
+                if not backlog:
+                    return
+                item = backlog.popleft()
+        except Exception as error:
+            if self.failed is not None:
+                self.failed(item, error)
+            raise
+        finally:
+            self.in_flight -= 1

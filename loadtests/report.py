@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from loadtests.adapters.base import ERROR, OK, REFUSED, SKIPPED
 from loadtests.reconcile import Discrepancy
-from loadtests.replay import MEASURES, Recorder
+from loadtests.replay import MEASURES, NOT_RUN, RESULTS, Recorder
 from loadtests.slo import Gate
 
 STATS = "stats.csv"
@@ -26,25 +26,34 @@ GATES = "gates.csv"
 TIMELINE = "timeline.csv"
 REPORT = "report.html"
 _PERCENTILES = (50, 90, 95, 99, 99.9)
+_SHOWN = (*_PERCENTILES, 100)
 
 
 def stats_table(recorder: Recorder) -> pd.DataFrame:
     """One row per step kind (and one for whole journeys): counts and latency percentiles in
-    milliseconds, from the intended and from the actual send time, and the schedule lag."""
+    milliseconds, from the intended and from the actual send time, and the schedule lag.
+
+    ``not_run`` counts the steps not sent because the run time was up; in the journeys' row
+    ``ok`` counts the journeys done, ``not_run`` those never started and ``cut_short`` those
+    stopped part-way."""
     rows = []
     for kind in sorted(recorder.counts):
         counts = recorder.counts[kind]
-        row: dict[str, Any] = {"step": kind} | {r: counts[r] for r in (OK, REFUSED, ERROR, SKIPPED)}
+        row: dict[str, Any] = {"step": kind} | {r: counts.get(r, 0) for r in RESULTS}
         marks = recorder.steps.get(kind)
         for measure in MEASURES:
-            for q in (*_PERCENTILES, 100):
+            values = marks[measure].percentiles(_SHOWN) if marks else [None] * len(_SHOWN)
+            for q, value in zip(_SHOWN, values, strict=True):
                 name = f"{measure}_p{q:g}_ms" if q < 100 else f"{measure}_max_ms"
-                row[name] = marks[measure].percentile(q) * 1000 if marks else None
+                row[name] = value * 1000 if value is not None else None
         rows.append(row)
-    journey: dict[str, Any] = {"step": "(journey)", OK: recorder.journeys_done}
-    for q in (*_PERCENTILES, 100):
+    journey: dict[str, Any] = {
+        "step": "(journey)", OK: recorder.journeys_done, NOT_RUN: recorder.journeys_not_run,
+        "cut_short": recorder.journeys_cut,
+    }  # fmt: skip
+    for q, value in zip(_SHOWN, recorder.journeys.percentiles(_SHOWN), strict=True):
         name = f"intended_p{q:g}_ms" if q < 100 else "intended_max_ms"
-        journey[name] = recorder.journeys.percentile(q) * 1000
+        journey[name] = value * 1000
     rows.append(journey)
     return pd.DataFrame(rows)
 
@@ -61,6 +70,11 @@ def timeline_table(recorder: Recorder) -> pd.DataFrame:
     )
 
 
+_MARGINS = {"left": 0.1, "right": 0.98, "bottom": 0.14, "top": 0.91}
+"""Fixed margins: room for tick labels of up to six digits; a tight layout measures every
+label first, which took about a third of the report's time."""
+
+
 def _figures(timeline: pd.DataFrame, recorder: Recorder, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -70,7 +84,7 @@ def _figures(timeline: pd.DataFrame, recorder: Recorder, folder: Path) -> list[P
     ax.plot(timeline["second"], timeline["max_ms"], label="max", alpha=0.7)
     ax.set(xlabel="seconds into the replay", ylabel="latency (ms)", title="Latency over time")
     ax.legend()
-    fig.tight_layout()
+    fig.subplots_adjust(**_MARGINS)
     out.append(folder / "latency_over_time.png")
     fig.savefig(out[-1], dpi=100)
     fig = Figure(figsize=(9, 3.5))
@@ -79,9 +93,10 @@ def _figures(timeline: pd.DataFrame, recorder: Recorder, folder: Path) -> list[P
     left.set(xlabel="seconds into the replay", ylabel="max lag (ms)", title="Schedule lag")
     lag = recorder.total("lag")
     qs = [50, 75, 90, 95, 99, 99.9, 100]
-    right.bar([f"p{q:g}" if q < 100 else "max" for q in qs], [lag.percentile(q) * 1000 for q in qs])
+    names = [f"p{q:g}" if q < 100 else "max" for q in qs]
+    right.bar(names, [v * 1000 for v in lag.percentiles(qs)])
     right.set(ylabel="lag (ms)", title="Lag percentiles, all requests")
-    fig.tight_layout()
+    fig.subplots_adjust(**_MARGINS, wspace=0.3)
     out.append(folder / "schedule_lag.png")
     fig.savefig(out[-1], dpi=100)
     return out
@@ -151,9 +166,9 @@ def _page(  # noqa: PLR0917
     locust_stats: pd.DataFrame | None,
     figures: list[Path],
 ) -> str:
-    shown = ["step", OK, REFUSED, ERROR, SKIPPED, "intended_p50_ms", "intended_p95_ms",
-             "intended_p99_ms", "actual_p50_ms", "actual_p95_ms", "actual_p99_ms",
-             "lag_p99_ms"]  # fmt: skip
+    shown = ["step", OK, REFUSED, ERROR, SKIPPED, NOT_RUN, "cut_short", "intended_p50_ms",
+             "intended_p95_ms", "intended_p99_ms", "actual_p50_ms", "actual_p95_ms",
+             "actual_p99_ms", "lag_p99_ms"]  # fmt: skip
     facts = ", ".join(f"{html.escape(str(k))} {html.escape(str(v))}" for k, v in meta.items())
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>omnicanal replay</title>",

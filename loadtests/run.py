@@ -21,7 +21,7 @@ from loadtests import report
 from loadtests.adapters import Adapter, ReplayRefused, TargetState, load_adapter
 from loadtests.journeys import Scheduled, initial_stock, journeys, schedule
 from loadtests.reconcile import Discrepancy, reconcile
-from loadtests.replay import Recorder
+from loadtests.replay import NOT_RUN, Recorder
 from loadtests.slo import Gate, check, load_gates
 from simulation.commandlog import read_command_table
 from simulation.errors import InputError
@@ -142,17 +142,27 @@ def finish(
     *,
     wall_seconds: float,
     locust_stats: pd.DataFrame | None = None,
+    phases: dict[str, float] | None = None,
 ) -> Outcome:
     """Reconcile, check the gates, write the folder, print the summary (last line:
-    ``discrepancies: N``)."""
+    ``discrepancies: N``). ``wall_seconds`` is the load's own time; ``phases`` the seconds
+    of what came before it, to which this adds its own (final state, reconcile, report)."""
+    phases = dict(phases or {})
+    clock = time.monotonic()
     final = final_state(settings, adapter)
+    clock = _lap(phases, "final state", clock)
     found, _ = reconcile(plan.initial, recorder.ledger, final)
     verdicts = check(gates, recorder, len(found))
-    sent = sum(c[k] for c in recorder.counts.values() for k in ("ok", "refused", "error"))
+    clock = _lap(phases, "reconcile", clock)
+    counts = recorder.counts.values()
+    sent = sum(c[k] for c in counts for k in ("ok", "refused", "error"))
     meta = {
         "results": settings.results.name, "target": settings.target, "adapter": adapter.name,
         "speedup": settings.speedup, "users (journeys in flight)": settings.max_in_flight,
         "customers": plan.customers, "journeys done": recorder.journeys_done,
+        "journeys cut short": recorder.journeys_cut,
+        "journeys not run": recorder.journeys_not_run,
+        "steps not run": sum(c.get(NOT_RUN, 0) for c in counts),
         "requests": sent, "wall seconds": round(wall_seconds, 2),
         "requests/s": round(sent / wall_seconds, 1) if wall_seconds else 0.0,
     }  # fmt: skip
@@ -160,9 +170,24 @@ def finish(
     root.mkdir(parents=True, exist_ok=True)
     with RunFolder(root, "replay") as folder:
         report.write(folder.path, meta, recorder, found, verdicts, locust_stats)
-        folder.manifest |= {"replay": meta, "discrepancies": len(found)}
-    _print(meta, recorder, found, verdicts, folder.final)
+        _lap(phases, "report", clock)
+        folder.manifest |= {"replay": meta, "phases (s)": _rounded(phases),
+                            "discrepancies": len(found)}  # fmt: skip
+    _print(meta, recorder, found, verdicts, folder.final, phases=phases)
     return Outcome(folder.final, found, verdicts)
+
+
+def _lap(phases: dict[str, float], name: str, since: float) -> float:
+    now = time.monotonic()
+    phases[name] = now - since
+    return now
+
+
+def _rounded(phases: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 3) for k, v in phases.items()}
+
+
+_QS = (50, 95, 99)
 
 
 def _print(
@@ -171,19 +196,27 @@ def _print(
     found: list[Discrepancy],
     verdicts: list[Gate],
     folder: Path,
+    *,
+    phases: dict[str, float],
 ) -> None:
     print(", ".join(f"{k} {v}" for k, v in meta.items()))
     every = {m: recorder.total(m) for m in ("intended", "actual", "lag")}
     for name, h in every.items():
-        shown = ", ".join(f"p{q:g} {h.percentile(q) * 1000:.1f}" for q in (50, 95, 99))
+        values = zip(_QS, h.percentiles(_QS), strict=True)
+        shown = ", ".join(f"p{q} {v * 1000:.1f}" for q, v in values)
         print(f"latency from {name} send (ms): {shown}, max {h.max * 1000:.1f}" if name != "lag"
               else f"schedule lag (ms): {shown}, max {h.max * 1000:.1f}")  # fmt: skip
+    if meta["steps not run"]:
+        print(f"not run, the run time was up: {meta['steps not run']} steps "
+              f"({meta['journeys not run']} journeys never started, "
+              f"{meta['journeys cut short']} cut short)")  # fmt: skip
     for line in [d.line() for d in found[:20]]:
         print(line)
     if len(found) > 20:
         print(f"... and {len(found) - 20} more in discrepancies.csv")
     for gate in verdicts:
         print(gate.line())
+    print("phases (s): " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
     print(f"wrote {folder}")
     print(f"discrepancies: {len(found)}")
 
@@ -199,37 +232,40 @@ def locust_table(env: Environment) -> pd.DataFrame:
 
 
 def run_headless(settings: Settings) -> int:
-    """The whole replay in this process with a local Locust runner; the exit code."""
-    from locust.env import Environment
+    """The whole replay in this process with a local Locust runner; the exit code.
+
+    With a run time, the load stops at it (see :class:`loadtests.users.ReplayJob`); what comes
+    before and after it is timed as phases and printed with the summary."""
+    clock = time.monotonic()
+    phases: dict[str, float] = {}
+    from locust.env import Environment  # Locust patches the standard library: import it late
 
     from loadtests.users import JourneyUser, ReplayJob
 
     settings.check()
     gates = load_gates(settings.gates)
     adapter = load_adapter(settings.adapter, settings.token)
+    clock = _lap(phases, "start-up", clock)
     plan = load_plan(settings)
+    clock = _lap(phases, "plan", clock)
     prepare(settings, adapter, plan)
+    clock = _lap(phases, "prepare", clock)
     env = Environment(user_classes=[JourneyUser], host=settings.target)
     job = ReplayJob(plan.items, adapter, settings.max_in_flight, settings.run_time)
     job.ready.set()  # prepared above
     env.omnicanal_job = job  # type: ignore[attr-defined]
     runner = env.create_local_runner()
-    started = time.monotonic()
     runner.start(1, spawn_rate=1)
     job.finished.wait()
-    wall = time.monotonic() - started
+    wall = time.monotonic() - clock
     runner.quit()
+    clock = _lap(phases, "load", clock)
     if job.error:
         raise ReplayRefused(f"the replay stopped: {job.error}")
     outcome = finish(
-        settings,
-        plan,
-        adapter,
-        job.recorder,
-        gates,
-        wall_seconds=wall,
-        locust_stats=locust_table(env),
-    )
+        settings, plan, adapter, job.recorder, gates,
+        wall_seconds=wall, locust_stats=locust_table(env), phases=phases,
+    )  # fmt: skip
     return outcome.exit_code
 
 

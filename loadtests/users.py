@@ -11,19 +11,22 @@ never cross workers, and every customer is replayed exactly once.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
 from gevent.event import Event as Flag
-from gevent.pool import Pool
+from gevent.pool import Group
+from gevent.timeout import Timeout
+from geventhttpclient.header import Headers
 from locust import FastHttpUser, task
 from locust.env import Environment
 from locust.exception import StopUser
 
 from loadtests.adapters.base import Adapter, Answer, Request
 from loadtests.journeys import Scheduled
-from loadtests.replay import Recorder, dispatch, play_journey
+from loadtests.replay import GRACE, JourneyPlayer, Recorder, Starter, dispatch
 
 REPORT_KEY = "omnicanal"
 
@@ -31,8 +34,7 @@ REPORT_KEY = "omnicanal"
 class GeventClock:
     """Wall time for the replay, sleeping cooperatively."""
 
-    def now(self) -> float:
-        return time.monotonic()
+    now = staticmethod(time.monotonic)  # no Python frame: it is called three times a request
 
     def sleep(self, seconds: float) -> None:
         gevent.sleep(seconds)
@@ -48,17 +50,43 @@ class ReplayJob:
     run_time: float | None = None
     recorder: Recorder = field(default_factory=Recorder)
     finished: Flag = field(default_factory=Flag)
-    pool: Pool | None = None
+    pool: Group | None = None
     claimed: bool = False
     started: int = 0
     stop_flag: bool = False
     error: str = ""
     ready: Flag = field(default_factory=Flag)
     """Set once the target is prepared; a worker waits for the master to say so."""
+    deadline: float | None = None
+    """When the run time is up (``time.monotonic()``), once the replay has started."""
 
-    def stopping(self) -> bool:
-        """True once the run time is up: journeys send no further step."""
-        return self.stop_flag
+    player: JourneyPlayer | None = None
+
+    def stop(self) -> None:
+        """Stop the run early: journeys send no further step, none is started."""
+        self.stop_flag = True
+        if self.player is not None:
+            self.player.halt()
+
+
+class _Headers(Mapping[str, str]):
+    """An answer's headers by lower-case name, read from the client's own headers on demand
+    (most answers' headers are never read, so none is copied)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Headers) -> None:
+        self._raw = raw
+
+    def __getitem__(self, name: str) -> str:
+        value = self._raw[name]
+        return value if isinstance(value, str) else ", ".join(value)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.keys(self._raw))  # its keys are the lower-case names
+
+    def __len__(self) -> int:
+        return dict.__len__(self._raw)
 
 
 class JourneyUser(FastHttpUser):
@@ -72,6 +100,9 @@ class JourneyUser(FastHttpUser):
         job: ReplayJob = environment.omnicanal_job  # type: ignore[attr-defined]
         self.concurrency = max(1, job.max_in_flight)
         super().__init__(environment)
+        # Every answer below 500 is the target's answer (a refusal is one): no status error,
+        # so Locust counts it a success and the answer needs no catch_response wrapper.
+        self.client.client.valid_response_codes = _ANSWERED  # type: ignore[misc]
         self.job = job
 
     @task
@@ -91,53 +122,85 @@ class JourneyUser(FastHttpUser):
 
     def _replay(self, job: ReplayJob) -> None:
         job.ready.wait()
-        job.pool = Pool(max(1, job.max_in_flight))
+        job.pool = group = Group()
         clock = GeventClock()
+        recorder = job.recorder
         origin = clock.now()
-        until = origin + job.run_time if job.run_time is not None else None
+        deadline = job.deadline = origin + job.run_time if job.run_time is not None else None
 
-        def play(item: Scheduled) -> None:
-            try:
-                play_journey(
-                    item, origin, job.adapter, self.send, clock, job.recorder, job.stopping
-                )
-            except Exception as error:  # a bug, not the target's fault: stop the run loudly
-                job.error = job.error or f"customer {item.journey.customer}: {error!r}"
-                job.stop_flag = True
-                raise
+        send = self._send if deadline is None else self._send_by_deadline
+        player = job.player = JourneyPlayer(origin, job.adapter, send, clock, recorder,
+                                            deadline=deadline)  # fmt: skip
+        if job.stop_flag:  # stopped before it began
+            player.halt()
 
-        def spawn(item: Scheduled) -> None:
-            assert job.pool is not None
-            if not job.stop_flag:
-                job.pool.spawn(play, item)
+        def failed(item: Scheduled, error: Exception) -> None:
+            # a bug, not the target's fault: stop the run loudly
+            job.error = job.error or f"customer {item.journey.customer}: {error!r}"
+            job.stop()
 
-        job.started = dispatch(job.items, origin, clock, spawn, until=until)
-        if until is not None:  # journeys still running at the deadline send no further step
-            job.pool.join(timeout=max(0.0, until - clock.now()))
-            job.stop_flag = True
-        job.pool.join()
+        starter = Starter(max(1, job.max_in_flight), player.play, group.spawn, failed)
+        job.started = dispatch(
+            job.items, origin, clock, starter.start, until=deadline, not_started=recorder.not_run
+        )
+        if deadline is None:
+            group.join()
+        else:  # requests in flight answer or time out by deadline + GRACE; kill what is left
+            group.join(timeout=max(0.0, deadline + GRACE + 0.5 - clock.now()))
+            group.kill(timeout=1.0)
+        for item in starter.backlog:  # after a bug or a kill: no task was left to run them
+            recorder.not_run(item)
+        starter.backlog.clear()
 
     def send(self, request: Request) -> Answer:
         """One request through Locust's client: it shows in Locust's own statistics under the
-        step's name; a refusal (4xx) counts there as a success, since the target answered."""
-        with self.client.request(
+        step's name; a refusal (4xx) counts there as a success, since the target answered.
+        Near the run time's end a request waits for its answer until ``deadline + GRACE``
+        at most."""
+        if self.job.deadline is None:
+            return self._send(request)
+        return self._send_by_deadline(request)
+
+    def _send_by_deadline(self, request: Request) -> Answer:
+        left = self.job.deadline + GRACE - time.monotonic()  # type: ignore[operator]
+        if left < self.network_timeout:
+            return self._send_by(request, max(left, 0.001))
+        return self._send(request)
+
+    def _send(self, request: Request) -> Answer:
+        response = self.client.request(
             request.method,
             request.path,
             name=request.name,
             json=request.json,
-            headers=dict(request.headers),
-            catch_response=True,
-        ) as response:
-            status = int(response.status_code or 0)
-            failed = response.request_meta.get("exception") if status == 0 else None
-            error = f"{type(failed).__name__}: {failed}" if failed else ""
-            if status == 0 or status >= 500:
-                response.failure(error or f"status {status}")
-            else:
-                response.success()
-            headers = {str(k).lower(): str(v) for k, v in (response.headers or {}).items()}
-            raw = response.content or b""
-        return Answer(status, None, headers, error, raw=raw)
+            headers=request.headers or None,  # type: ignore[arg-type]
+        )
+        status = response.status_code or 0
+        error = ""
+        if status == 0:
+            failed = getattr(response, "error", None)
+            error = f"{type(failed).__name__}: {failed}" if failed else "no answer"
+        raw = response.headers
+        headers = _Headers(raw) if raw is not None else None
+        return Answer(status, None, headers, error, raw=response.content or b"")
+
+    def _send_by(self, request: Request, seconds: float) -> Answer:
+        timer = Timeout(seconds)
+        timer.start()
+        try:
+            answer = self._send(request)
+        except Timeout as fired:  # outside the client's own catch (it turns one into status 0)
+            if fired is not timer:
+                raise
+            answer = Answer(0)
+        finally:
+            timer.close()
+        if answer.status == 0 and time.monotonic() >= self.job.deadline + GRACE:  # type: ignore[operator]
+            answer.error = f"no answer by the run time's end (+{GRACE:g} s)"
+        return answer
+
+
+_ANSWERED = frozenset(range(100, 500))
 
 
 def install_reporting(environment: Environment, master: Recorder | None = None) -> None:

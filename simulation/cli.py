@@ -446,7 +446,11 @@ def replay(
         typer.Option(help="'reference' (default), a mapping .toml, or package.module:Class."),
     ] = None,
     run_time: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds, done or not.")
+        float | None,
+        typer.Option(
+            help="Seconds of load, a hard bound: nothing is sent after it, a request in flight"
+            " gets 1 s more, and what was not sent is counted as not run."
+        ),
     ] = None,
     gates: Annotated[
         Path | None, typer.Option(help="SLO gates (TOML); default: no discrepancies.")

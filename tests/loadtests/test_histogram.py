@@ -67,3 +67,13 @@ def test_a_histogram_of_another_layout_is_refused() -> None:
     data = Histogram().to_dict() | {"sub_bits": 7}
     with pytest.raises(ValueError, match="sub_bits 10"):
         Histogram.from_dict(data)
+
+
+def test_negative_values_count_as_zero_and_huge_ones_are_clamped() -> None:
+    h = Histogram()
+    for seconds in (-0.5, 0.0015, 1e9):
+        h.record(seconds)
+    assert (h.min_us, h.max_us, h.total) == (0, MAX_US, 3)
+    assert h.percentile(34) == pytest.approx(0.0015, rel=1 / 1024)
+    assert h.counts[0] == 1
+    assert h.counts[bucket_of(MAX_US)] == 1

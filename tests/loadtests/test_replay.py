@@ -10,7 +10,7 @@ import pytest
 from loadtests.adapters.base import Answer, Ids, Request
 from loadtests.adapters.reference import ReferenceAdapter
 from loadtests.journeys import Journey, Scheduled, Step
-from loadtests.replay import Recorder, dispatch, play_journey
+from loadtests.replay import Recorder, Starter, dispatch, play_journey
 
 
 class VirtualClock:
@@ -110,9 +110,12 @@ def test_steps_of_a_refused_cart_are_skipped_and_a_stop_ends_the_journey() -> No
     )
     assert recorder.counts["open_cart"]["refused"] == 1
     assert recorder.counts["add_to_cart"]["skipped"] == 1
-    assert recorder.counts["browse"] == {"ok": 1, "refused": 0, "error": 0, "skipped": 0}
+    assert recorder.counts["browse"] == {
+        "ok": 1, "refused": 0, "error": 0, "skipped": 0, "not_run": 1
+    }  # fmt: skip
     assert [o.kind for o in recorder.ledger] == ["open_cart", "add_to_cart"]
     assert recorder.ledger[0].detail == "cart.exists"
+    assert (recorder.journeys_done, recorder.journeys_cut) == (0, 1)
 
 
 def test_what_a_worker_takes_the_master_absorbs() -> None:
@@ -128,3 +131,136 @@ def test_what_a_worker_takes_the_master_absorbs() -> None:
     assert master.journeys_done == whole.journeys_done == 10
     assert worker.counts == {}
     assert Ids().of("cart", 3) == 3  # ids are the simulation's until a target gives its own
+
+
+def three_step_customers(starts: list[float]) -> list[Scheduled]:
+    """Each customer browses at its start, checks stock 3 s later and browses again at 30 s."""
+    out = []
+    for i, start in enumerate(starts):
+        steps = (
+            Step("browse", start, {"channel": "web"}),
+            Step("check_stock", start + 3, {"channel": "web", "location": "S1", "sku": "A"}),
+            Step("browse", start + 30, {"channel": "web"}),
+        )
+        out.append(Scheduled(Journey(i, steps), (start, start + 3, start + 30)))
+    return out
+
+
+def test_at_the_deadline_journeys_stop_and_what_was_not_sent_is_counted() -> None:
+    """Six customers due at 0, 2, 4, 6, 8 and 12 s, a deadline at 10 s, one journey in flight
+    at a time (so each starts once the one before has ended). By hand: the first five browse
+    (at 0, 3, 5, 7, 9: each started late by the one before) and the first four check stock
+    (at 3, 5, 7, 9); the fifth's check at 12 and every browse at +30 s are after the deadline,
+    and the sixth customer never starts. Nobody sleeps until a step it will not send."""
+    clock = VirtualClock()
+    target = SlowTarget(clock, lambda i: 0.0)
+    recorder = Recorder()
+    sent_at: list[float] = []
+
+    def send(request: Request) -> Answer:
+        sent_at.append(clock.now())
+        return target(request)
+
+    def spawn(item: Scheduled) -> None:
+        play_journey(item, 0.0, ReferenceAdapter(), send, clock, recorder, deadline=10.0)
+
+    items = three_step_customers([0.0, 2.0, 4.0, 6.0, 8.0, 12.0])
+    started = dispatch(items, 0.0, clock, spawn, until=10.0, not_started=recorder.not_run)
+    assert started == 5
+    assert sent_at == [0.0, 3.0, 3.0, 5.0, 5.0, 7.0, 7.0, 9.0, 9.0]
+    assert clock.now() == 9.0  # the journeys due after the deadline ended at once
+    assert recorder.counts["browse"]["ok"] == 5
+    assert recorder.counts["browse"]["not_run"] == 5 + 2
+    assert recorder.counts["check_stock"]["ok"] == 4
+    assert recorder.counts["check_stock"]["not_run"] == 1 + 1
+    done = (recorder.journeys_done, recorder.journeys_cut, recorder.journeys_not_run)
+    assert done == (0, 5, 1)
+    assert recorder.journeys.total == 0  # only whole journeys are in the journey histogram
+
+
+def test_a_step_due_before_the_deadline_is_not_sent_after_it() -> None:
+    """The first answer comes 5 s late, after the 4 s deadline: the step due at 3 s is then
+    not sent, and the late answer itself is still recorded."""
+    clock = VirtualClock()
+    (item,) = three_step_customers([0.0])
+    recorder = Recorder()
+    target = SlowTarget(clock, lambda i: 5.0)
+    play_journey(item, 0.0, ReferenceAdapter(), target, clock, recorder, deadline=4.0)
+    assert target.seen == 1
+    assert recorder.counts["browse"]["ok"] == 1
+    assert recorder.steps["browse"]["actual"].max == pytest.approx(5.0)
+    assert recorder.counts["check_stock"]["not_run"] == 1
+    assert recorder.journeys_cut == 1
+
+
+class Killed(BaseException):
+    pass
+
+
+def test_a_journey_killed_in_flight_counts_the_rest_as_not_run() -> None:
+    clock = VirtualClock()
+    (item,) = three_step_customers([0.0])
+    recorder = Recorder()
+
+    def hang(request: Request) -> Answer:
+        raise Killed  # as gevent's kill of a greenlet waiting for its answer
+
+    with pytest.raises(Killed):
+        play_journey(item, 0.0, ReferenceAdapter(), hang, clock, recorder)
+    assert recorder.counts["browse"]["not_run"] == 2
+    assert recorder.counts["check_stock"]["not_run"] == 1
+    assert recorder.journeys_not_run == 1
+
+
+def test_the_starter_keeps_the_limit_and_the_order_and_leaves_nothing_behind() -> None:
+    """Tasks run later (as greenlets would); a task that ends its journey takes the oldest
+    waiting one, so a saturated run makes no task per journey."""
+    pending: list[Callable[[], None]] = []
+    played: list[int] = []
+
+    def play(item: Scheduled) -> None:
+        played.append(item.journey.customer)
+
+    def spawn(run: Callable[[Scheduled], None], item: Scheduled) -> None:
+        pending.append(lambda: run(item))
+
+    starter = Starter(2, play, spawn)
+    for item in one_step_customers(5, 0.1):
+        starter.start(item)
+    assert (len(pending), len(starter.backlog), starter.in_flight) == (2, 3, 2)
+    while pending:
+        pending.pop(0)()
+    assert played == [0, 2, 3, 4, 1]  # the first task ran 0, then the backlog in order
+    assert (starter.in_flight, len(starter.backlog)) == (0, 0)
+    starter.start(one_step_customers(1, 0.1)[0])
+    assert (len(pending), starter.in_flight) == (1, 1)  # a free slot: a new task
+    with pytest.raises(ValueError, match="at least 1, got 0"):
+        Starter(0, play, spawn)
+
+
+def test_not_run_counts_travel_from_a_worker_to_the_master() -> None:
+    worker, master = Recorder(), Recorder()
+    items = three_step_customers([0.0, 1.0])
+    worker.not_run(items[0])
+    worker.not_run(items[1], 1)
+    master.absorb(worker.take())
+    assert master.counts["browse"]["not_run"] == 3
+    assert master.counts["check_stock"]["not_run"] == 2
+    assert (master.journeys_not_run, master.journeys_cut) == (1, 1)
+    assert worker.journeys_not_run == worker.journeys_cut == 0
+
+
+def test_a_dispatcher_stopped_by_an_exception_hands_on_what_it_did_not_start() -> None:
+    clock = VirtualClock()
+    recorder = Recorder()
+    started: list[int] = []
+
+    def spawn(item: Scheduled) -> None:
+        if item.journey.customer == 3:
+            raise Killed  # as Locust's own run time killing the user that dispatches
+        started.append(item.journey.customer)
+
+    with pytest.raises(Killed):
+        dispatch(one_step_customers(6, 1.0), 0.0, clock, spawn, not_started=recorder.not_run)
+    assert started == [0, 1, 2]
+    assert recorder.journeys_not_run == 3  # customers 3, 4 and 5

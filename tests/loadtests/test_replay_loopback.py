@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from typer.testing import CliRunner
 
 from loadtests.histogram import Histogram
 from loadtests.journeys import journeys
 from loadtests.reference_api.app import Receipt, create_app
+from loadtests.replay import GRACE
 from simulation.cli import app as cli
 from simulation.commandlog import CommandLog, read_command_table
 from simulation.domain.backend import Backend
@@ -123,6 +124,24 @@ def test_a_target_in_another_state_is_refused_before_the_run(run: Path, tmp_path
     assert not (tmp_path / "out").exists()
 
 
+def _browsing(folder: Path, customers: int) -> Path:
+    """A run of ``customers`` who each browse once, 0.5 simulated minutes apart, in
+    ``folder/run``, and a mapping that sends every browse to ``GET /ping`` (returned)."""
+    commands, events = CommandLog(), EventLog()
+    for i in range(customers):
+        visit = TouchpointVisited(
+            t=SimTime(i * 0.5), customer=CustomerId(i), channel=Channel.WEB, reason="discover"
+        )
+        events.append(visit, commands.observe())
+    (folder / "run").mkdir()
+    commands.write(folder / "run" / "commands.parquet", events.to_table())
+    mapping = folder / "ping.toml"
+    mapping.write_text(
+        '[steps.browse]\nmethod = "GET"\npath = "/ping"\n[stock_check]\npath = "/ping"\n'
+    )
+    return mapping
+
+
 def _stall(i: int) -> float:
     # 1 s for every 10th request, and a 2 s pause on the 15th
     return 2.0 if i == 14 else 1.0 if i % 10 == 9 else 0.0
@@ -131,18 +150,7 @@ def _stall(i: int) -> float:
 def test_a_delay_and_a_stall_show_in_the_percentiles_as_worked_out(tmp_path: Path) -> None:
     """The hand-worked case of ``test_replay`` over real HTTP: 30 customers 0.5 s apart, one
     journey in flight, a target that is slow on every 10th request and stalls on the 15th."""
-    commands, events = CommandLog(), EventLog()
-    for i in range(30):
-        seen = TouchpointVisited(
-            t=SimTime(i * 0.5), customer=CustomerId(i), channel=Channel.WEB, reason="discover"
-        )
-        events.append(seen, commands.observe())
-    (tmp_path / "run").mkdir()
-    commands.write(tmp_path / "run" / "commands.parquet", events.to_table())
-    mapping = tmp_path / "ping.toml"
-    mapping.write_text(
-        '[steps.browse]\nmethod = "GET"\npath = "/ping"\n[stock_check]\npath = "/ping"\n'
-    )
+    mapping = _browsing(tmp_path, 30)
     slow = FastAPI()
     seen = [0]
     lock = threading.Lock()
@@ -186,6 +194,55 @@ def test_run_time_stops_the_replay_and_what_was_answered_still_reconciles(
     stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
     customers = len(journeys(read_command_table(run / "commands.parquet")))
     assert 0 < stats.loc["(journey)", "ok"] < customers
+
+
+def _phases(result: subprocess.CompletedProcess[str]) -> dict[str, float]:
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("phases (s): ")]
+    pairs = (p.rsplit(" ", 1) for p in line.removeprefix("phases (s): ").split(", "))
+    return {name: float(seconds) for name, seconds in pairs}
+
+
+def test_the_run_time_bounds_the_command_even_when_an_answer_never_comes(tmp_path: Path) -> None:
+    """30 customers 0.5 s apart and a 3.25 s run time: the first seven start, the third's
+    request is held by the server past the deadline and times out one second after it, the
+    other 23 customers are counted as not run, and the command ends soon after."""
+    mapping = _browsing(tmp_path, 30)
+    held = FastAPI()
+    seen = [0]
+    release = threading.Event()
+
+    @held.get("/ping")
+    def ping() -> dict[str, int]:
+        seen[0] += 1
+        if seen[0] == 3:
+            release.wait(60)  # longer than the run; released when the test ends
+        if seen[0] == 5:
+            raise HTTPException(409, "a refusal, which is an answer")
+        return {"i": seen[0]}
+
+    try:
+        with serving(held) as base:
+            started = time.monotonic()
+            result = replay(tmp_path / "run", base, "--speedup", "60", "--run-time", "3.25",
+                            "--adapter", str(mapping), "--out", str(tmp_path / "out"))  # fmt: skip
+            took = time.monotonic() - started
+    finally:
+        release.set()
+    assert result.returncode == 0, result.stdout + result.stderr
+    phases = _phases(result)
+    assert phases["load"] < 3.25 + GRACE + 1.0  # the held request timed out at deadline + grace
+    assert phases["final state"] + phases["reconcile"] + phases["report"] < 5.0
+    assert took < sum(phases.values()) + 10  # the interpreter's start and exit besides
+    stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
+    browse, journeys = stats.loc["browse"], stats.loc["(journey)"]
+    assert browse["ok"] + browse["refused"] + browse["error"] == seen[0]  # every one sent
+    assert (browse["refused"], browse["error"]) == (1, 1)  # the held one: no answer in time
+    locust = pd.read_csv(_folder(result) / "locust_stats.csv").set_index("name")
+    assert locust.loc["browse", "failures"] == 1  # to Locust, a refusal is an answer
+    assert browse["not_run"] == journeys["not_run"] == 30 - seen[0]
+    assert journeys["not_run"] >= 22
+    assert journeys["ok"] + journeys["cut_short"] + journeys["not_run"] == 30
+    assert "not run, the run time was up: " in result.stdout
 
 
 def test_locust_master_and_workers_replay_each_customer_once(run: Path, tmp_path: Path) -> None:
