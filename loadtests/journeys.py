@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from simulation.commandlog import ACCEPTED
 from simulation.domain.vocabulary import BY_NAME, READS, WRITES
@@ -98,15 +98,12 @@ def journeys(
     customers' own requests are kept (the operations journey is left out too).
     """
     table = _replication(_table(commands), replication)
-    table = table.sort_by("id")
-    kinds = table.column("kind").to_pylist()
-    reasons = table.column("reason").to_pylist()
-    sent = [
-        k in SENT and not (k == "receive_stock" and r == INITIAL)
-        for k, r in zip(kinds, reasons, strict=True)
-    ]
-    keep = np.array(sent, dtype=bool)
-    table = table.filter(pa.array(keep))
+    table = _plain(table).sort_by("id")
+    kind, reason = table.column("kind"), table.column("reason")
+    initial = pc.and_kleene(pc.equal(kind, "receive_stock"), pc.equal(reason, INITIAL))
+    table = table.filter(
+        pc.and_(pc.is_in(kind, pa.array(sorted(SENT))), pc.invert(pc.fill_null(initial, False)))
+    )
     steps: dict[int, list[Step]] = {}
     for who, step in _steps(table):
         if back_office or step.actor == "customer":
@@ -116,52 +113,65 @@ def journeys(
 
 
 def _steps(table: pa.Table) -> Iterator[tuple[int, Step]]:
-    """(journey, step) of every row, in row order; each kind's payload columns read once."""
-    n = table.num_rows
+    """(journey, step) of every row, in row order; each kind's payload columns read at once."""
+    table = _plain(table)
     kinds = table.column("kind").to_pylist()
-    rows: list[dict[str, Any]] = [{} for _ in range(n)]
+    rows: list[dict[str, Any]] = [{} for _ in kinds]
     by_kind: dict[str, list[int]] = {}
     for i, kind in enumerate(kinds):
         by_kind.setdefault(kind, []).append(i)
-    customers = table.column("customer").to_pylist()
-    for kind, at in by_kind.items():
-        picked = table.take(pa.array(at))
-        for name in BY_NAME[kind].fields:  # a record's customer is the row's (its journey's)
-            for i, value in zip(at, picked.column(name).to_pylist(), strict=True):
-                if value is not None:
-                    rows[i][name] = value
-    times = table.column("t").to_pylist()
-    ids = table.column("id").to_pylist()
-    outcomes = table.column("outcome").to_pylist()
-    for i in range(n):
-        kind = BY_NAME[kinds[i]]
-        who = customers[i]
-        yield (
-            OPERATIONS if who is None else int(who),
-            Step(kind.name, float(times[i]), rows[i], kind.actor, int(ids[i]), str(outcomes[i])),
-        )
+    for kind, at in by_kind.items():  # a record's customer is the row's (its journey's)
+        picked = table.take(pa.array(at)).select(list(BY_NAME[kind].fields)).to_pylist()
+        for i, row in zip(at, picked, strict=True):
+            rows[i] = {k: v for k, v in row.items() if v is not None}
+    columns = zip(
+        kinds,
+        table.column("customer").to_pylist(),
+        table.column("t").to_pylist(),
+        table.column("id").to_pylist(),
+        table.column("outcome").to_pylist(),
+        rows,
+        strict=True,
+    )
+    actors = {k.name: k.actor for k in BY_NAME.values()}
+    for kind, who, t, cid, outcome, data in columns:
+        yield (OPERATIONS if who is None else who), Step(kind, t, data, actors[kind], cid, outcome)
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """The table with its dictionary columns as plain strings (quicker to read into Python)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_dictionary(f.type):
+            table = table.set_column(i, f.name, pc.cast(table.column(i), pa.string()))
+    return table
 
 
 def initial_stock(
     commands: pd.DataFrame | pa.Table, replication: int | None = None
 ) -> dict[tuple[str, str], int]:
     """The stock a run started with: (location, sku) -> units received as ``initial``."""
-    table = _replication(_table(commands), replication)
-    out: dict[tuple[str, str], int] = {}
-    rows = zip(
-        table.column("kind").to_pylist(),
-        table.column("reason").to_pylist(),
-        table.column("outcome").to_pylist(),
-        table.column("location").to_pylist(),
-        table.column("sku").to_pylist(),
-        table.column("qty").to_pylist(),
-        strict=True,
+    table = _plain(_replication(_table(commands), replication))
+    initial = pc.and_kleene(
+        pc.and_kleene(
+            pc.equal(table.column("kind"), "receive_stock"),
+            pc.equal(table.column("reason"), INITIAL),
+        ),
+        pc.equal(table.column("outcome"), ACCEPTED),
     )
-    for kind, reason, outcome, location, sku, qty in rows:
-        if kind == "receive_stock" and reason == INITIAL and outcome == ACCEPTED:
-            key = (str(location), str(sku))
-            out[key] = out.get(key, 0) + int(qty)
-    return out
+    received = (
+        table.filter(pc.fill_null(initial, False))
+        .group_by(["location", "sku"])
+        .aggregate([("qty", "sum")])
+    )
+    return {
+        (str(loc), str(sku)): int(qty)
+        for loc, sku, qty in zip(
+            received.column("location").to_pylist(),
+            received.column("sku").to_pylist(),
+            received.column("qty_sum").to_pylist(),
+            strict=True,
+        )
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,7 +139,7 @@ def run(
 
     scenario = load_scenario(file)
     overrides = parse_overrides(set_ or [])
-    chosen = scenario.with_overrides(overrides, source="--set")  # checked before anything runs
+    chosen = scenario.with_overrides(overrides, source="--set") if overrides else scenario
     check_size(chosen, replications)
     plan_of(chosen)  # its checks too (policy parameters), before the progress bar starts
     started = time.perf_counter()

@@ -53,7 +53,7 @@ def test_a_path_is_never_taken_for_a_name(tmp_path: Path) -> None:
     """A missing path stays a path, for the reader to report as a missing file."""
     assert scenario_file("baseline.toml") == Path("baseline.toml")
     assert scenario_file(tmp_path / "baseline") == tmp_path / "baseline"
-    with pytest.raises(InputError, match="file: expected a readable scenario file"):
+    with pytest.raises(InputError, match="file: expected an existing scenario file"):
         load_scenario(tmp_path / "baseline")
 
 
