@@ -40,7 +40,16 @@ from simulation.domain.commands import Leg
 from simulation.domain.events import SCHEMA_VERSION, Event
 from simulation.domain.vocabulary import BY_NAME, BY_RECORD, TIME_FIELDS
 from simulation.errors import LogFormatError
-from simulation.eventlog import BATCH_ROWS, EventLog, LogWriter, Sink, check_seq, table_to_frame
+from simulation.eventlog import (
+    BATCH_ROWS,
+    EventLog,
+    LogWriter,
+    Sink,
+    check_columns,
+    check_seq,
+    read_schema_version,
+    table_to_frame,
+)
 
 __all__ = [
     "ACCEPTED",
@@ -380,20 +389,8 @@ def stream_logs(
 
 def read_command_table(path: Path) -> pa.Table:
     """The command log at ``path`` as an Arrow table, after checking its schema and version."""
-    try:
-        schema = pq.read_schema(path)
-    except (OSError, pa.ArrowInvalid) as e:
-        raise LogFormatError("file", "a Parquet command log", str(path), where=str(path)) from e
-    version = (schema.metadata or {}).get(VERSION_KEY)
-    given = version.decode() if version is not None else None
-    if given != str(SCHEMA_VERSION):
-        raise LogFormatError(
-            f"metadata {VERSION_KEY.decode()}", f"schema version {SCHEMA_VERSION}", given,
-            where=str(path),
-        )  # fmt: skip
-    for f in COMMAND_SCHEMA:
-        if f.name not in schema.names:
-            raise LogFormatError(f"column {f.name}", f"a {f.type} column", None, where=str(path))
+    schema, _ = read_schema_version(path, "command log", (str(SCHEMA_VERSION),))
+    check_columns(path, schema, COMMAND_SCHEMA)
     return pq.read_table(path).select(COMMAND_SCHEMA.names)
 
 

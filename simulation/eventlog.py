@@ -332,24 +332,35 @@ class LogWriter:
             self._tmp.unlink(missing_ok=True)
 
 
-def read_table(path: Path) -> pa.Table:
-    """The log at ``path`` as an Arrow table, after checking its schema version and columns."""
+def read_schema_version(path: Path, what: str, versions: Sequence[str]) -> tuple[pa.Schema, str]:
+    """The schema of the Parquet file at ``path`` and its omnicanal schema version, one of
+    ``versions``; otherwise a :class:`LogFormatError` saying which ``what`` was expected."""
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowInvalid) as e:
-        raise LogFormatError("file", "a Parquet event log", str(path), where=str(path)) from e
+        raise LogFormatError("file", f"a Parquet {what}", str(path), where=str(path)) from e
     version = (schema.metadata or {}).get(VERSION_KEY)
     given = version.decode() if version is not None else None
-    if given not in READABLE_VERSIONS:
+    if given is None or given not in versions:
         raise LogFormatError(
-            f"metadata {VERSION_KEY.decode()}",
-            f"schema version {' or '.join(READABLE_VERSIONS)}", given, where=str(path),
+            f"metadata {VERSION_KEY.decode()}", f"schema version {' or '.join(versions)}",
+            given, where=str(path),
         )  # fmt: skip
-    missing = [f for f in SCHEMA if f.name not in schema.names]
-    if given == "1":  # before commands were recorded: no event knows its command
-        missing = [f for f in missing if f.name != "command"]
-    for f in missing:
-        raise LogFormatError(f"column {f.name}", f"a {f.type} column", None, where=str(path))
+    return schema, given
+
+
+def check_columns(path: Path, schema: pa.Schema, wanted: Iterable[pa.Field]) -> None:
+    """Raise naming the first of the ``wanted`` columns the file's ``schema`` lacks."""
+    for f in wanted:
+        if f.name not in schema.names:
+            raise LogFormatError(f"column {f.name}", f"a {f.type} column", None, where=str(path))
+
+
+def read_table(path: Path) -> pa.Table:
+    """The log at ``path`` as an Arrow table, after checking its schema version and columns."""
+    schema, given = read_schema_version(path, "event log", READABLE_VERSIONS)
+    old = given == "1"  # before commands were recorded: no event knows its command
+    check_columns(path, schema, (f for f in SCHEMA if not (old and f.name == "command")))
     table = pq.read_table(path)
     if "command" not in table.column_names:
         table = table.append_column(SCHEMA.field("command"), pa.nulls(len(table), pa.int64()))

@@ -31,43 +31,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
-from simulation.domain.commands import (
-    AbandonCart,
-    AddToCart,
-    CancelOrder,
-    CapturePayment,
-    Command,
-    DeliverLeg,
-    ExpireHold,
-    ExpireReservations,
-    FenceStock,
-    FillBackorder,
-    HandOverLeg,
-    Leg,
-    LegLine,
-    MoveCart,
-    OpenCart,
-    PickUpLeg,
-    PlaceBackorder,
-    PlaceHold,
-    PlaceOrder,
-    ReceiveStock,
-    RemoveFromCart,
-    ReturnItems,
-    SetSafetyStock,
-    ShipLeg,
-    TransferStock,
-    WriteOffStock,
-)
+from simulation.domain import commands as c
+from simulation.domain import events as e
+from simulation.domain.commands import Command, Leg, LegLine
 from simulation.domain.errors import MalformedCommand
-from simulation.domain.events import (
-    CustomerArrived,
-    CustomerLeft,
-    Event,
-    SaleLost,
-    StockChecked,
-    TouchpointVisited,
-)
+from simulation.domain.events import Event
 from simulation.types import FulfilmentMode, LocationId, SimTime, SkuId
 
 Role = Literal["write", "read", "note"]
@@ -243,38 +211,38 @@ def _w(
 
 KINDS: tuple[Kind, ...] = (
     # a customer's writes
-    _w("open_cart", "customer", OpenCart, "open a cart in a channel", creates="cart"),
-    _w("add_to_cart", "customer", AddToCart, "add units to a cart, maybe reserving them"),
-    _w("remove_from_cart", "customer", RemoveFromCart, "take units out of a cart"),
-    _w("move_cart", "customer", MoveCart, "carry a cart over to another channel"),
-    _w("abandon", "customer", AbandonCart, "leave a cart, releasing its reservations"),
-    _w("checkout", "customer", PlaceOrder, "turn a cart into sourced legs", creates="order"),
-    _w("pay", "customer", CapturePayment, "pay an order"),
-    _w("cancel", "customer", CancelOrder, "cancel an order before it leaves"),
-    _w("pick_up", "customer", PickUpLeg, "collect a click & collect leg at the desk"),
-    _w("hand_over", "customer", HandOverLeg, "take a carry-out leg at the store counter"),
-    _w("return", "customer", ReturnItems, "send units of a received order back"),
-    _w("backorder", "customer", PlaceBackorder, "order units not in stock", creates="order"),
+    _w("open_cart", "customer", c.OpenCart, "open a cart in a channel", creates="cart"),
+    _w("add_to_cart", "customer", c.AddToCart, "add units to a cart, maybe reserving them"),
+    _w("remove_from_cart", "customer", c.RemoveFromCart, "take units out of a cart"),
+    _w("move_cart", "customer", c.MoveCart, "carry a cart over to another channel"),
+    _w("abandon", "customer", c.AbandonCart, "leave a cart, releasing its reservations"),
+    _w("checkout", "customer", c.PlaceOrder, "turn a cart into sourced legs", creates="order"),
+    _w("pay", "customer", c.CapturePayment, "pay an order"),
+    _w("cancel", "customer", c.CancelOrder, "cancel an order before it leaves"),
+    _w("pick_up", "customer", c.PickUpLeg, "collect a click & collect leg at the desk"),
+    _w("hand_over", "customer", c.HandOverLeg, "take a carry-out leg at the store counter"),
+    _w("return", "customer", c.ReturnItems, "send units of a received order back"),
+    _w("backorder", "customer", c.PlaceBackorder, "order units not in stock", creates="order"),
     # the back office's writes
-    _w("expire_cart", "back_office", ExpireReservations, "release a cart's due reservations"),
-    _w("ship", "back_office", ShipLeg, "hand a delivery leg to the carrier"),
-    _w("deliver", "back_office", DeliverLeg, "the carrier delivers a leg"),
-    _w("hold", "back_office", PlaceHold, "hold a click & collect leg at the desk"),
-    _w("expire_hold", "back_office", ExpireHold, "end a hold nobody collected"),
-    _w("fill_backorder", "back_office", FillBackorder, "give arrived stock to a backorder"),
-    _w("receive_stock", "back_office", ReceiveStock, "stock arrives at a location"),
-    _w("transfer", "back_office", TransferStock, "send stock to another location"),
-    _w("write_off", "back_office", WriteOffStock, "take damaged or lost stock off the books"),
-    _w("set_safety", "back_office", SetSafetyStock, "set a location's safety stock of a sku"),
-    _w("fence", "back_office", FenceStock, "ring-fence units for one channel"),
+    _w("expire_cart", "back_office", c.ExpireReservations, "release a cart's due reservations"),
+    _w("ship", "back_office", c.ShipLeg, "hand a delivery leg to the carrier"),
+    _w("deliver", "back_office", c.DeliverLeg, "the carrier delivers a leg"),
+    _w("hold", "back_office", c.PlaceHold, "hold a click & collect leg at the desk"),
+    _w("expire_hold", "back_office", c.ExpireHold, "end a hold nobody collected"),
+    _w("fill_backorder", "back_office", c.FillBackorder, "give arrived stock to a backorder"),
+    _w("receive_stock", "back_office", c.ReceiveStock, "stock arrives at a location"),
+    _w("transfer", "back_office", c.TransferStock, "send stock to another location"),
+    _w("write_off", "back_office", c.WriteOffStock, "take damaged or lost stock off the books"),
+    _w("set_safety", "back_office", c.SetSafetyStock, "set a location's safety stock of a sku"),
+    _w("fence", "back_office", c.FenceStock, "ring-fence units for one channel"),
     # reads and notes, recorded from the event the engine notes for them
     Kind(
-        "browse", "read", "customer", TouchpointVisited, "look at a touchpoint (reason: the step)"
+        "browse", "read", "customer", e.TouchpointVisited, "look at a touchpoint (reason: the step)"
     ),
-    Kind("check_stock", "read", "customer", StockChecked, "ask what a location has (qty: shown)"),
-    Kind("arrive", "note", "customer", CustomerArrived, "a visit begins"),
-    Kind("leave", "note", "customer", CustomerLeft, "a visit ends (reason: why)"),
-    Kind("lose_sale", "note", "customer", SaleLost, "demand that left unserved"),
+    Kind("check_stock", "read", "customer", e.StockChecked, "ask what a location has (qty: shown)"),
+    Kind("arrive", "note", "customer", e.CustomerArrived, "a visit begins"),
+    Kind("leave", "note", "customer", e.CustomerLeft, "a visit ends (reason: why)"),
+    Kind("lose_sale", "note", "customer", e.SaleLost, "demand that left unserved"),
 )
 """Every kind, customers' writes first, then the back office's, then reads and notes."""
 
