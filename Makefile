@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check simulation loadtests tests
 	$(BIN)/ruff format --check simulation loadtests tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

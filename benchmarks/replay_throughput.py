@@ -33,7 +33,7 @@ from locust import FastHttpUser, constant, task  # noqa: E402
 
 from loadtests.adapters.base import Adapter, Ids, Request, TargetState  # noqa: E402
 from loadtests.journeys import Journey, Scheduled, Step  # noqa: E402
-from loadtests.users import JourneyUser, ReplayJob  # noqa: E402
+from loadtests.users import JourneyUser, ReplayJob, attach  # noqa: E402
 
 _ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 WARM_UP = 1.0
@@ -103,7 +103,7 @@ def replay(host: str, count: int, rate: float, in_flight: int) -> tuple[float, R
     env = Environment(user_classes=[JourneyUser], host=host)
     job = ReplayJob(_journeys(count, rate), Ping(), in_flight)
     job.ready.set()
-    env.omnicanal_job = job  # type: ignore[attr-defined]
+    attach(env, job)
     runner = env.create_local_runner()
     started = time.monotonic()
     runner.start(1, spawn_rate=1)
@@ -130,7 +130,7 @@ def saturated_replay(host: str, seconds: float, in_flight: int) -> tuple[float, 
     env = Environment(user_classes=[JourneyUser], host=host)
     job = ReplayJob(_journeys(count, rate=1e9), Ping(), in_flight)
     job.ready.set()
-    env.omnicanal_job = job  # type: ignore[attr-defined]
+    attach(env, job)
     runner = env.create_local_runner()
     runner.start(1, spawn_rate=1)
     rate, cpu = _window(env, seconds)

@@ -31,7 +31,7 @@ from loadtests.journeys import shard
 from loadtests.replay import GRACE, Recorder
 from loadtests.run import Settings, finish, load_plan, locust_table, prepare, read_token
 from loadtests.slo import load_gates
-from loadtests.users import JourneyUser, ReplayJob, install_reporting
+from loadtests.users import JourneyUser, ReplayJob, attach, install_reporting, job_of
 
 __all__ = ["JourneyUser"]
 
@@ -104,7 +104,7 @@ def _start(environment: Environment, **_: Any) -> None:
     items = list(shard(plan.items, index, count))
     run_time = getattr(environment.parsed_options, "run_time", None) or None
     job = ReplayJob(items, adapter, settings.max_in_flight, run_time, ready=_Run.ready)
-    environment.omnicanal_job = job  # type: ignore[attr-defined]
+    attach(environment, job)
     gevent.spawn(_quit_when_done, environment, job)
 
 
@@ -123,7 +123,7 @@ def _quit(environment: Environment, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner) or not _Run.state:
         return
     recorder = _Run.master
-    job = getattr(environment, "omnicanal_job", None)
+    job = job_of(environment)
     if job is not None:  # a local runner recorded here directly
         recorder = job.recorder
         if job.pool is not None:  # Locust's own --run-time may stop the user before the job ends

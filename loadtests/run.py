@@ -240,7 +240,7 @@ def run_headless(settings: Settings) -> int:
     phases: dict[str, float] = {}
     from locust.env import Environment  # Locust patches the standard library: import it late
 
-    from loadtests.users import JourneyUser, ReplayJob
+    from loadtests.users import JourneyUser, ReplayJob, attach
 
     settings.check()
     gates = load_gates(settings.gates)
@@ -253,7 +253,7 @@ def run_headless(settings: Settings) -> int:
     env = Environment(user_classes=[JourneyUser], host=settings.target)
     job = ReplayJob(plan.items, adapter, settings.max_in_flight, settings.run_time)
     job.ready.set()  # prepared above
-    env.omnicanal_job = job  # type: ignore[attr-defined]
+    attach(env, job)
     runner = env.create_local_runner()
     runner.start(1, spawn_rate=1)
     job.finished.wait()

@@ -11,6 +11,7 @@ never cross workers, and every customer is replayed exactly once.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,20 @@ class _Headers(Mapping[str, str]):
         return dict.__len__(self._raw)
 
 
+_JOBS: weakref.WeakKeyDictionary[Environment, ReplayJob] = weakref.WeakKeyDictionary()
+"""Each Locust environment's job (an attribute set on Locust's own object would be a patch)."""
+
+
+def attach(environment: Environment, job: ReplayJob) -> None:
+    """Give ``environment`` the job its :class:`JourneyUser` replays."""
+    _JOBS[environment] = job
+
+
+def job_of(environment: Environment) -> ReplayJob | None:
+    """The job attached to ``environment``, if any."""
+    return _JOBS.get(environment)
+
+
 class JourneyUser(FastHttpUser):
     """Replays the environment's :class:`ReplayJob`; extra users on the same worker stop."""
 
@@ -97,7 +112,9 @@ class JourneyUser(FastHttpUser):
     connection_timeout = 10.0
 
     def __init__(self, environment: Environment) -> None:
-        job: ReplayJob = environment.omnicanal_job  # type: ignore[attr-defined]
+        job = job_of(environment)
+        if job is None:
+            raise RuntimeError("JourneyUser: no ReplayJob attached to the environment (attach)")
         self.concurrency = max(1, job.max_in_flight)
         super().__init__(environment)
         # Every answer below 500 is the target's answer (a refusal is one): no status error,
@@ -208,7 +225,7 @@ def install_reporting(environment: Environment, master: Recorder | None = None) 
     master adds it to ``master``."""
 
     def _send(client_id: str, data: dict[str, Any]) -> None:
-        job: ReplayJob | None = getattr(environment, "omnicanal_job", None)
+        job = job_of(environment)
         if job is not None:
             data[REPORT_KEY] = job.recorder.take()
 

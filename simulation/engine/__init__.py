@@ -1,0 +1,1 @@
+"""The SimPy engine: arrivals, journeys, operations, the world they run in."""
