@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Generator
 
 import pytest
@@ -84,3 +85,24 @@ def test_a_window_must_be_a_positive_number(window: float) -> None:
         ValueError, match=f"window must be a positive number of minutes, got {window}"
     ):
         Calendar(window=window)
+
+
+def test_the_simpy_internals_the_calendar_uses_are_there() -> None:
+    """The calendar overrides ``schedule`` and reads SimPy's private clock, heap and counter;
+    a SimPy release that changes them must fail here, by name, before any run goes wrong."""
+    env = simpy.Environment()
+    env.timeout(3.0)
+    where = f"simpy {simpy.__version__}: Calendar (simulation/engine/calendar.py) relies on"
+    assert isinstance(getattr(env, "_now", None), int | float), f"{where} Environment._now"
+    queue = getattr(env, "_queue", None)
+    assert isinstance(queue, list), f"{where} Environment._queue, a heap list"
+    assert len(queue) == 1, f"{where} one heap entry per scheduled event"
+    at, priority, eid, event = queue[0]
+    assert (at, priority) == (3.0, simpy.events.NORMAL), f"{where} (time, priority, id, event)"
+    assert isinstance(eid, int), f"{where} an integer id from Environment._eid"
+    assert isinstance(event, simpy.Timeout), f"{where} the event last"
+    assert next(env._eid) == eid + 1, f"{where} Environment._eid, a counter"
+    params = list(inspect.signature(simpy.Environment.schedule).parameters)
+    assert params == ["self", "event", "priority", "delay"], (
+        f"{where} schedule(event, priority, delay)"
+    )
