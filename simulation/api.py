@@ -211,18 +211,6 @@ def run(
     return Run(chosen, root_seed, table, folder.final)
 
 
-def _kpis_of(plan: Plan, tables: list[pa.Table]) -> pd.DataFrame:
-    return pd.concat(
-        [
-            projections.kpis(
-                table_to_frame(t), horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs()
-            )
-            for t in tables
-        ],
-        ignore_index=True,
-    )
-
-
 def compare(
     *scenarios: ScenarioLike,
     replications: int = 5,
@@ -233,22 +221,12 @@ def compare(
     """Paired comparison with common random numbers, as ``omnicanal compare`` prints it: per
     KPI and scenario the mean and 95% CI, and the paired difference to the first scenario.
     ``overrides`` apply to every scenario (a shorter horizon, say)."""
-    from simulation.experiments.compare import comparison
+    from simulation import studies
 
-    if len(scenarios) < 2:
-        raise InputError("scenarios", "two or more scenarios", len(scenarios))
-    if replications < 2:
-        raise InputError(
-            "replications", "at least 2 (a confidence interval needs them)", replications
-        )
-    chosen = [scenario_of(s, overrides) for s in scenarios]
-    root_seed = chosen[0].seed if seed is None else seed
-    found: dict[str, pd.DataFrame] = {}
-    for i, one in enumerate(chosen):
-        name = one.name if one.name not in found else f"{one.name}-{i + 1}"
-        plan = plan_of(one)
-        found[name] = _kpis_of(plan, replicate_logs(plan, root_seed, replications, workers=workers))
-    return comparison(found)
+    return studies.compare(
+        scenarios, replications=replications, seed=seed, overrides=overrides,
+        run=studies.Execution(workers=workers),
+    ).table  # fmt: skip
 
 
 def sweep(
@@ -262,14 +240,9 @@ def sweep(
 ) -> pd.DataFrame:
     """Every point of ``grid`` (dotted field -> values), each replicated on the same seeds: one
     row per point and replication, as ``omnicanal sweep`` writes ``sweep.csv``."""
-    from simulation.experiments import sweep as sweeps
+    from simulation import studies
 
-    base = scenario_of(scenario, overrides)
-    root_seed = base.seed if seed is None else seed
-    values = {k: list(v) for k, v in grid.items()}
-
-    def run_point(point: dict[str, Any]) -> pd.DataFrame:
-        plan = plan_of(base.with_overrides(point))
-        return _kpis_of(plan, replicate_logs(plan, root_seed, replications, workers=workers))
-
-    return sweeps.sweep(values, run_point)
+    return studies.sweep(
+        scenario, grid, replications=replications, seed=seed, overrides=overrides,
+        run=studies.Execution(workers=workers),
+    ).table  # fmt: skip

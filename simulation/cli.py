@@ -21,7 +21,6 @@ from simulation.validation import command as validation_command
 
 if TYPE_CHECKING:
     import pandas as pd
-    import pyarrow as pa
 
 
 app = typer.Typer(
@@ -192,88 +191,19 @@ def compare(
     address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:8786.")] = None,
 ) -> None:
     """Paired comparison of scenarios with common random numbers and 95% confidence intervals."""
-
-    from simulation.api import replicate_logs
-    from simulation.engine.compile import plan_of
-    from simulation.eventlog import LogWriter, table_to_frame
-    from simulation.experiments.compare import comparison, until_precise
-    from simulation.projections import kpis as kpis_of
-    from simulation.report import figures, page
-    from simulation.results import KPIS, REPORT, RunFolder
-    from simulation.scenario import load_scenario
+    from simulation import studies
 
     if len(files) < 2:
         raise InputError("FILES", "two or more scenario files", [str(f) for f in files])
-    target = _percent(half_width) if half_width is not None else None
     chosen = kpi or ["net_value", "fill_rate", "orders"]
-    scenarios = [load_scenario(f) for f in files]
-    names = _unique([s.name for s in scenarios])
-    plans = dict(zip(names, (plan_of(s) for s in scenarios), strict=True))
-    root_seed = scenarios[0].seed if seed is None else seed
-    logs: dict[str, list[pa.Table]] = {name: [] for name in names}
-    counter = {"next": 0}
-
-    def more(n: int) -> dict[str, pd.DataFrame]:
-        numbers = list(range(counter["next"], counter["next"] + n))
-        counter["next"] += n
-        found = {}
-        for name, plan in plans.items():
-            tables = replicate_logs(
-                plan, root_seed, numbers, workers=workers, executor=executor, address=address
-            )
-            logs[name] += tables
-            frames = [table_to_frame(t) for t in tables]
-            found[name] = pd.concat(
-                [
-                    kpis_of(f, horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs())
-                    for f in frames
-                ],
-                ignore_index=True,
-            )
-            err.print(f"{name}: {counter['next']} replications", highlight=False)
-        return found
-
-    import time
-
-    import pandas as pd
-
-    started = time.perf_counter()
-    if target is None:
-        tables, done = more(replications), replications
-    else:
-        tables, done = until_precise(
-            more,
-            chosen,
-            target=target,
-            start=replications,
-            step=max(2, workers or 2),
-            most=max_replications,
-        )
-    result = comparison(tables)
-    with RunFolder(out_root, "compare") as folder:
-        folder.manifest |= {
-            "scenarios": {n: str(f) for n, f in zip(names, files, strict=True)},
-            "seed": root_seed,
-            "replications": done,
-            "replications_rule": f"until relative half-width <= {target} on {chosen}"
-            if target
-            else "fixed",
-            "run_seconds": round(time.perf_counter() - started, 3),
-        }
-        result.to_csv(folder.path / "comparison.csv", index=False)
-        pd.concat([t.assign(scenario=n) for n, t in tables.items()]).to_csv(
-            folder.path / KPIS, index=False
-        )
-        for name, parts in logs.items():
-            with LogWriter(folder.path / "events" / f"{name}.parquet") as writer:
-                for part in parts:
-                    writer.write_table(part)
-        drawn = figures.render_comparison(result, folder.path / "figures")
-        (folder.path / REPORT).write_text(
-            page.render_comparison(folder.manifest, result, drawn), encoding="utf-8"
-        )
-    _print_comparison(result, chosen)
-    out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
+    done = studies.compare(
+        files, replications=replications, kpis=chosen, max_replications=max_replications,
+        half_width=_percent(half_width) if half_width is not None else None, seed=seed,
+        run=studies.Execution(workers=workers, executor=executor, address=address),
+        out=out_root, tick=lambda line: err.print(line, highlight=False),
+    )  # fmt: skip
+    _print_comparison(done.table, chosen)
+    out.print(f"wrote {done.folder}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -293,57 +223,22 @@ def sweep(
     address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:8786.")] = None,
 ) -> None:
     """Run a grid of parameter values, each point replicated: a tidy table and figures."""
-    import pandas as pd
     from rich.progress import Progress
 
-    from simulation.api import replicate_logs
-    from simulation.engine.compile import plan_of
-    from simulation.eventlog import table_to_frame
+    from simulation import studies
     from simulation.experiments import sweep as sweeps
-    from simulation.projections import kpis as kpis_of
-    from simulation.report import figures, page
-    from simulation.results import REPORT, RunFolder
-    from simulation.scenario import load_scenario
 
-    base = load_scenario(file)
     grid = sweeps.parse_sets(set_)
-    grid_points = sweeps.points(grid)
-    for point in grid_points:  # every point is checked before anything runs
-        base.with_overrides(point, source=str(file))
-    root_seed = base.seed if seed is None else seed
-
     with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("sweep", total=len(grid_points))
-
-        def run_point(point: dict[str, object]) -> pd.DataFrame:
-            plan = plan_of(base.with_overrides(point, source=str(file)))
-            tables = replicate_logs(
-                plan, root_seed, replications, workers=workers, executor=executor, address=address
-            )
-            frames = [
-                kpis_of(
-                    table_to_frame(t), horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs()
-                )
-                for t in tables
-            ]
-            progress.advance(task)
-            return pd.concat(frames, ignore_index=True)
-
-        table = sweeps.sweep(grid, run_point)
-    summary = sweeps.summarise(table, list(grid))
-    with RunFolder(out_root, f"sweep-{base.name}") as folder:
-        folder.manifest |= {
-            "scenario_file": str(file), "grid": grid, "seed": root_seed,
-            "replications": replications, "points": len(grid_points),
-        }  # fmt: skip
-        table.to_csv(folder.path / "sweep.csv", index=False)
-        table.to_parquet(folder.path / "sweep.parquet", index=False)
-        summary.to_csv(folder.path / "summary.csv", index=False)
-        drawn = figures.render_sweep(summary, list(grid), folder.path / "figures")
-        report = page.render_sweep(folder.manifest, summary, drawn)
-        (folder.path / REPORT).write_text(report, encoding="utf-8")
-    out.print(f"sweep: {len(grid_points)} points x {replications} replications")
-    out.print(f"wrote {folder.final}", soft_wrap=True, highlight=False)
+        task = progress.add_task("sweep", total=len(sweeps.points(grid)))
+        done = studies.sweep(
+            file, grid, replications=replications, seed=seed, out=out_root,
+            run=studies.Execution(workers=workers, executor=executor, address=address),
+            tick=lambda _: progress.advance(task),
+        )  # fmt: skip
+    points = len(sweeps.points(grid))
+    out.print(f"sweep: {points} points x {replications} replications")
+    out.print(f"wrote {done.folder}", soft_wrap=True, highlight=False)
 
 
 app.command("validate-model", epilog=validation_command.EPILOG)(
@@ -365,27 +260,9 @@ def export(
     replication: Annotated[int | None, typer.Option(help="ocel: which replication.")] = None,
 ) -> None:
     """Write the event log as OCEL 2.0 JSON or SQLite (process mining), or flat CSV."""
-    from simulation import export as formats
-    from simulation.eventlog import read_log
-    from simulation.results import EVENTS
+    from simulation.export import export_run
 
-    if format_ not in {"ocel", "csv"}:
-        raise InputError("--format", "ocel or csv", format_)
-    path = run / EVENTS if run.is_dir() else run
-    if not path.exists():
-        raise InputError("RESULTS", "a results folder or an events.parquet file", str(run))
-    base = run if run.is_dir() else run.parent
-    if format_ == "ocel":
-        target = out_file or base / "events.ocel.json"
-        write = formats.ocel_writer(target)  # a wrong extension fails before the log is read
-        document = formats.to_ocel(read_log(path), replication=replication)
-        write(document, target)
-        counts = f"{len(document['events']):,} events, {len(document['objects']):,} objects"
-    else:
-        log = read_log(path)
-        target = out_file or base / "events.csv"
-        formats.write_atomically(target, formats.to_csv_frame(log).to_csv(index=False))
-        counts = f"{len(log):,} events"
+    target, counts = export_run(run, format_, out_file, replication=replication)
     out.print(f"export: {counts}", highlight=False)
     out.print(f"wrote {target}", soft_wrap=True, highlight=False)
 
@@ -506,46 +383,19 @@ def select(
     workers: Annotated[int | None, typer.Option(min=1)] = None,
 ) -> None:
     """Which scenario is best, with probability 1 - alpha (the KN procedure, on CRN)."""
-    from simulation.engine.compile import plan_of
-    from simulation.eventlog import table_to_frame
-    from simulation.experiments.replications import run_replications
-    from simulation.experiments.selection import kn_select
-    from simulation.projections import kpis as kpis_of
-    from simulation.scenario import load_scenario
+    from simulation import studies
 
-    scenarios = [load_scenario(f) for f in files]
-    plans = [plan_of(s) for s in scenarios]
-    root_seed = scenarios[0].seed if seed is None else seed
-    values: dict[tuple[int, int], float] = {}
-
-    def measure(i: int, numbers: list[int]) -> None:
-        plan = plans[i]
-        for r, table in zip(
-            numbers, run_replications(plan, root_seed, numbers, workers=workers), strict=True
-        ):
-            row = kpis_of(
-                table_to_frame(table), horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs()
-            )
-            if kpi not in row.columns:
-                raise InputError("--kpi", f"a KPI column such as {sorted(row.columns)[:6]}...", kpi)
-            values[i, r] = float(row[kpi].iloc[0])
-
-    for i in range(len(plans)):
-        measure(i, list(range(n0)))
-
-    def sample(i: int, r: int) -> float:
-        if (i, r) not in values:
-            measure(i, [r])
-        return values[i, r]
-
-    choice = kn_select(sample, len(plans), delta=delta, alpha=alpha, n0=n0, maximise=not minimise)
+    choice = studies.select(
+        files, kpi=kpi, delta=delta, alpha=alpha, n0=n0, minimise=minimise, seed=seed,
+        workers=workers,
+    )  # fmt: skip
     table = Table("scenario", f"mean {kpi}", "replications", title="KN selection")
-    for i, s in enumerate(scenarios):
+    for i, name in enumerate(choice.names):
         mark = " (best)" if i == choice.best else ""
-        table.add_row(s.name + mark, f"{choice.means[i]:,.4g}", str(choice.replications[i]))
+        table.add_row(name + mark, f"{choice.means[i]:,.4g}", str(choice.replications[i]))
     out.print(table)
     out.print(
-        f"best: {scenarios[choice.best].name}, with probability >= {1 - alpha:.0%} "
+        f"best: {choice.names[choice.best]}, with probability >= {1 - alpha:.0%} "
         f"if it leads by at least {delta:g} on {kpi}",
         highlight=False,
     )
@@ -584,15 +434,6 @@ def _percent(text: str) -> float:
     if not 0 < value < 1:
         raise InputError("--half-width", "between 0 and 100%", text)
     return value
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out_names = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out_names.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
-    return out_names
 
 
 def _print_comparison(result: pd.DataFrame, chosen: list[str]) -> None:

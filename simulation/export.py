@@ -282,3 +282,30 @@ def _insert_events(db: sqlite3.Connection, document: Mapping[str, Any]) -> None:
             values = {a["name"]: a["value"] for a in event["attributes"]}
             rows.append((event["id"], event["time"], *(values.get(n) for n in names)))
         db.executemany(f'INSERT INTO "event_{kind}" VALUES ({marks})', rows)
+
+
+def export_run(
+    run: Path, format_: str, out_file: Path | None = None, *, replication: int | None = None
+) -> tuple[Path, str]:
+    """Write a results folder's (or an ``events.parquet``'s) log as ``format_`` (``ocel``:
+    OCEL 2.0 JSON or SQLite by ``out_file``'s extension; ``csv``: flat) beside it or to
+    ``out_file``; returns the file and what it holds, in words."""
+    from simulation.eventlog import read_log
+    from simulation.results import EVENTS
+
+    if format_ not in {"ocel", "csv"}:
+        raise InputError("--format", "ocel or csv", format_)
+    path = run / EVENTS if run.is_dir() else run
+    if not path.exists():
+        raise InputError("RESULTS", "a results folder or an events.parquet file", str(run))
+    base = run if run.is_dir() else run.parent
+    if format_ == "ocel":
+        target = out_file or base / "events.ocel.json"
+        write = ocel_writer(target)  # a wrong extension fails before the log is read
+        document = to_ocel(read_log(path), replication=replication)
+        write(document, target)
+        return target, f"{len(document['events']):,} events, {len(document['objects']):,} objects"
+    log = read_log(path)
+    target = out_file or base / "events.csv"
+    write_atomically(target, to_csv_frame(log).to_csv(index=False))
+    return target, f"{len(log):,} events"
