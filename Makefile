@@ -7,9 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint pytest format bench clean
+.PHONY: demo test lint pytest format bench clean graphviz
 
 $(STAMP): pyproject.toml
+	@command -v dot >/dev/null 2>&1 || $(MAKE) --no-print-directory graphviz
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -47,3 +48,11 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Graphviz's dot draws the process-mining notebook's graphs (pm4py calls it); Debian's package.
+graphviz:
+	@if command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y -q graphviz >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q graphviz >/dev/null; } || \
+		echo "graphviz: could not install it (not root?): the notebooks' graphs are not drawn"; \
+	else echo "graphviz: no apt-get here; install Graphviz to draw the notebooks' graphs"; fi
