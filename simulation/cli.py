@@ -437,16 +437,22 @@ def _percent(text: str) -> float:
 
 
 def _print_comparison(result: pd.DataFrame, chosen: list[str]) -> None:
+    from simulation.report.numbers import kpi_value, label
+
     table = Table("KPI", "scenario", "mean [95% CI]", "difference [95% CI]", title="Comparison")
     for row in result[result["kpi"].isin(chosen)].to_dict("records"):
+        k = str(row["kpi"])
+
+        def shown(v: float, k: str = k) -> str:
+            return kpi_value(k, v)
+
         diff = ""
         if row["scenario"] != result["scenario"].iloc[0]:
             mark = " *" if row["differs"] else ""
-            diff = (
-                f"{row['diff']:,.4g} [{row['diff_ci_low']:,.4g}, {row['diff_ci_high']:,.4g}]{mark}"
-            )
-        own = f"{row['mean']:,.4g} [{row['ci_low']:,.4g}, {row['ci_high']:,.4g}]"
-        table.add_row(str(row["kpi"]), str(row["scenario"]), own, diff)
+            low, high = shown(row["diff_ci_low"]), shown(row["diff_ci_high"])
+            diff = f"{shown(row['diff'])} [{low}, {high}]{mark}"
+        own = f"{shown(row['mean'])} [{shown(row['ci_low'])}, {shown(row['ci_high'])}]"
+        table.add_row(label(k), str(row["scenario"]), own, diff)
     out.print(table)
     out.print("* the interval of the difference excludes zero")
 
@@ -473,10 +479,14 @@ def inspect(
 
 
 def _print_kpis(row: Mapping[Hashable, object]) -> None:
-    table = Table("KPI", "value", title="KPIs", title_justify="left")
-    for name, value in row.items():
-        shown = f"{value:,.4g}" if isinstance(value, float) else str(value)
-        table.add_row(str(name), shown)
+    from simulation.report.numbers import kpi_rows
+
+    values = {str(k): float(v) for k, v in row.items() if isinstance(v, int | float)}
+    values.pop("replication", None)
+    table = Table("KPI", "value", title="KPIs (report.html says what each measures)",
+                  title_justify="left")  # fmt: skip
+    for name, shown, _ in kpi_rows(values):
+        table.add_row(name, shown)
     out.print(table)
 
 

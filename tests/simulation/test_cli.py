@@ -39,7 +39,7 @@ def test_demo_writes_a_complete_results_folder(tmp_path: Path) -> None:
     ]  # fmt: skip
     report = (run / REPORT).read_text()
     assert report.count("data:image/png;base64,") == 5
-    assert "fill_rate" in report
+    assert "Fill rate" in report
     assert f"wrote {run}" in result.output
 
     manifest = json.loads((run / MANIFEST).read_text())
@@ -83,7 +83,7 @@ def test_inspect_checks_the_log_and_prints_kpis(tmp_path: Path) -> None:
     result = runner.invoke(app, ["inspect", str(_only_run(tmp_path))])
     assert result.exit_code == 0, result.output
     assert "replication 0: 126 events" in result.output
-    assert "fill_rate" in result.output
+    assert "Fill rate" in result.output
 
 
 def test_inspect_names_a_bad_row_and_exits_2(tmp_path: Path) -> None:
