@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure as Canvas
 
 from simulation import projections
+from simulation.report.numbers import kpi_axis, label, plain_axis
 from simulation.types import MINUTES_PER_DAY
 
 Figure = Callable[[pd.DataFrame, Axes], bool]
@@ -138,8 +139,8 @@ def render_comparison(result: pd.DataFrame, folder: Path) -> list[Path]:
         ax = fig.subplots()
         errors = [rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]
         ax.errorbar(rows["mean"], rows["scenario"], xerr=errors, fmt="o", capsize=4)
-        ax.set_xlabel(kpi)
-        ax.set_title(f"{kpi}: mean and 95% CI")
+        kpi_axis(ax, kpi, "x")
+        ax.set_title(f"{label(kpi)}: mean and 95% CI")
         path = folder / f"{kpi}.png"
         fig.savefig(path, dpi=100)
         written.append(path)
@@ -159,14 +160,14 @@ def render_sweep(summary: pd.DataFrame, params: list[str], folder: Path) -> list
             ax = fig.subplots()
             others = [p for p in params if p != param]
             groups = rows.groupby(others, sort=True) if others else [("all", rows)]
-            for label, group in groups:
+            for key, group in groups:
                 part = group.sort_values(param)
-                name = ", ".join(map(str, label)) if isinstance(label, tuple) else str(label)
+                name = ", ".join(map(str, key)) if isinstance(key, tuple) else str(key)
                 ax.plot(part[param], part["mean"], marker="o", label=name)
                 ax.fill_between(part[param], part["ci_low"], part["ci_high"], alpha=0.2)
             ax.set_xlabel(param)
-            ax.set_ylabel(kpi)
-            ax.set_title(f"{kpi} against {param} (95% CI)")
+            kpi_axis(ax, kpi)
+            ax.set_title(f"{label(kpi)} against {param} (95% CI)")
             if others:
                 ax.legend(title=", ".join(others), fontsize="small")
             path = folder / f"{kpi}-vs-{param}.png"
@@ -183,6 +184,7 @@ def render_all(log: pd.DataFrame, folder: Path) -> list[Path]:
         fig = Canvas(figsize=(7, 4), layout="constrained")
         ax = fig.subplots()
         if draw(log, ax):
+            plain_axis(ax)
             path = folder / f"{name}.png"
             fig.savefig(path, dpi=100)
             written.append(path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Unit = Literal["count", "money", "share", "days", "minutes", "number"]
 Better = Literal["higher", "lower", "neither"]
@@ -157,3 +157,20 @@ def label(name: str) -> str:
 def kpi_rows(values: Mapping[str, float], currency: str = "") -> list[tuple[str, str, str]]:
     """(label, formatted value, meaning) for each KPI of ``values``, in its order."""
     return [(label(k), kpi_value(k, v, currency), describe(k)) for k, v in values.items()]
+
+
+def kpi_axis(ax: Any, name: str, axis: Literal["x", "y"] = "y") -> None:
+    """Label a matplotlib axis with a KPI's name and unit, its ticks in the KPI's format."""
+    from matplotlib.ticker import FuncFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: kpi_value(name, v)))
+    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(label(name))
+
+
+def plain_axis(ax: Any, axis: Literal["x", "y"] = "y") -> None:
+    """Ticks with thousands separators, never an offset or scientific notation."""
+    from matplotlib.ticker import FuncFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: number(v)))

@@ -14,7 +14,7 @@ from simulation.demo import run_demo
 from simulation.projections import kpis
 from simulation.report.numbers import KPIS, describe, formatted, kpi_value, label, number
 
-SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
+SCIENTIFIC = re.compile(r"\b\d+(?:\.\d+)?[eE][+-]?\d+\b")  # not inside a hex git revision
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 
 
