@@ -96,6 +96,30 @@ class TargetState:
 
 
 OK, REFUSED, ERROR, SKIPPED = "ok", "refused", "error", "skipped"
+PARTIAL = "partial"
+"""Partly accepted: the target did what it could and reported the rest (e.g. added 2 of 3)."""
+NOT_FOUND = "not_found"
+"""The target does not know what the step names (a 404, or its not-found error)."""
+UNAUTHORISED = "unauthorised"
+"""The target refused who asked (401, 403, 406 or its auth error), not what was asked."""
+IMPLICIT = "implicit"
+"""The mapping declares the target does this step by itself (e.g. holds expire): not sent."""
+DIVERGED = "diverged"
+"""Not sent: an earlier step of the journey failed or a capture found nothing, so the journey
+no longer follows the simulation's (its steps are consequences, not findings)."""
+ANSWERED = (OK, PARTIAL, REFUSED, NOT_FOUND, UNAUTHORISED)
+"""Results that are the target's answer to what was asked (ERROR is no usable answer)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """What an answer means: its result (one of the names above) and, for a refusal, the
+    simulation's rule it stands for (``stock.insufficient``) when the target's code maps to one,
+    with the target's own words in ``detail``."""
+
+    result: str
+    rule: str | None = None
+    detail: str = ""
 
 
 class Adapter(ABC):
@@ -125,6 +149,10 @@ class Adapter(ABC):
         if 400 <= answer.status < 500 and answer.status not in (401, 403, 408, 429):
             return REFUSED
         return ERROR
+
+    def classify(self, step: Step, answer: Answer) -> Classified:
+        """What ``answer`` to ``step`` means (by default :meth:`outcome` of its status)."""
+        return Classified(self.outcome(answer))
 
     def order_key(self, answer: Answer) -> float | None:
         """Where the target decided this write among the others, if it says (None: unknown)."""
