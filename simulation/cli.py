@@ -473,7 +473,7 @@ def inspect(
     run: Annotated[Path, typer.Argument(help="A results folder, or an events.parquet file.")],
 ) -> None:
     """Check an event log (schema, seq, every row) and print its KPIs."""
-    from simulation.eventlog import read_log, replay
+    from simulation.eventlog import read_log, rebuild
     from simulation.projections import kpis
     from simulation.results import EVENTS
 
@@ -482,7 +482,7 @@ def inspect(
         raise InputError("RESULTS", "a results folder or an events.parquet file", str(run))
     log = read_log(path)
     for rep, part in log.groupby("replication", sort=True):
-        replay(part)  # checks every row and folds it: a corrupt row fails here, naming it
+        rebuild(part)  # checks every row and folds it: a corrupt row fails here, naming it
         out.print(f"replication {rep}: {len(part)} events, {part['type'].nunique()} types")
     for row in kpis(log).to_dict("records"):
         _print_kpis(row)
