@@ -29,6 +29,7 @@ from simulation.domain.carts import (
     CartState,
     decide_cart,
 )
+from simulation.domain.checkout import decide_place
 from simulation.domain.commands import (
     AbandonCart,
     AddToCart,
@@ -65,7 +66,6 @@ from simulation.domain.orders import (
     OrderState,
     decide_cancel,
     decide_payment,
-    decide_place,
     decide_shipping,
 )
 from simulation.domain.returns import decide_return
