@@ -96,8 +96,8 @@ def write_outputs(  # noqa: PLR0917
     costs: Costs | None = None,
     commands: list[pa.Table] | None = None,
 ) -> pd.DataFrame:
-    """events.parquet, commands.parquet (given ``commands``), kpis.csv, figures/*.png and
-    report.html; returns the KPI table."""
+    """events.parquet, commands.parquet (given ``commands``), kpis.csv, campaigns.csv (with
+    campaigns), figures/*.png and report.html; returns the KPI table."""
     from simulation.commandlog import COMMAND_SCHEMA
     from simulation.report import figures, page
 
@@ -114,6 +114,10 @@ def write_outputs(  # noqa: PLR0917
     measured = frame[frame["t"] >= warmup]
     projections.conversion(measured).to_csv(folder.path / "conversion.csv", index=False)
     projections.stockouts(frame, since=warmup).to_csv(folder.path / "stockouts.csv", index=False)
+    if costs is not None and costs.campaigns:
+        from simulation.customers.marketing import campaign_table
+
+        campaign_table(measured, costs.campaigns).to_csv(folder.path / "campaigns.csv", index=False)
     drawn = figures.render_all(frame, folder.path / "figures")
     if horizon is not None:
         from simulation.experiments.warmup import steady_state, suggest_days

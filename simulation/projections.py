@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from simulation.customers import marketing
 from simulation.types import MINUTES_PER_DAY
 
 if TYPE_CHECKING:
@@ -295,6 +296,8 @@ class Costs:
 
     unit_cost: Mapping[str, float]
     ship_cost: Mapping[str, float]
+    campaigns: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    """Each campaign's fixed cost and cost per visit it brings."""
 
 
 _SHIPPED = ("home_delivery", "ship_from_store", "endless_aisle")
@@ -435,6 +438,7 @@ def kpis(
         frame["fulfilment_cost_per_order"] = money["fulfilment_cost"] / frame["orders"].where(
             frame["orders"] > 0
         )
+        frame = frame.join(marketing.kpis(log, costs.campaigns, reps))
     counts = ["visits", "customers", "orders", "stockouts"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame.reset_index()

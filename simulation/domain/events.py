@@ -446,6 +446,19 @@ class CustomerLeft(Event):
     reason: str
 
 
+# ---------------------------------------------------------------- marketing
+
+
+@event
+class CampaignTouched(Event):
+    """A campaign brought this customer's first visit, noted as it begins: ``reason`` is the
+    campaign's name, ``channel`` the channel it came through."""
+
+    customer: CustomerId
+    channel: Channel
+    reason: str
+
+
 # ---------------------------------------------------------------- field metadata
 
 Converter = Callable[[Any], Any]

@@ -243,6 +243,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("arrive", "note", "customer", e.CustomerArrived, "a visit begins"),
     Kind("leave", "note", "customer", e.CustomerLeft, "a visit ends (reason: why)"),
     Kind("lose_sale", "note", "customer", e.SaleLost, "demand that left unserved"),
+    Kind("touch", "note", "customer", e.CampaignTouched, "a campaign brought the visit (reason)"),
 )
 """Every kind, customers' writes first, then the back office's, then reads and notes."""
 

@@ -1,13 +1,18 @@
 """Customer arrivals: a non-homogeneous Poisson process, per channel, drawn in one batch.
 
-The rate of channel c at time t (minutes) is
+The rate of channel c at time t (minutes) is the base rate plus each running campaign's uplift:
 
-    base_per_hour / 60 * share[c] * hour_of_day[h(t)] * day_of_week[d(t)] * campaigns(c, t)
+    base(c, t) = base_per_hour / 60 * share[c] * hour_of_day[h(t)] * day_of_week[d(t)]
+    rate(c, t) = base(c, t) * (1 + sum of (multiplier - 1) over the campaigns naming c at t)
 
-where ``campaigns`` multiplies the rates of the channels a campaign names while it runs. The
-rate is constant between breakpoints (hour boundaries, campaign starts and ends), so the
-process is drawn exactly, without thinning: a Poisson count per segment and channel, then
-uniform times inside each segment, all vectorised.
+so a campaign alone multiplies its channels' rates by its multiplier. The arrivals are the
+superposition of the base process and one process per campaign (its uplift), each drawn from
+a stream of its own (:func:`draw`, :func:`draw_uplift`): the customers a campaign brings are
+exactly its process's arrivals, and a scenario without the campaign has the very same base
+arrivals (common random numbers for incrementality). Rates are constant between breakpoints
+(hour boundaries, campaign starts and ends), so each process is drawn exactly, without
+thinning: a Poisson count per segment and channel, then uniform times inside each segment,
+all vectorised.
 """
 
 from __future__ import annotations
@@ -23,13 +28,17 @@ CHANNELS: tuple[Channel, ...] = tuple(Channel)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Campaign:
-    """Multiplies the arrival rate of ``channels`` by ``multiplier`` in [start, end) minutes."""
+    """Adds ``multiplier - 1`` times the base rate of ``channels`` in [start, end) minutes."""
 
     name: str
     start: float
     end: float
     multiplier: float
     channels: tuple[Channel, ...]
+    cost: float = 0.0
+    """Fixed cost (currency units), for the marketing KPIs."""
+    cost_per_visit: float = 0.0
+    """Cost of each visit it brings (currency units)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,18 +55,28 @@ class RateProfile:
         edges = [t for c in self.campaigns for t in (c.start, c.end) if 0 < t < horizon]
         return np.unique(np.concatenate([hours, edges, [horizon]]))
 
-    def rates(self, starts: np.ndarray) -> np.ndarray:
-        """Arrivals per minute, shape (len(starts), len(CHANNELS)), for segments from ``starts``."""
+    def base_rates(self, starts: np.ndarray) -> np.ndarray:
+        """Arrivals per minute without the campaigns, shape (len(starts), len(CHANNELS)), for
+        segments from ``starts``."""
         hour = (starts // MINUTES_PER_HOUR).astype(np.int64) % 24
         day = (starts // MINUTES_PER_DAY).astype(np.int64) % 7
         level = self.base_per_hour / MINUTES_PER_HOUR
         level *= np.asarray(self.hour_of_day)[hour] * np.asarray(self.day_of_week)[day]
         share = np.array([self.shares.get(c, 0.0) for c in CHANNELS])
         rates: np.ndarray = level[:, None] * share[None, :]
+        return rates
+
+    def uplift(self, campaign: Campaign, starts: np.ndarray) -> np.ndarray:
+        """The arrivals per minute ``campaign`` adds, shape (len(starts), len(CHANNELS))."""
+        lift: np.ndarray = self.base_rates(starts) * (campaign.multiplier - 1.0)
+        lift *= _window(campaign, starts)
+        return lift
+
+    def rates(self, starts: np.ndarray) -> np.ndarray:
+        """Arrivals per minute, campaigns included, shape (len(starts), len(CHANNELS))."""
+        rates = self.base_rates(starts)
         for campaign in self.campaigns:
-            active = (starts >= campaign.start) & (starts < campaign.end)
-            columns = np.array([c in campaign.channels for c in CHANNELS])
-            rates[np.outer(active, columns)] *= campaign.multiplier
+            rates = rates + self.uplift(campaign, starts)
         return rates
 
     def expected(self, horizon: float) -> np.ndarray:
@@ -81,11 +100,34 @@ class Arrivals:
         return CHANNELS[int(self.channels[i])]
 
 
+def _window(campaign: Campaign, starts: np.ndarray) -> np.ndarray:
+    """1 where ``campaign`` runs and names the channel, else 0: (len(starts), len(CHANNELS))."""
+    active = (starts >= campaign.start) & (starts < campaign.end)
+    columns = np.array([c in campaign.channels for c in CHANNELS])
+    window: np.ndarray = np.outer(active, columns).astype(float)
+    return window
+
+
 def draw(profile: RateProfile, horizon: float, rng: np.random.Generator) -> Arrivals:
-    """All arrivals in [0, horizon), exactly distributed as the profile's NHPP."""
-    edges = profile.breakpoints(horizon)
+    """The base arrivals in [0, horizon): the profile's NHPP without its campaigns, drawn hour
+    by hour, so a scenario with campaigns has the same base arrivals as one without."""
+    edges = np.unique(np.concatenate([np.arange(0.0, horizon, MINUTES_PER_HOUR), [horizon]]))
+    return _draw(edges, profile.base_rates(edges[:-1]), rng)
+
+
+def draw_uplift(
+    profile: RateProfile, campaign: Campaign, horizon: float, rng: np.random.Generator
+) -> Arrivals:
+    """The arrivals ``campaign`` brings in [0, horizon) (its own stream: ``rng``)."""
+    hours = np.arange(0.0, horizon, MINUTES_PER_HOUR)
+    cuts = [t for t in (campaign.start, campaign.end) if 0 < t < horizon]
+    edges = np.unique(np.concatenate([hours, cuts, [horizon]]))
+    return _draw(edges, profile.uplift(campaign, edges[:-1]), rng)
+
+
+def _draw(edges: np.ndarray, rates: np.ndarray, rng: np.random.Generator) -> Arrivals:
     starts, widths = edges[:-1], np.diff(edges)
-    means = profile.rates(starts) * widths[:, None]
+    means = rates * widths[:, None]
     counts = rng.poisson(means)
     segment, channel = np.nonzero(counts)
     repeat = counts[segment, channel]

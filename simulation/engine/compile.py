@@ -117,6 +117,8 @@ def _arrivals(s: Scenario) -> RateProfile:
             end=c.end_day * MINUTES_PER_DAY,
             multiplier=c.multiplier,
             channels=tuple(c.channels),
+            cost=c.cost,
+            cost_per_visit=c.cost_per_visit,
         )
         for c in a.campaigns
     )

@@ -148,13 +148,16 @@ class Draws:
 class VisitDraws:
     """Hands out each visit's journey and operations draws for one replication."""
 
-    __slots__ = ("_block", "_blocks", "_streams", "batched", "customers", "visits")
+    __slots__ = ("_block", "_blocks", "_streams", "batched", "batched_below", "customers", "visits")
 
     def __init__(self, streams: Streams, *, batched: bool = True) -> None:
         self._streams = streams
         self.batched = batched
         """False: every visit draws its rows from a generator of its own, one call per visit
         (the straightforward version, kept as the tests' oracle for the batched one)."""
+        self.batched_below = math.inf
+        """Customers from this id on draw as unbatched ones do: a campaign's customers, whose
+        ids are after the base arrivals' but who arrive among them (blocks read in id order)."""
         self._block = -1
         self._blocks: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0)), np.empty((0, 0)))
         """The current block's journey and operations batches, a row per customer."""
@@ -168,7 +171,7 @@ class VisitDraws:
         self.visits += 1
         if number == 0:
             self.customers += 1
-        if number == 0 and self.batched:
+        if number == 0 and self.batched and customer < self.batched_below:
             journey, ops = self._first_visit_rows(customer)
         else:
             rng = np.random.Generator(

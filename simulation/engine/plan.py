@@ -112,6 +112,7 @@ class Plan:
         return Costs(
             unit_cost={sku: float(c) for sku, c in zip(self.skus, self.unit_costs, strict=True)},
             ship_cost=dict(self.ship_cost),
+            campaigns={c.name: (c.cost, c.cost_per_visit) for c in self.arrivals.campaigns},
         )
 
     def channel_weights(self, segment: SegmentPlan) -> np.ndarray:

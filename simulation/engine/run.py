@@ -11,6 +11,7 @@ import simpy
 
 from simulation.commandlog import CommandLog
 from simulation.domain.commands import ReceiveStock
+from simulation.domain.events import CampaignTouched
 from simulation.engine import arrivals, operations
 from simulation.engine.draws import VisitDraws
 from simulation.engine.journeys import start_visit
@@ -18,7 +19,7 @@ from simulation.engine.plan import CHANNELS, Plan
 from simulation.engine.streams import Streams
 from simulation.engine.world import World
 from simulation.eventlog import EventLog
-from simulation.types import SimTime
+from simulation.types import CustomerId, SimTime
 
 
 def run_replication(
@@ -97,24 +98,62 @@ _CHUNK = 4096
 
 
 def _arrive(world: World) -> Generator[simpy.Event, object, None]:
+    """Every first visit at its time: the base arrivals (customers 1..N, as drawn), then each
+    campaign's (customers N+1..., campaign by campaign), merged in time order; a campaign's
+    customer's visit is noted as its touch (``CampaignTouched``) before it begins."""
     plan, env = world.plan, world.env
     drawn = arrivals.draw(plan.arrivals, plan.horizon, world.streams("arrivals"))
-    who = world.streams("segments")
-    shares = np.array([s.share for s in plan.segments])
-    segments = who.choice(len(plan.segments), size=len(drawn), p=shares / shares.sum())
-    homes = who.choice(len(plan.regions), size=len(drawn), p=plan.region_weights)
-    customer = 0
+    segments, homes = _who(world, world.streams("segments"), len(drawn))
+    customers = np.arange(1, len(drawn) + 1)
+    brought = np.full(len(drawn), -1)
+    times, channels = drawn.times, drawn.channels
+    if plan.arrivals.campaigns:
+        parts = [(times, channels, segments, homes, customers, brought)]
+        first = len(drawn) + 1
+        for k, campaign in enumerate(plan.arrivals.campaigns):
+            stream = world.streams(f"campaign:{campaign.name}")
+            extra = arrivals.draw_uplift(plan.arrivals, campaign, plan.horizon, stream)
+            who = _who(world, stream, len(extra))
+            ids = np.arange(first, first + len(extra))
+            parts.append((extra.times, extra.channels, *who, ids, np.full(len(extra), k)))
+            first += len(extra)
+        times, channels, segments, homes, customers, brought = (
+            np.concatenate(column) for column in zip(*parts, strict=True)
+        )
+        order = np.argsort(times, kind="stable")
+        times, channels, segments, homes, customers, brought = (
+            a[order] for a in (times, channels, segments, homes, customers, brought)
+        )
+        world.draws.batched_below = len(drawn) + 1  # a campaign's customers: their own rows
+    names = [c.name for c in plan.arrivals.campaigns]
     # Python lists a chunk at a time: quicker to read than numpy scalars one by one, and the
     # memory stays flat however many customers a run has.
-    for start in range(0, len(drawn), _CHUNK):
+    for start in range(0, len(times), _CHUNK):
         chunk = slice(start, start + _CHUNK)
-        for t, channel, segment, home in zip(
-            drawn.times[chunk].tolist(),
-            drawn.channels[chunk].tolist(),
+        for t, channel, segment, home, customer, campaign in zip(
+            times[chunk].tolist(),
+            channels[chunk].tolist(),
             segments[chunk].tolist(),
             homes[chunk].tolist(),
+            customers[chunk].tolist(),
+            brought[chunk].tolist(),
             strict=True,
         ):
             yield env.timeout(t - env.now)
-            customer += 1
+            if campaign >= 0:
+                world.note(
+                    CampaignTouched(
+                        t=SimTime(env.now), customer=CustomerId(customer),
+                        channel=CHANNELS[channel], reason=names[campaign],
+                    )
+                )  # fmt: skip
             start_visit(world, customer, CHANNELS[channel], segment, 0, plan.regions[home])
+
+
+def _who(world: World, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each of ``n`` arrivals' segment and home region, drawn from ``rng``."""
+    plan = world.plan
+    shares = np.array([s.share for s in plan.segments])
+    segments = rng.choice(len(plan.segments), size=n, p=shares / shares.sum())
+    homes = rng.choice(len(plan.regions), size=n, p=plan.region_weights)
+    return segments, homes

@@ -98,6 +98,20 @@ KPIS: dict[str, KpiInfo] = {
                                     "shipping cost of the units sent to an address, per order",
                                     "lower",
                                     "cost"),
+    "marketing_cost": _k("Marketing cost", "money",
+                         "campaigns' fixed costs plus their cost per visit brought", "lower",
+                         "marketing"),
+    "new_customers": _k("New customers", "count", "customers who placed a first order",
+                        "higher", "marketing"),
+    "acquired_customers": _k("Customers acquired", "count",
+                             "new customers a campaign brought", "higher", "marketing"),
+    "cac": _k("CAC", "money", "marketing cost per customer a campaign acquired", "lower",
+              "marketing"),
+    "roas": _k("ROAS", "number", "order value of the acquired customers per unit of marketing cost",
+               "higher", "marketing"),
+    "acquired_value": _k("Value per acquired customer", "money",
+                         "net value of an acquired customer within the horizon (against CAC)",
+                         "higher", "marketing"),
 }  # fmt: skip
 """What every KPI of ``kpis.csv`` is."""
 

@@ -3,7 +3,7 @@
 :func:`estimate` reads the validated scenario alone, without the engine or any draw:
 
 - customers: the integral of the arrival rate over the horizon (the week's 168 hourly
-  multipliers, times each campaign's multiplier on its channels while it runs), which is the
+  multipliers, times 1 + each running campaign's multiplier - 1 on its channels), which is the
   mean the engine draws from;
 - visits: each segment's repeat visits, ``repeat_rate`` then ``repeat_days`` after each visit,
   counted within the horizon;
@@ -163,8 +163,8 @@ def customers_of(arrivals: Arrivals, days: float, *, campaigns: bool = True) -> 
     for start, end in itertools.pairwise(edges):
         factor = 0.0
         for channel, share in shares.items():
-            lift = math.prod(
-                c.multiplier
+            lift = 1.0 + sum(
+                c.multiplier - 1.0
                 for c in chosen
                 if channel in c.channels and c.start_day * 24.0 <= start < c.end_day * 24.0
             )

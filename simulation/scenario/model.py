@@ -222,9 +222,14 @@ class Campaign(Model):
     end_day: Positive
     """Day it ends (after start_day, at most horizon_days)."""
     multiplier: Positive
-    """Arrival rate multiplier on its channels while it runs."""
+    """Arrival rate multiplier on its channels while it runs; overlapping campaigns add their
+    uplifts (two of x3 make x5): each brings its own customers, counted as its own."""
     channels: list[ChannelName] = Field(min_length=1)
     """Channels whose arrivals it multiplies."""
+    cost: NonNegative = 0.0
+    """Fixed cost of the campaign, in currency units (creative, fees, a flat media buy)."""
+    cost_per_visit: NonNegative = 0.0
+    """Cost of each visit it brings, in currency units (a cost per click)."""
 
     @model_validator(mode="after")
     def _window(self) -> Self:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from simulation.engine.arrivals import CHANNELS, Campaign, RateProfile, draw
+from simulation.engine.arrivals import CHANNELS, Arrivals, Campaign, RateProfile, draw, draw_uplift
 from simulation.engine.streams import Streams, stable_id
 from simulation.types import Channel
 
@@ -41,8 +43,19 @@ def test_expected_counts_are_the_integral_of_the_rate() -> None:
     assert expected[CHANNELS.index(Channel.STORE)] == 0
 
 
+def _everyone(profile: RateProfile, streams: Streams) -> Arrivals:
+    """The base arrivals and each campaign's, merged, as the engine draws them."""
+    parts = [draw(profile, WEEK, streams("arrivals"))]
+    parts += [
+        draw_uplift(profile, c, WEEK, streams(f"campaign:{c.name}")) for c in profile.campaigns
+    ]
+    times = np.concatenate([p.times for p in parts])
+    order = np.argsort(times, kind="stable")
+    return Arrivals(times=times[order], channels=np.concatenate([p.channels for p in parts])[order])
+
+
 def test_counts_per_channel_lie_in_the_poisson_interval() -> None:
-    arrivals = draw(PROFILE, WEEK, Streams(42)("arrivals"))
+    arrivals = _everyone(PROFILE, Streams(42))
     expected = PROFILE.expected(WEEK)
     counts = np.bincount(arrivals.channels, minlength=len(CHANNELS))
     for mean, count in zip(expected, counts, strict=True):
@@ -53,7 +66,7 @@ def test_counts_per_channel_lie_in_the_poisson_interval() -> None:
 def test_hour_profile_is_followed_over_replications() -> None:
     per_hour = np.zeros(24)
     for rep in range(20):
-        times = draw(PROFILE, WEEK, Streams(1, rep)("arrivals")).times
+        times = _everyone(PROFILE, Streams(1, rep)).times
         per_hour += np.bincount(((times // 60) % 24).astype(int), minlength=24)
     edges = PROFILE.breakpoints(WEEK)
     mass = PROFILE.rates(edges[:-1]).sum(axis=1) * np.diff(edges)
@@ -71,3 +84,36 @@ def test_arrivals_are_sorted_inside_the_horizon_and_reproducible() -> None:
     assert a.times.max() < WEEK
     assert np.array_equal(a.times, b.times)
     assert np.array_equal(a.channels, b.channels)
+
+
+def test_a_campaign_adds_its_own_arrivals_and_leaves_the_base_alone() -> None:
+    """Common random numbers: the base arrivals are the same with the campaign as without;
+    the campaign's own are inside its window and channels, as many as its uplift's mean."""
+    without = replace(PROFILE, campaigns=())
+    base = draw(PROFILE, WEEK, Streams(5)("arrivals"))
+    alone = draw(without, WEEK, Streams(5)("arrivals"))
+    assert np.array_equal(base.times, alone.times)
+    assert np.array_equal(base.channels, alone.channels)
+    (post,) = PROFILE.campaigns
+    counts = []
+    for rep in range(40):
+        extra = draw_uplift(PROFILE, post, WEEK, Streams(5, rep)("campaign:post"))
+        assert ((extra.times >= post.start) & (extra.times < post.end)).all()
+        assert set(extra.channels.tolist()) <= {CHANNELS.index(Channel.INSTAGRAM)}
+        counts.append(len(extra))
+    mean = 30.0 * 0.2 * HOURS[10] * 3.0 * (900.25 - 600.5) / 60.0  # 3 = multiplier - 1
+    assert abs(np.mean(counts) - mean) < 3.29 * np.sqrt(mean / 40)
+
+
+def test_overlapping_campaigns_add_their_uplifts() -> None:
+    two = replace(
+        PROFILE,
+        campaigns=(
+            Campaign(name="a", start=0.0, end=WEEK, multiplier=3.0, channels=(Channel.WEB,)),
+            Campaign(name="b", start=0.0, end=WEEK, multiplier=3.0, channels=(Channel.WEB,)),
+        ),
+    )
+    web = CHANNELS.index(Channel.WEB)
+    assert two.expected(WEEK)[web] == pytest.approx(
+        5.0 * replace(PROFILE, campaigns=()).expected(WEEK)[web]
+    )
