@@ -153,6 +153,7 @@ def _segment(s: Segment) -> SegmentPlan:
         pickup_attempts=s.pickup_attempts,
         repeat_rate=s.repeat_rate,
         repeat_days=s.repeat_days,
+        btyd=None if s.btyd is None else (s.btyd.r, s.btyd.alpha, s.btyd.a, s.btyd.b),
     )
 
 

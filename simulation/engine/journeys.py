@@ -34,7 +34,7 @@ from simulation.domain.events import (
     StockChecked,
     TouchpointVisited,
 )
-from simulation.engine import operations
+from simulation.engine import operations, repeats
 from simulation.engine.draws import Draws
 from simulation.engine.plan import CHANNELS, MODES, NO_STOCK, STEPS, SegmentPlan, SitePlan
 from simulation.engine.streams import Streams
@@ -133,8 +133,7 @@ def visit(
     v.basket = _basket(v)
     # Drawn before the journey, from its start, so the next visit is the same whatever happens
     # in this one (common random numbers across policies).
-    if rng.below(seg.repeat_rate):
-        again = rng.exponential(seg.repeat_days * MINUTES_PER_DAY)
+    if (again := repeats.next_visit(world, seg, customer, number, rng)) is not None:
         first = CHANNELS[rng.choice(tables.channels)]
         # A partial, not a closure: a long run has many next visits pending at once, and a
         # closure over six names weighs about three times as much.

@@ -46,6 +46,7 @@ class SegmentPlan:
     pickup_attempts: int = 3  # visits to the desk before giving up
     repeat_rate: float = 0.0  # probability of another visit after this one
     repeat_days: float = 14.0  # mean days before it
+    btyd: tuple[float, float, float, float] | None = None  # r, alpha (per day), a, b
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

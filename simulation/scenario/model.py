@@ -123,6 +123,22 @@ class Network(Model):
     """Road distances (km) from each region to every location, replacing straight lines."""
 
 
+class Btyd(Model):
+    """Repeat visits as the BG/NBD model has them (Fader, Hardie & Lee 2005): while alive, a
+    customer comes back as a Poisson process of rate ``lambda`` per day, and after each repeat
+    visit drops out for good with probability ``p``; across the segment's customers ``lambda ~
+    Gamma(r, rate alpha)`` and ``p ~ Beta(a, b)``, drawn once per customer."""
+
+    r: Positive
+    """Shape of the Gamma law of the visit rates."""
+    alpha: Positive
+    """Rate of that Gamma law, in days (the mean visit rate is r / alpha per day)."""
+    a: Positive
+    """First shape of the Beta law of the dropout probabilities."""
+    b: Positive
+    """Second shape of that Beta law (the mean dropout is a / (a + b) per repeat visit)."""
+
+
 class Segment(Model):
     name: str = Field(min_length=1)
     """Name of the customer segment, as the log's segment column holds it."""
@@ -154,6 +170,9 @@ class Segment(Model):
     """Probability of another visit within the horizon."""
     repeat_days: Positive = 14.0
     """Mean days until that visit."""
+    btyd: Btyd | None = None
+    """Repeat visits by the BG/NBD law instead of repeat_rate and repeat_days (a table r,
+    alpha, a, b)."""
     modes: dict[str, Probability] = Field(
         default_factory=lambda: {
             "home_delivery": 0.55,

@@ -71,6 +71,10 @@ PARAMETERS: dict[str, Parameter] = {
            "longer near saturation)", strict=False),
         _P(name="customers", meaning="customers per replication", integer=True, minimum=100,
            strict=False),
+        _P(name="r", meaning="bg_nbd: shape of the Gamma law of visit rates"),
+        _P(name="alpha", meaning="bg_nbd: rate of that Gamma law, in days"),
+        _P(name="a", meaning="bg_nbd: first shape of the Beta law of dropouts"),
+        _P(name="b", meaning="bg_nbd: second shape of that Beta law"),
     )
 }  # fmt: skip
 """Every validation parameter by name."""
@@ -132,6 +136,12 @@ SPECS: dict[str, Spec] = {
         name: Spec(name=name, summary=summary, defaults=defaults)
         for name, summary, defaults in _CASES
     },
+    "bg_nbd": Spec(
+        name="bg_nbd",
+        summary="repeat visits by the BG/NBD law against E[X(T)] and P(X(T) = 0)",
+        defaults={"r": 2.0, "alpha": 10.0, "a": 3.0, "b": 4.0, "customers": 1000, "days": 42},
+        replications=8,
+    ),
     "journey": Spec(
         name="journey",
         summary="each shipped segment's journey as an absorbing Markov chain",

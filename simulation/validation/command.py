@@ -56,6 +56,10 @@ def validate_model(
     horizon_days: Annotated[float | None, _option("horizon_days")] = None,
     warmup_days: Annotated[float | None, _option("warmup_days")] = None,
     customers: Annotated[int | None, _option("customers")] = None,
+    r: Annotated[float | None, _option("r")] = None,
+    alpha: Annotated[float | None, _option("alpha")] = None,
+    a: Annotated[float | None, _option("a")] = None,
+    b: Annotated[float | None, _option("b")] = None,
     replications: Annotated[
         int | None, typer.Option(min=2, help="Replications (default: each case's own).")
     ] = None,
@@ -76,6 +80,7 @@ def validate_model(
         "demand_sd": demand_sd, "holding_cost": holding_cost, "penalty_cost": penalty_cost,
         "fixed_cost": fixed_cost, "stores": stores, "sweep_width": sweep_width, "days": days,
         "horizon_days": horizon_days, "warmup_days": warmup_days, "customers": customers,
+        "r": r, "alpha": alpha, "a": a, "b": b,
     }  # fmt: skip
     chosen: dict[str, float] = {k: v for k, v in given.items() if v is not None}
     names = case or list(SPECS)

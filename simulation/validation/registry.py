@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from simulation.validation.bg_nbd import STUDY as _BG_NBD
 from simulation.validation.cases import CASES as _SINGLE
 from simulation.validation.cases import Case
 from simulation.validation.catalogue import SPECS
@@ -12,7 +13,12 @@ from simulation.validation.journey import STUDY as _JOURNEY
 from simulation.validation.study import Study
 from simulation.validation.table import Budget, Row
 
-_ALL: dict[str, Case | Study] = {**_SINGLE, **STUDIES, _JOURNEY.name: _JOURNEY}
+_ALL: dict[str, Case | Study] = {
+    **_SINGLE,
+    **STUDIES,
+    _JOURNEY.name: _JOURNEY,
+    _BG_NBD.name: _BG_NBD,
+}
 CASES: dict[str, Case | Study] = {name: _ALL[name] for name in SPECS}
 """Every case and study, in the catalogue's order."""
 

@@ -73,3 +73,29 @@ def test_bad_parameters_name_the_field() -> None:
         BgNbd(1.0, 0.0, 1.0, 1.0)
     with pytest.raises(ValueError, match="t_x <= T"):
         BgNbd(1.0, 1.0, 1.0, 1.0).probability_alive(np.array([1.0]), np.array([5.0]), np.ones(1))
+
+
+def test_the_engines_btyd_visits_match_the_closed_forms() -> None:
+    """validate-model --case bg_nbd at a small size: both rows inside their intervals."""
+    from simulation.validation import CASES
+    from simulation.validation.registry import run_rows
+
+    rows = run_rows(CASES["bg_nbd"], {"customers": 400, "days": 35}, replications=4, seed=11)
+    assert [r.metric.split(":")[0] for r in rows] == ["E[X(T)]", "P(X(T) = 0)"]
+    assert all(r.inside for r in rows), [(r.exact, r.ci_low, r.ci_high) for r in rows]
+    assert rows[0].exact > 0.5  # customers did come back
+
+
+def test_a_first_visit_always_has_a_next_and_the_law_is_per_customer() -> None:
+    """With certain dropout (b tiny), a customer visits twice at most: the first visit is
+    never the last, the first repeat always is."""
+    from simulation.engine.compile import plan_of
+    from simulation.engine.run import run_replication
+    from simulation.validation.bg_nbd import histories, scenario_of
+
+    params = {"r": 5.0, "alpha": 1.0, "a": 50.0, "b": 0.01, "customers": 300, "days": 60}
+    scenario = scenario_of(params)
+    log = run_replication(plan_of(scenario), seed=2).log.to_table().to_pandas()
+    h = histories(log, scenario.horizon_days)
+    assert (h["x"] >= 1).mean() > 0.9  # a rate of 5 a day: nearly all came back
+    assert (h["x"] <= 1).mean() > 0.99  # and then dropped out (p ~ Beta(50, 0.01))
