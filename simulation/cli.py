@@ -267,12 +267,18 @@ def export(
         ),
     ] = None,
     replication: Annotated[int | None, typer.Option(help="ocel, rfm: which replication.")] = None,
+    period_days: Annotated[
+        float | None,
+        typer.Option(help="rfm: the purchase period in days (default 1; 0.0416667: hours)."),
+    ] = None,
 ) -> None:
     """Write the event log as OCEL 2.0 JSON or SQLite (process mining), flat CSV, or the
     buyers' RFM table (BTYD models)."""
     from simulation.export import export_run
 
-    target, counts = export_run(run, format_, out_file, replication=replication)
+    target, counts = export_run(
+        run, format_, out_file, replication=replication, period_days=period_days
+    )
     out.print(f"export: {counts}", highlight=False)
     out.print(f"wrote {target}", soft_wrap=True, highlight=False)
 

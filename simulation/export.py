@@ -285,7 +285,12 @@ def _insert_events(db: sqlite3.Connection, document: Mapping[str, Any]) -> None:
 
 
 def export_run(
-    run: Path, format_: str, out_file: Path | None = None, *, replication: int | None = None
+    run: Path,
+    format_: str,
+    out_file: Path | None = None,
+    *,
+    replication: int | None = None,
+    period_days: float | None = None,
 ) -> tuple[Path, str]:
     """Write a results folder's (or an ``events.parquet``'s) log as ``format_`` (``ocel``:
     OCEL 2.0 JSON or SQLite by ``out_file``'s extension; ``csv``: flat; ``rfm``: one row per
@@ -306,8 +311,12 @@ def export_run(
         document = to_ocel(read_log(path), replication=replication)
         write(document, target)
         return target, f"{len(document['events']):,} events, {len(document['objects']):,} objects"
+    if period_days is not None and format_ != "rfm":
+        raise InputError(
+            "--period-days", "--format rfm (the only format with periods)", period_days
+        )
     if format_ == "rfm":
-        return _export_rfm(path, base, out_file, replication)
+        return _export_rfm(path, base, out_file, replication, period_days or 1.0)
     log = read_log(path)
     target = out_file or base / "events.csv"
     write_atomically(target, to_csv_frame(log).to_csv(index=False))
@@ -315,7 +324,7 @@ def export_run(
 
 
 def _export_rfm(
-    path: Path, base: Path, out_file: Path | None, replication: int | None
+    path: Path, base: Path, out_file: Path | None, replication: int | None, period_days: float
 ) -> tuple[Path, str]:
     """The buyers' RFM table (:mod:`simulation.customers.rfm`) of one replication, as CSV; the
     observation ends with the run's horizon, which the results folder's manifest gives."""
@@ -335,6 +344,10 @@ def _export_rfm(
     target = out_file or base / "customers.rfm.csv"
     if target.suffix != ".csv":
         raise InputError("--out", "a .csv file", str(target))
-    table = rfm_table(_one_replication(read_log(path), replication), float(horizon))
+    if not 0 < period_days <= horizon:
+        raise InputError(
+            "--period-days", f"a period > 0 and at most the horizon ({horizon} days)", period_days
+        )
+    table = rfm_table(_one_replication(read_log(path), replication), float(horizon), period_days)
     write_atomically(target, table.to_csv(index=False))
     return target, f"{len(table):,} customers who bought (recency and T in days)"

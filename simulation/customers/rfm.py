@@ -11,7 +11,9 @@ to one row per customer with at least one purchase, as `lifetimes` and PyMC-Mark
   purchase is left out, as the Gamma-Gamma model expects).
 
 A purchase is an ``OrderPlaced`` event and its value the order's ``amount`` (currency units,
-before refunds). Two orders in one day are one purchase period of their summed value.
+before refunds). Two orders in one period are one purchase of their summed value. The period is
+a day by default (the convention); the continuous-time models fit better with a shorter one
+(``period_days=1/24``: hours), the ages still given in days.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value")
 UNITS = {"frequency": "purchases", "recency": "days", "T": "days", "monetary_value": "currency"}
 
 
-def rfm_table(log: pd.DataFrame, horizon_days: float) -> pd.DataFrame:
+def rfm_table(log: pd.DataFrame, horizon_days: float, period_days: float = 1.0) -> pd.DataFrame:
     """One row per customer who bought in ``log`` (one replication), sorted by customer;
-    ``horizon_days`` is the run's length: its last day is the end of the observation."""
+    ``horizon_days`` is the run's length: its last period is the end of the observation."""
     if horizon_days <= 0:
         raise ValueError(f"horizon_days must be > 0, got {horizon_days}")
+    if not 0 < period_days <= horizon_days:
+        raise ValueError(f"period_days must be > 0 and at most the horizon, got {period_days}")
     if "replication" in log and log["replication"].nunique() > 1:
         raise ValueError("rfm_table: one replication at a time (customer ids repeat across them)")
     orders = log.loc[log["type"] == "OrderPlaced", ["customer", "t", "amount"]]
@@ -40,21 +44,22 @@ def rfm_table(log: pd.DataFrame, horizon_days: float) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS}).astype(
             {"customer_id": "int64", "frequency": "int64"}
         )
-    day = np.floor(orders["t"].to_numpy(float) / MINUTES_PER_DAY).astype(np.int64)
+    period = MINUTES_PER_DAY * period_days
+    day = np.floor(orders["t"].to_numpy(float) / period).astype(np.int64)
     per_day = (
         pd.DataFrame({"customer_id": orders["customer"].astype("int64").to_numpy(), "day": day,
                       "value": orders["amount"].to_numpy(float)})
         .groupby(["customer_id", "day"], sort=True)["value"].sum().reset_index()
     )  # fmt: skip
-    last_day = math.ceil(horizon_days) - 1
+    last_day = math.ceil(horizon_days / period_days - 1e-9) - 1
     grouped = per_day.groupby("customer_id", sort=True)
     first = grouped["day"].transform("min")
     repeat = per_day["day"] > first
     table = pd.DataFrame(
         {
             "frequency": grouped["day"].size() - 1,
-            "recency": (grouped["day"].max() - grouped["day"].min()).astype(float),
-            "T": (last_day - grouped["day"].min()).astype(float),
+            "recency": (grouped["day"].max() - grouped["day"].min()) * period_days,
+            "T": (last_day - grouped["day"].min()) * period_days,
             "monetary_value": per_day[repeat].groupby("customer_id")["value"].mean(),
         }
     )

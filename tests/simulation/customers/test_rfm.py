@@ -87,3 +87,14 @@ def test_export_needs_the_results_folder_and_a_csv(run: Path, tmp_path: Path) ->
     assert wrong.exit_code == 2
     assert ".csv" in wrong.output
     assert not Path("x.parquet").exists()
+
+
+def test_a_shorter_period_keeps_two_orders_of_a_day_apart_and_ages_in_days() -> None:
+    log = _orders((1, 0.5 * DAY, 10.0), (1, 0.9 * DAY, 5.0), (1, 3.25 * DAY, 20.0))
+    hours = rfm_table(log, horizon_days=7, period_days=1 / 24).iloc[0]
+    assert hours["frequency"] == 2
+    assert hours["recency"] == pytest.approx(66 / 24 + 12 / 24 - 12 / 24)  # hour 78 - hour 12
+    assert hours["T"] == pytest.approx((7 * 24 - 1 - 12) / 24)
+    assert hours["monetary_value"] == 12.5
+    with pytest.raises(ValueError, match="period_days"):
+        rfm_table(log, horizon_days=7, period_days=0)
