@@ -95,6 +95,11 @@ class Backend:
     carts: dict[CartId, CartState] = field(default_factory=dict)
     orders: dict[OrderId, OrderState] = field(default_factory=dict)
     backorders: dict[OrderId, BackorderState] = field(default_factory=dict)
+    waiting: dict[StockKey, dict[OrderId, int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Unfilled backorders per (location, sku), oldest first, with their units: an index of
+    ``backorders`` kept by the same folds (so it is left out of equality)."""
 
     # ------------------------------------------------------------ reading
 
@@ -107,6 +112,14 @@ class Backend:
 
     def order(self, order: OrderId) -> OrderState | None:
         return self.orders.get(order)
+
+    def backorders_waiting(self, location: LocationId, sku: SkuId) -> list[OrderId]:
+        """The unfilled backorders of ``sku`` at ``location``, oldest first."""
+        return list(self.waiting.get((location, sku), ()))
+
+    def backordered(self, location: LocationId, sku: SkuId) -> int:
+        """Units of ``sku`` waiting for stock at ``location``."""
+        return sum(self.waiting.get((location, sku), {}).values())
 
     # ------------------------------------------------------------ deciding
 
@@ -177,6 +190,11 @@ def _fold_backorder(step: BackorderEvolver) -> Fold:
         backorder = step(b.backorders.get(order_id), e)
         if backorder is not None:
             b.backorders[order_id] = backorder
+            key = (backorder.location, backorder.sku)
+            if backorder.filled:
+                b.waiting.get(key, {}).pop(order_id, None)
+            else:
+                b.waiting.setdefault(key, {})[order_id] = backorder.qty
 
     return fold
 

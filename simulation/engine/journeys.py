@@ -426,18 +426,13 @@ def _backorder(v: Visit, wanted: dict[SkuId, int]) -> None:
     world = v.world
     for sku, qty in wanted.items():
         order = OrderId(world.next_id())
-        world.backordered[v.home.id, sku] += qty  # before: the review it triggers counts it
-        placed = world.do(
+        world.do(  # the domain keeps it waiting: a review it triggers counts it
             PlaceBackorder(
                 at=world.now, customer=v.customer, channel=v.channel, order=order,
                 location=v.home.id, sku=sku, qty=qty, unit_price=_price(v, sku),
             ),
             v.customer,
         )  # fmt: skip
-        if placed:
-            world.backorders[v.home.id, sku].append((order, qty, v.customer))
-        else:
-            world.backordered[v.home.id, sku] -= qty
     for sku in wanted:
         v.basket.pop(sku, None)
     if not v.basket:

@@ -30,7 +30,7 @@ from simulation.domain.commands import (
     ShipLeg,
     TransferStock,
 )
-from simulation.domain.events import TouchpointVisited
+from simulation.domain.events import Event, TouchpointVisited
 from simulation.domain.orders import LegStatus
 from simulation.engine.plan import SitePlan
 from simulation.engine.world import World
@@ -188,10 +188,27 @@ def review_continuously(world: World) -> None:
     rng = world.streams("replenishment")
     policies = world.plan.replenishment
 
-    def changed(location: LocationId, sku: SkuId) -> None:
-        policy = policies.get((location, sku))
-        if policy is not None:
-            review(world, location, sku, policy, rng)
+    reviewing = False
+
+    def changed(events: list[Event]) -> None:
+        """Review each (location, sku) the events touched, once; a review's own commands
+        (its orders, its transfers) trigger no review of their own."""
+        nonlocal reviewing
+        if reviewing:
+            return
+        reviewing = True
+        try:
+            touched = {
+                (loc, sku)
+                for e in events
+                if (loc := getattr(e, "location", None)) and (sku := getattr(e, "sku", None))
+            }
+            for location, sku in sorted(touched):
+                policy = policies.get((location, sku))
+                if policy is not None:
+                    review(world, location, sku, policy, rng)
+        finally:
+            reviewing = False
 
     for (location, sku), policy in policies.items():
         review(world, location, sku, policy, rng)
@@ -225,21 +242,18 @@ def review(
 def _position(world: World, location: LocationId, sku: SkuId) -> int:
     """On hand + on order - reserved - backordered: what replenishment policies look at."""
     level = world.backend.stock_level(location, sku)
-    on_order, waiting = world.on_order[location, sku], world.backordered[location, sku]
+    on_order, waiting = world.on_order[location, sku], world.backend.backordered(location, sku)
     return level.on_hand - level.reserved_total + on_order - waiting
 
 
 def fill_backorders(world: World, location: LocationId, sku: SkuId) -> None:
     """Give arrived stock to the backorders waiting for it, oldest first (a backorder is filled
     whole; the next one waits for the one before it)."""
-    queue = world.backorders.get((location, sku))
-    while queue:
-        order, qty, customer = queue[0]
-        world.backordered[location, sku] -= qty  # before the fill: a review sees it served
+    backend = world.backend
+    for order in backend.backorders_waiting(location, sku):
+        customer = backend.backorders[order].customer
         if world.do(FillBackorder(at=world.now, order=order), customer) is None:
-            world.backordered[location, sku] += qty
             return
-        queue.popleft()
 
 
 def _spare(world: World, location: LocationId, sku: SkuId, wanted: int) -> int:

@@ -11,7 +11,7 @@ and notes.
 from __future__ import annotations
 
 import itertools
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
@@ -29,7 +29,7 @@ from simulation.engine.plan import Plan, SitePlan
 from simulation.engine.streams import Streams
 from simulation.engine.tables import Tables, tables_of
 from simulation.eventlog import EventLog
-from simulation.types import MINUTES_PER_DAY, LocationId, OrderId, SimTime, SkuId
+from simulation.types import MINUTES_PER_DAY, LocationId, SimTime, SkuId
 
 
 @dataclass(slots=True)
@@ -86,14 +86,8 @@ class World:
     on_order: Counter[tuple[LocationId, SkuId]] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    backorders: defaultdict[tuple[LocationId, SkuId], deque[tuple[OrderId, int, int]]] = field(
-        default_factory=lambda: defaultdict(deque)
-    )
-    """Backorders waiting at each (location, sku), oldest first: (order, units, customer)."""
-    backordered: Counter[tuple[LocationId, SkuId]] = field(default_factory=Counter)
-    watch: Callable[[LocationId, SkuId], None] | None = None
-    """Called with each (location, sku) whose stock a command changed (continuous review)."""
-    watching: bool = False
+    watch: Callable[[list[Event]], None] | None = None
+    """Called with the events of every accepted command (continuous review watches stock)."""
 
     @classmethod
     def build(
@@ -140,18 +134,8 @@ class World:
             self.commands.record(command, customer, refused.rule)
             return None
         self.log.extend(events, self.commands.record(command, customer, ACCEPTED))
-        if self.watch is not None and not self.watching:  # a review's own orders: no re-review
-            self.watching = True
-            try:
-                touched = {
-                    (loc, sku)
-                    for e in events
-                    if (loc := getattr(e, "location", None)) and (sku := getattr(e, "sku", None))
-                }
-                for location, sku in sorted(touched):
-                    self.watch(location, sku)
-            finally:
-                self.watching = False
+        if self.watch is not None:
+            self.watch(events)
         return events
 
     def command_table(self) -> pa.Table:
