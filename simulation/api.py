@@ -208,6 +208,8 @@ def run(
         folder.manifest |= run_manifest(chosen, root_seed, replications, tables, seconds)
         folder.manifest["commands"] = sum(c.num_rows for c in commands)
         folder.manifest["overrides"] = dict(overrides or {})
+        if chosen.lifetime is not None:
+            folder.manifest["cltv"] = chosen.lifetime.model_dump()  # days, discount_rate
         table = write_outputs(
             folder, tables, horizon=plan.horizon, warmup=plan.warmup, costs=plan.costs(),
             commands=commands,

@@ -46,6 +46,9 @@ def plan_of(scenario: Scenario) -> Plan:
         allocation=_allocation_policy(scenario),
         replenishment=_replenishment_policies(scenario, skus),
         review_days=scenario.policies.replenishment.review_days,
+        lifetime=None
+        if scenario.lifetime is None
+        else (scenario.lifetime.days, scenario.lifetime.discount_rate),
         transfer_days=(
             scenario.policies.replenishment.transfer_days
             if scenario.policies.replenishment.transfers

@@ -91,6 +91,7 @@ class Plan:
     regions: tuple[tuple[str, float, float], ...] = (("all", 0.0, 0.0),)  # customer home areas
     region_weights: np.ndarray | None = None  # probabilities over regions (uniform if None)
     distances: dict[str, dict[str, float]] = field(default_factory=dict)  # region -> site -> km
+    lifetime: tuple[float, float] | None = None  # CLTV: days after the run, yearly discount rate
 
     def site(self, location: str) -> SitePlan:
         return next(s for s in self.sites if s.id == location)
@@ -114,6 +115,7 @@ class Plan:
             unit_cost={sku: float(c) for sku, c in zip(self.skus, self.unit_costs, strict=True)},
             ship_cost=dict(self.ship_cost),
             campaigns={c.name: (c.cost, c.cost_per_visit) for c in self.arrivals.campaigns},
+            lifetime=self.lifetime,
         )
 
     def channel_weights(self, segment: SegmentPlan) -> np.ndarray:

@@ -393,6 +393,16 @@ class Carriers(Model):
     """Standard deviation of those days."""
 
 
+class Lifetime(Model):
+    """How customer lifetime value is counted (the ``cltv`` KPIs): over how many days after the
+    run, and at what yearly discount rate."""
+
+    days: Positive = 365.0
+    """Days after the run over which a buyer's expected purchases count."""
+    discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.10
+    """Yearly rate a future margin is discounted at (0.10: a margin a year away is worth 1/1.1)."""
+
+
 class Scenario(Model):
     """A validated scenario: every field has been checked, every reference resolved."""
 
@@ -419,6 +429,8 @@ class Scenario(Model):
     policies: Policies = Field(default_factory=Policies)
     """Fulfilment, allocation and replenishment policies."""
     carriers: Carriers = Field(default_factory=Carriers)
+    lifetime: Lifetime | None = None
+    """Customer lifetime value: with this table, kpis.csv has cltv and ltv_to_cac."""
     """Parcel transit times."""
 
     _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())

@@ -49,6 +49,26 @@ class BgNbd:
         ratio = np.where(x > 0, self.a / np.maximum(self.b + x - 1.0, 1e-300), 0.0)
         return 1.0 / (1.0 + ratio * ((self.alpha + T) / (self.alpha + t_x)) ** (self.r + x))
 
+    def conditional_repeats(
+        self, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    ) -> np.ndarray:
+        """E[Y(t) | x, t_x, T]: repeat purchases expected in the next ``t`` time units of a
+        customer with that history (eq. 10), per customer."""
+        _check_nonnegative("bg_nbd.t", t)
+        x, t_x, T = _histories(x, t_x, T)
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        if a == 1.0:
+            lower, upper = BgNbd(r, alpha, 1.0 - 1e-7, b), BgNbd(r, alpha, 1.0 + 1e-7, b)
+            both: np.ndarray = lower.conditional_repeats(t, x, t_x, T)
+            both += upper.conditional_repeats(t, x, t_x, T)
+            return both / 2
+        ahead = (alpha + T) / (alpha + T + t)
+        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1.0, t / (alpha + T + t))
+        grow = (a + b + x - 1.0) / (a - 1.0) * (1.0 - ahead ** (r + x) * hyp)
+        ratio = np.where(x > 0, a / np.maximum(b + x - 1.0, 1e-300), 0.0)
+        expected: np.ndarray = grow / (1.0 + ratio * ((alpha + T) / (alpha + t_x)) ** (r + x))
+        return expected
+
     def log_likelihood(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> float:
         """The log-likelihood of the customers' (x, t_x, T), summed (eq. 6, in logs)."""
         x, t_x, T = _histories(x, t_x, T)
@@ -67,3 +87,21 @@ def _histories(
     if (x < 0).any() or (t_x < 0).any() or (t_x > T).any():
         raise ValueError("BG/NBD histories need x >= 0 and 0 <= t_x <= T")
     return x, t_x, T
+
+
+def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BgNbd | None:
+    """The maximum-likelihood BG/NBD of these histories, or None when they cannot tell (no
+    repeat purchase at all, or the search fails)."""
+    x, t_x, T = _histories(x, t_x, T)
+    if len(x) < 10 or not (x > 0).any():
+        return None
+    from scipy import optimize
+
+    def minus(log_params: np.ndarray) -> float:
+        return -BgNbd(*np.exp(log_params)).log_likelihood(x, t_x, T)
+
+    found = optimize.minimize(minus, np.zeros(4), method="Nelder-Mead", options={"maxiter": 4000})
+    params = np.exp(found.x)
+    if not (found.success and np.isfinite(params).all()):
+        return None
+    return BgNbd(*(float(p) for p in params))

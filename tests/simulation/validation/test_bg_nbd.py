@@ -99,3 +99,24 @@ def test_a_first_visit_always_has_a_next_and_the_law_is_per_customer() -> None:
     h = histories(log, scenario.horizon_days)
     assert (h["x"] >= 1).mean() > 0.9  # a rate of 5 a day: nearly all came back
     assert (h["x"] <= 1).mean() > 0.99  # and then dropped out (p ~ Beta(50, 0.01))
+
+
+def test_conditional_repeats_match_the_papers_worked_example() -> None:
+    """Fader, Hardie & Lee (2005), section 5: with the CDNOW fit, a customer with 2 repeats,
+    the last at week 30.43, observed 38.86 weeks, makes 1.226 repeats in the next 39 weeks; a
+    customer just born expects E[X(39)]."""
+    cdnow = BgNbd(0.243, 4.414, 0.793, 2.426)
+    one = cdnow.conditional_repeats(39.0, np.array([2.0]), np.array([30.43]), np.array([38.86]))
+    assert one[0] == pytest.approx(1.226, abs=5e-4)
+    newborn = cdnow.conditional_repeats(39.0, np.zeros(1), np.zeros(1), np.zeros(1))
+    assert newborn[0] == pytest.approx(cdnow.expected_repeats(39.0))
+
+
+def test_fit_recovers_or_says_it_cannot() -> None:
+    from simulation.validation.closed_forms.bg_nbd import fit
+
+    x, t_x, _ = _customers(BgNbd(2.0, 10.0, 3.0, 4.0), 5000, seed=9)
+    found = fit(x, t_x, np.full_like(x, T))
+    assert found is not None
+    assert found.r == pytest.approx(2.0, rel=0.3)
+    assert fit(np.zeros(50), np.zeros(50), np.full(50, T)) is None
