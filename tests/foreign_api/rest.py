@@ -118,6 +118,7 @@ def order_repr(request: Request, order: Order) -> dict[str, Any]:
     base = _base(request)
     return {
         "url": f"{base}/api/orders/{order.id}/",
+        "id": str(order.id),
         "number": order.number,
         "status": order.status,
         "total": str(order.total),
