@@ -24,9 +24,10 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
-from loadtests.adapters.base import OK, SKIPPED, Adapter, Answer, Ids, Request
+from loadtests.adapters.base import DIVERGED, OK, SKIPPED, Adapter, Answer, Ids, Request
+from loadtests.divergence import CONSEQUENCE, CREATED, FIRST, Course, differs
 from loadtests.journeys import READS, Scheduled, Step
 from loadtests.recorder import MEASURES, NOT_RUN, RESULTS, Outcome, Recorder
 from simulation.domain.vocabulary import KINDS
@@ -70,8 +71,11 @@ def play_journey(  # noqa: PLR0917
 class JourneyPlayer:
     """Plays journeys one after another for one run (what :func:`play_journey` does for one).
 
-    A step about a cart or an order whose creation the target refused (or never answered) is
-    skipped: the customer cannot go on with it. So is a step the adapter has no request for.
+    A step the target decides otherwise than the simulation did marks the journey diverged
+    (see :mod:`loadtests.divergence`): the first such step is recorded as ``first``, later ones
+    as ``consequence``. A step about a cart or an order the target never created is not sent:
+    ``diverged`` when its creation was refused, unanswered or not sent itself, ``skipped`` when
+    the adapter has no request for its creation; so is a step the adapter has no request for.
     No step is sent once the clock is past ``deadline`` (the run time is up), after
     :meth:`halt`, or once ``stop()`` is true, nor one scheduled after the deadline: the journey
     ends at once instead of sleeping until it, and its remaining steps are counted as not run.
@@ -107,7 +111,7 @@ class JourneyPlayer:
         origin, now, recorder, stop = self.origin, self.now, self.recorder, self.stop
         adapter = self.adapter
         ids = Ids()
-        lost: set[tuple[str, Any]] | None = None
+        course: Course | None = None  # made at the journey's first divergence or lost creation
         offsets = item.offsets
         last = start = offsets[0]
         counted = 0  # steps recorded so far; the rest are not run when the loop stops early
@@ -123,24 +127,22 @@ class JourneyPlayer:
                     at = now()
                 if at > self.ends or (stop is not None and stop()):
                     break
-                if lost and any((k, step.data.get(k)) in lost for k in ("cart", "order")):
-                    _skip(recorder, item.journey.customer, step, "its cart or order was refused")
+                if course is not None and course.missing and (why := course.blocked(step.data)):
+                    course = _unsent(recorder, item.journey.customer, step, course, *why)
                 elif (request := adapter.request(step, ids)) is None:
-                    why = "the adapter has no request for this step"
-                    _skip(recorder, item.journey.customer, step, why)
+                    why = (SKIPPED, "the adapter has no request for this step")
+                    course = _unsent(recorder, item.journey.customer, step, course, *why)
                 else:
                     sent = now() - origin
                     answer = self.send(request)
                     done = last = now() - origin
-                    result = adapter.outcome(answer)
-                    if result == OK and self.learns:
-                        adapter.learn(step, answer, ids)
                     if step.kind in READS:  # measured, never reconciled: no outcome to keep
+                        result = adapter.outcome(answer)
+                        if result == OK and self.learns:
+                            adapter.learn(step, answer, ids)
                         recorder.record(step.kind, result, offset, sent, done)
                     else:
-                        lost = self._write(
-                            item, step, ids, lost, answer, (result, offset, sent, done)
-                        )
+                        course = self._write(item, step, ids, course, answer, (offset, sent, done))
                 counted += 1
         finally:  # also when the journey is killed: what it did not record is counted as not run
             if counted < len(steps):
@@ -153,29 +155,51 @@ class JourneyPlayer:
         item: Scheduled,
         step: Step,
         ids: Ids,
-        lost: set[tuple[str, Any]] | None,
+        course: Course | None,
         answer: Answer,
-        measured: tuple[str, float, float, float],
-    ) -> set[tuple[str, Any]] | None:
-        """A write's outcome, into the ledger; returns the journey's refused creations."""
-        result, intended, sent, done = measured
-        data = step.data
+        measured: tuple[float, float, float],
+    ) -> Course | None:
+        """A write's outcome, into the ledger, judged against the simulation's; returns the
+        journey's course (made when it first diverges or loses a creation)."""
+        intended, sent, done = measured
+        adapter, data = self.adapter, step.data
+        classified = adapter.classify(step, answer)
+        result = classified.result
         outcome = Outcome(item.journey.customer, step.kind, step.t, step.command, data, result,
-                          answer.status, intended, sent, done,
-                          self.adapter.order_key(answer))  # fmt: skip
+                          answer.status, intended, sent, done, adapter.order_key(answer),
+                          expected=step.expected, rule=classified.rule)  # fmt: skip
         if result == OK:
+            if self.learns:
+                adapter.learn(step, answer, ids)
             outcome.learned = {k: ids.of(k, int(data[k])) for k in ("cart", "order") if k in data}
         else:
-            outcome.detail = _detail(answer)
-            if step.kind in _CREATES:
-                lost = lost or set()
-                lost.add((_CREATES[step.kind], data[_CREATES[step.kind]]))
+            outcome.detail = classified.detail or _detail(answer)
+        if differs(step.expected, result):
+            course = course or Course()
+            outcome.divergence = CONSEQUENCE if course.diverged else FIRST
+            course.diverged = True
+        made = _CREATES.get(step.kind)
+        if made is not None and result not in CREATED:
+            course = course or Course()
+            course.lose(made, data[made], DIVERGED, f"its {made} was not created ({step.kind} "
+                        f"{result})")  # fmt: skip
         self.recorder.add(outcome)
-        return lost
+        return course
 
 
-def _skip(recorder: Recorder, customer: int, step: Step, why: str) -> None:
-    recorder.add(Outcome(customer, step.kind, step.t, step.command, step.data, SKIPPED, detail=why))
+def _unsent(  # noqa: PLR0917
+    recorder: Recorder, customer: int, step: Step, course: Course | None, result: str, why: str
+) -> Course | None:
+    """A step not sent (``result``: skipped or diverged); what it would have created is lost
+    to the rest of the journey, for the same reason."""
+    recorder.add(Outcome(customer, step.kind, step.t, step.command, step.data, result,
+                         detail=why, expected=step.expected))  # fmt: skip
+    made = _CREATES.get(step.kind)
+    if made is not None:  # a step blocked by a lost creation passes its reason on
+        course = course or Course()
+        lost = why if result == DIVERGED else f"its {made} was not created ({step.kind} {result})"
+        course.lose(made, step.data[made], result, lost)
+    return course
 
 
 def _detail(answer: Answer) -> str:

@@ -341,19 +341,29 @@ def replay(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Where to write (default RESULTS/loadtest).")
     ] = None,
+    check: Annotated[
+        str,
+        typer.Option(
+            help="rules: each answer against the simulation's decision and the final state "
+            "against the fold of what the target accepted; invariants: only the target's own "
+            "consistency (no oversell, no negative stock, ...), for a target whose rules differ."
+        ),
+    ] = "rules",
 ) -> None:
     """Replay a run's journeys against an API with Locust, then reconcile its final state.
 
     Customers start at their simulated times compressed by --speedup (an open arrival model);
     latency is measured from the intended send time and from the actual one. Exit 1 when
-    there are discrepancies or a gate fails, 3 when the target cannot be prepared.
+    there are discrepancies or a gate fails, 4 when nothing was found wrong but coverage was
+    incomplete (steps skipped, the final state not read), 3 when the target cannot be
+    prepared.
     """
     from loadtests.run import Settings, read_token, run_headless
 
     settings = Settings(
         results=results, target=target, speedup=speedup, max_in_flight=users, adapter=adapter,
         run_time=run_time, gates=gates, out=out_dir, replication=replication,
-        token=read_token(token_file),
+        token=read_token(token_file), check_mode=check,
     )  # fmt: skip
     code = run_headless(settings)
     if code:

@@ -1,0 +1,219 @@
+"""The target's own consistency, whatever its business rules: what any backend must keep.
+
+Two sources, neither of which needs the simulation's rules:
+
+- the final state the target reports (:func:`final_invariants`): no stock below zero,
+  reserved never above on hand, refunds never above payments, no pickup of an unpaid order;
+- the writes the target accepted (:func:`ledger_invariants`), in the order it decided them
+  when it says so, else in the simulation's log order: no sku sold beyond the units it ever
+  had (initial stock and receipts, less write-offs, with the units of cancelled orders, of
+  expired holds and of restocked returns given back), no pickup or hand-over of an order the
+  target never accepted (or had cancelled), no return beyond what the order bought.
+
+Counted per sku over every location, the oversell check holds for a target that allocates
+at other locations than the simulation, or reserves nothing for carts. Without the target's
+positions, two writes in flight together may be folded in the other order than it decided
+them, so the units are only checked at the end there; with positions, after every write.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from loadtests.adapters.base import OK, TargetState
+from loadtests.findings import INVARIANT, Discrepancy
+from loadtests.recorder import Outcome
+
+_CENT = 0.005
+
+
+def final_invariants(final: TargetState) -> list[Discrepancy]:
+    """What the target's final state itself breaks."""
+    out = []
+    for (loc, sku), (on_hand, reserved) in sorted((final.stock or {}).items()):
+        if on_hand < 0:
+            out.append(
+                Discrepancy(
+                    INVARIANT,
+                    f"{loc}/{sku}",
+                    "on hand >= 0 (no oversell)",
+                    str(on_hand),
+                    "stock below zero (oversold)",
+                )
+            )
+        if not 0 <= reserved <= max(on_hand, 0):
+            out.append(
+                Discrepancy(
+                    INVARIANT,
+                    f"{loc}/{sku}",
+                    f"0 <= reserved <= on hand ({on_hand})",
+                    str(reserved),
+                    "reserved above on hand (or below zero)",
+                )
+            )
+    for order_id, order in sorted((final.orders or {}).items(), key=lambda kv: str(kv[0])):
+        if float(order.get("refunded", 0)) > float(order.get("paid", 0)) + _CENT:
+            out.append(
+                Discrepancy(
+                    INVARIANT,
+                    f"order {order_id}",
+                    f"refunded <= paid ({order.get('paid')})",
+                    str(order.get("refunded")),
+                    "refunded more than was paid",
+                )
+            )
+        legs = order.get("legs") or {}
+        if float(order.get("paid", 0)) <= 0 and "picked_up" in legs.values():
+            out.append(
+                Discrepancy(
+                    INVARIANT,
+                    f"order {order_id}",
+                    "no pickup without payment",
+                    "picked up, unpaid",
+                    "picked up unpaid",
+                )
+            )
+    return out
+
+
+def _lines(o: Outcome) -> list[tuple[str, str, int]]:
+    """(location, sku, qty) of what an accepted checkout or backorder commits."""
+    if o.kind == "checkout":
+        return [
+            (str(leg["location"]), str(line["sku"]), int(line["qty"]))
+            for leg in o.data.get("legs", ())
+            for line in leg.get("lines", ())
+        ]
+    if o.kind == "backorder":
+        return [(str(o.data["location"]), str(o.data["sku"]), int(o.data["qty"]))]
+    return []
+
+
+class _Units:
+    """Per sku: units the target ever had and units it committed to orders."""
+
+    def __init__(self, initial: Mapping[tuple[str, str], int]) -> None:
+        self.had: Counter[str] = Counter()
+        for (_, sku), qty in initial.items():
+            self.had[sku] += qty
+        self.committed: Counter[str] = Counter()
+        self.orders: dict[Any, list[tuple[str, str, int]]] = {}  # order -> its open lines
+        self.backorders: dict[Any, list[tuple[str, str, int]]] = {}
+        self.bought: dict[Any, Counter[str]] = {}
+        self.returned: dict[Any, Counter[str]] = {}
+        self.cancelled: set[Any] = set()
+
+    def accept(self, o: Outcome) -> list[str]:
+        """Fold one accepted write; returns the skus whose committed units grew."""
+        data, order = o.data, o.data.get("order")
+        match o.kind:
+            case "receive_stock":
+                self.had[str(data["sku"])] += int(data["qty"])
+            case "write_off":
+                self.had[str(data["sku"])] -= int(data["qty"])
+            case "checkout":
+                self._buy(order, _lines(o))
+                return self._commit(order, _lines(o))
+            case "backorder":  # its units are committed when it is filled
+                self.backorders[order] = _lines(o)
+                self._buy(order, _lines(o))
+            case "fill_backorder":
+                return self._commit(order, self.backorders.pop(order, []))
+            case "cancel":
+                self.cancelled.add(order)
+                self._release(self.orders.pop(order, []))
+            case "expire_hold":
+                at = str(data["location"])
+                lines = self.orders.get(order, [])
+                self.orders[order] = [x for x in lines if x[0] != at]
+                self._release([x for x in lines if x[0] == at])
+            case "return":
+                sku, qty = str(data["sku"]), int(data["qty"])
+                self.returned.setdefault(order, Counter())[sku] += qty
+                if data.get("restock", True):
+                    self.committed[sku] -= qty
+        return []
+
+    def _buy(self, order: Any, lines: list[tuple[str, str, int]]) -> None:
+        bought = self.bought.setdefault(order, Counter())
+        for _, sku, qty in lines:
+            bought[sku] += qty
+
+    def _commit(self, order: Any, lines: list[tuple[str, str, int]]) -> list[str]:
+        self.orders[order] = [*self.orders.get(order, []), *lines]
+        for _, sku, qty in lines:
+            self.committed[sku] += qty
+        return [sku for _, sku, _ in lines]
+
+    def _release(self, lines: list[tuple[str, str, int]]) -> None:
+        for _, sku, qty in lines:
+            self.committed[sku] -= qty
+
+    def oversold(self, skus: Iterable[str]) -> list[tuple[str, int, int]]:
+        return [
+            (sku, self.committed[sku], self.had[sku])
+            for sku in sorted(set(skus))
+            if self.committed[sku] > self.had[sku]
+        ]
+
+
+def ledger_invariants(
+    initial: Mapping[tuple[str, str], int], ledger: Sequence[Outcome]
+) -> list[Discrepancy]:
+    """What the writes the target accepted break, with no rule of the simulation's."""
+    accepted = [o for o in ledger if o.result == OK]
+    positioned = bool(accepted) and all(o.order_key is not None for o in accepted)
+    key = (lambda o: (o.order_key, o.command)) if positioned else (lambda o: o.command)
+    units = _Units(initial)
+    out: list[Discrepancy] = []
+    reported: set[str] = set()
+    for o in sorted(accepted, key=key):
+        where = f"customer {o.customer} {o.kind} (command {o.command}, t={o.t:g})"
+        order = o.data.get("order")
+        if o.kind in ("pick_up", "hand_over") and (
+            order not in units.bought or order in units.cancelled
+        ):
+            out.append(
+                Discrepancy(
+                    INVARIANT,
+                    where,
+                    "an order the target accepted",
+                    "no such order" if order not in units.cancelled else "a cancelled order",
+                    "pickup without an order",
+                )
+            )
+        touched = units.accept(o)
+        if o.kind == "return":
+            sku = str(o.data["sku"])
+            bought = units.bought.get(order, Counter())[sku]
+            if units.returned[order][sku] > bought:
+                out.append(
+                    Discrepancy(
+                        INVARIANT,
+                        where,
+                        f"at most {bought} returned",
+                        str(units.returned[order][sku]),
+                        "returned more than was bought",
+                    )
+                )
+        if positioned:
+            for sku, committed, had in units.oversold(touched):
+                if sku not in reported:
+                    reported.add(sku)
+                    out.append(_oversell(where, sku, committed, had))
+    if not positioned:
+        for sku, committed, had in units.oversold(units.committed):
+            out.append(_oversell(f"sku {sku} at the end", sku, committed, had))
+    return out
+
+
+def _oversell(where: str, sku: str, committed: int, had: int) -> Discrepancy:
+    return Discrepancy(
+        INVARIANT,
+        where,
+        f"at most {had} units of {sku} sold",
+        f"{committed} committed to orders",
+        "sold more than was in stock (oversell)",
+    )
