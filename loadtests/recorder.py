@@ -17,14 +17,36 @@ from typing import Any
 
 import numpy as np
 
-from loadtests.adapters.base import ERROR, OK, REFUSED, SKIPPED
+from loadtests.adapters.base import (
+    DIVERGED,
+    ERROR,
+    IMPLICIT,
+    NOT_FOUND,
+    NOT_SENT,
+    OK,
+    PARTIAL,
+    REFUSED,
+    SKIPPED,
+    UNAUTHORISED,
+)
 from loadtests.histogram import Histogram
 from loadtests.journeys import READS, Scheduled, Step
 
 MEASURES = ("intended", "actual", "lag")
 NOT_RUN = "not_run"
 """A step not sent because the run time was up (or the run stopped), as a result's name."""
-RESULTS = (OK, REFUSED, ERROR, SKIPPED, NOT_RUN)
+RESULTS = (
+    OK,
+    PARTIAL,
+    REFUSED,
+    NOT_FOUND,
+    UNAUTHORISED,
+    ERROR,
+    SKIPPED,
+    IMPLICIT,
+    DIVERGED,
+    NOT_RUN,
+)
 BATCH = 4096
 """Requests of one kind (or journeys) held in a buffer before it is folded."""
 _FULL = 3 * BATCH  # floats in a full buffer of requests
@@ -95,9 +117,10 @@ class Recorder:
         return self._journeys
 
     def add(self, outcome: Outcome) -> None:
-        """One step's outcome: measured (unless skipped), and in the ledger if it is a write."""
-        if outcome.result == SKIPPED:
-            self._counts(outcome.kind)[SKIPPED] += 1
+        """One step's outcome: measured (unless not sent), and in the ledger if it is a write.
+        A step that diverged on its own answer (a capture found nothing) was sent: measured."""
+        if outcome.result in NOT_SENT and not outcome.status:
+            self._counts(outcome.kind)[outcome.result] += 1
         else:
             self.record(outcome.kind, outcome.result, outcome.intended, outcome.sent, outcome.done)
         if outcome.kind not in READS:

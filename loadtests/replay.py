@@ -26,7 +26,15 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from loadtests.adapters.base import OK, SKIPPED, Adapter, Answer, Ids, Request
+from loadtests.adapters.base import (
+    OK,
+    SKIPPED,
+    Adapter,
+    Answer,
+    Classified,
+    JourneyState,
+    Request,
+)
 from loadtests.journeys import READS, Scheduled, Step
 from loadtests.recorder import MEASURES, NOT_RUN, RESULTS, Outcome, Recorder
 from simulation.domain.vocabulary import KINDS
@@ -79,7 +87,8 @@ class JourneyPlayer:
     calls as it can (the replay measures its own overhead against a bare Locust user).
     """
 
-    __slots__ = ("adapter", "ends", "learns", "now", "origin", "recorder", "send", "sleep", "stop")
+    __slots__ = ("adapter", "ends", "learns", "now", "origin", "performs", "recorder", "send",
+                 "sleep", "stop")  # fmt: skip
 
     def __init__(  # noqa: PLR0917
         self,
@@ -96,21 +105,23 @@ class JourneyPlayer:
         self.now, self.sleep, self.stop = clock.now, clock.sleep, stop
         self.ends = math.inf if deadline is None else deadline
         self.learns = type(adapter).learn is not Adapter.learn  # else no call per answer
+        self.performs = type(adapter).perform is not Adapter.perform  # else inline, below
 
     def halt(self) -> None:
         """Send no further step, in any journey (the run stops early)."""
         self.ends = -math.inf
 
-    def play(self, item: Scheduled) -> None:  # noqa: PLR0912 - the hot loop, in one piece
+    def play(self, item: Scheduled) -> None:  # noqa: PLR0912, PLR0915 - the hot loop, in one piece
         """One journey, to its end or to the deadline."""
         steps = item.journey.steps
         origin, now, recorder, stop = self.origin, self.now, self.recorder, self.stop
         adapter = self.adapter
-        ids = Ids()
+        ids = JourneyState(item.journey.customer)
         lost: set[tuple[str, Any]] | None = None
         offsets = item.offsets
         last = start = offsets[0]
         counted = 0  # steps recorded so far; the rest are not run when the loop stops early
+        performs = self.performs
         try:
             for step in steps:  # (a zip with strict=True costs a keyword call per journey)
                 offset = offsets[counted]
@@ -125,6 +136,16 @@ class JourneyPlayer:
                     break
                 if lost and any((k, step.data.get(k)) in lost for k in ("cart", "order")):
                     _skip(recorder, item.journey.customer, step, "its cart or order was refused")
+                elif performs:  # the adapter sends the step itself (several requests, captures)
+                    sent = now() - origin
+                    answer, classified = adapter.perform(step, ids, self.send)
+                    if answer is None:  # not sent: skipped, implicit or diverged
+                        _skip(recorder, item.journey.customer, step, classified.detail,
+                              classified.result)  # fmt: skip
+                    else:
+                        done = last = now() - origin
+                        lost = self._answered(item, step, ids, lost, answer, classified,
+                                              (offset, sent, done))  # fmt: skip
                 elif (request := adapter.request(step, ids)) is None:
                     why = "the adapter has no request for this step"
                     _skip(recorder, item.journey.customer, step, why)
@@ -132,14 +153,14 @@ class JourneyPlayer:
                     sent = now() - origin
                     answer = self.send(request)
                     done = last = now() - origin
-                    result = adapter.outcome(answer)
-                    if result == OK and self.learns:
+                    classified = adapter.classify(step, answer)
+                    if classified.result == OK and self.learns:
                         adapter.learn(step, answer, ids)
                     if step.kind in READS:  # measured, never reconciled: no outcome to keep
-                        recorder.record(step.kind, result, offset, sent, done)
+                        recorder.record(step.kind, classified.result, offset, sent, done)
                     else:
                         lost = self._write(
-                            item, step, ids, lost, answer, (result, offset, sent, done)
+                            item, step, ids, lost, answer, classified, (offset, sent, done)
                         )
                 counted += 1
         finally:  # also when the journey is killed: what it did not record is counted as not run
@@ -148,17 +169,35 @@ class JourneyPlayer:
             else:
                 recorder.journey(last - start)
 
+    def _answered(  # noqa: PLR0917
+        self,
+        item: Scheduled,
+        step: Step,
+        ids: JourneyState,
+        lost: set[tuple[str, Any]] | None,
+        answer: Answer,
+        classified: Classified,
+        measured: tuple[float, float, float],
+    ) -> set[tuple[str, Any]] | None:
+        """A step the adapter sent itself: a read is measured, a write goes to the ledger."""
+        if step.kind in READS:
+            self.recorder.record(step.kind, classified.result, *measured)
+            return lost
+        return self._write(item, step, ids, lost, answer, classified, measured)
+
     def _write(  # noqa: PLR0917
         self,
         item: Scheduled,
         step: Step,
-        ids: Ids,
+        ids: JourneyState,
         lost: set[tuple[str, Any]] | None,
         answer: Answer,
-        measured: tuple[str, float, float, float],
+        classified: Classified,
+        measured: tuple[float, float, float],
     ) -> set[tuple[str, Any]] | None:
         """A write's outcome, into the ledger; returns the journey's refused creations."""
-        result, intended, sent, done = measured
+        intended, sent, done = measured
+        result = classified.result
         data = step.data
         outcome = Outcome(item.journey.customer, step.kind, step.t, step.command, data, result,
                           answer.status, intended, sent, done,
@@ -166,7 +205,7 @@ class JourneyPlayer:
         if result == OK:
             outcome.learned = {k: ids.of(k, int(data[k])) for k in ("cart", "order") if k in data}
         else:
-            outcome.detail = _detail(answer)
+            outcome.detail = classified.rule or classified.detail or _detail(answer)
             if step.kind in _CREATES:
                 lost = lost or set()
                 lost.add((_CREATES[step.kind], data[_CREATES[step.kind]]))
@@ -174,8 +213,8 @@ class JourneyPlayer:
         return lost
 
 
-def _skip(recorder: Recorder, customer: int, step: Step, why: str) -> None:
-    recorder.add(Outcome(customer, step.kind, step.t, step.command, step.data, SKIPPED, detail=why))
+def _skip(recorder: Recorder, customer: int, step: Step, why: str, result: str = SKIPPED) -> None:
+    recorder.add(Outcome(customer, step.kind, step.t, step.command, step.data, result, detail=why))
 
 
 def _detail(answer: Answer) -> str:

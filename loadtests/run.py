@@ -19,6 +19,7 @@ import pandas as pd
 
 from loadtests import report
 from loadtests.adapters import Adapter, ReplayRefused, TargetState, load_adapter
+from loadtests.adapters.base import ANSWERED, ERROR
 from loadtests.journeys import Scheduled, initial_stock, journeys, schedule
 from loadtests.reconcile import Discrepancy, reconcile
 from loadtests.replay import NOT_RUN, Recorder
@@ -117,6 +118,12 @@ def prepare(settings: Settings, adapter: Adapter, plan: Plan) -> None:
         adapter.prepare(http, plan.initial)
 
 
+def connect(settings: Settings, adapter: Adapter) -> None:
+    """What a Locust worker needs before the run (logins, lookups), changing nothing."""
+    with httpx.Client(base_url=settings.target, timeout=60.0) as http:
+        adapter.connect(http)
+
+
 def final_state(settings: Settings, adapter: Adapter) -> TargetState:
     with httpx.Client(base_url=settings.target, timeout=120.0) as http:
         return adapter.final_state(http)
@@ -155,7 +162,7 @@ def finish(
     verdicts = check(gates, recorder, len(found))
     clock = _lap(phases, "reconcile", clock)
     counts = recorder.counts.values()
-    sent = sum(c[k] for c in counts for k in ("ok", "refused", "error"))
+    sent = sum(c.get(k, 0) for c in counts for k in (*ANSWERED, ERROR))
     meta = {
         "results": settings.results.name, "target": settings.target, "adapter": adapter.name,
         "speedup": settings.speedup, "users (journeys in flight)": settings.max_in_flight,
@@ -244,7 +251,7 @@ def run_headless(settings: Settings) -> int:
 
     settings.check()
     gates = load_gates(settings.gates)
-    adapter = load_adapter(settings.adapter, settings.token)
+    adapter = load_adapter(settings.adapter, settings.token, settings.target)
     clock = _lap(phases, "start-up", clock)
     plan = load_plan(settings)
     clock = _lap(phases, "plan", clock)
