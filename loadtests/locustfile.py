@@ -30,7 +30,15 @@ from locust.runners import MasterRunner, WorkerRunner
 from loadtests.adapters import load_adapter
 from loadtests.journeys import shard
 from loadtests.replay import GRACE, Recorder
-from loadtests.run import Settings, finish, load_plan, locust_table, prepare, read_token
+from loadtests.run import (
+    Settings,
+    connect,
+    finish,
+    load_plan,
+    locust_table,
+    prepare,
+    read_token,
+)
 from loadtests.slo import load_gates
 from loadtests.users import JourneyUser, ReplayJob, attach, install_reporting, job_of
 
@@ -92,7 +100,7 @@ def _init(environment: Environment, **_: Any) -> None:
 def _start(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     settings = _settings(environment)
-    adapter = load_adapter(settings.adapter, settings.token)
+    adapter = load_adapter(settings.adapter, settings.token, settings.target)
     plan = load_plan(settings)
     if not isinstance(runner, WorkerRunner):  # the master (or a lone local runner) prepares
         prepare(settings, adapter, plan)
@@ -100,6 +108,8 @@ def _start(environment: Environment, **_: Any) -> None:
                       "gates": load_gates(settings.gates)}  # fmt: skip
         _Run.started = time.monotonic()
         _Run.ready.set()
+    else:  # a worker logs in and reads its lookups itself, changing nothing on the target
+        connect(settings, adapter)
     if isinstance(runner, MasterRunner):
         runner.send_message(READY)
         return

@@ -129,8 +129,9 @@ class Recorder:
 
     def add(self, outcome: Outcome) -> None:
         """One step's outcome: measured (unless it was not sent), and in the ledger if it is a
-        write."""
-        if outcome.result in UNSENT:
+        write. A step that diverged on its own answer (a capture found nothing) was sent:
+        measured."""
+        if outcome.result in UNSENT and not outcome.status:
             self._counts(outcome.kind)[outcome.result] += 1
         else:
             self.record(outcome.kind, outcome.result, outcome.intended, outcome.sent, outcome.done)

@@ -26,7 +26,17 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from loadtests.adapters.base import DIVERGED, OK, SKIPPED, Adapter, Answer, Ids, Request
+from loadtests.adapters.base import (
+    DIVERGED,
+    IMPLICIT,
+    OK,
+    SKIPPED,
+    Adapter,
+    Answer,
+    Classified,
+    JourneyState,
+    Request,
+)
 from loadtests.divergence import CONSEQUENCE, CREATED, FIRST, Course, differs
 from loadtests.journeys import READS, Scheduled, Step
 from loadtests.recorder import MEASURES, NOT_RUN, RESULTS, Outcome, Recorder
@@ -83,7 +93,8 @@ class JourneyPlayer:
     calls as it can (the replay measures its own overhead against a bare Locust user).
     """
 
-    __slots__ = ("adapter", "ends", "learns", "now", "origin", "recorder", "send", "sleep", "stop")
+    __slots__ = ("adapter", "ends", "learns", "now", "origin", "performs", "recorder", "send",
+                 "sleep", "stop")  # fmt: skip
 
     def __init__(  # noqa: PLR0917
         self,
@@ -100,21 +111,23 @@ class JourneyPlayer:
         self.now, self.sleep, self.stop = clock.now, clock.sleep, stop
         self.ends = math.inf if deadline is None else deadline
         self.learns = type(adapter).learn is not Adapter.learn  # else no call per answer
+        self.performs = type(adapter).perform is not Adapter.perform  # else inline, below
 
     def halt(self) -> None:
         """Send no further step, in any journey (the run stops early)."""
         self.ends = -math.inf
 
-    def play(self, item: Scheduled) -> None:  # noqa: PLR0912 - the hot loop, in one piece
+    def play(self, item: Scheduled) -> None:  # noqa: PLR0912, PLR0915 - the hot loop, in one piece
         """One journey, to its end or to the deadline."""
         steps = item.journey.steps
         origin, now, recorder, stop = self.origin, self.now, self.recorder, self.stop
         adapter = self.adapter
-        ids = Ids()
+        ids = JourneyState(item.journey.customer)
         course: Course | None = None  # made at the journey's first divergence or lost creation
         offsets = item.offsets
         last = start = offsets[0]
         counted = 0  # steps recorded so far; the rest are not run when the loop stops early
+        performs = self.performs
         try:
             for step in steps:  # (a zip with strict=True costs a keyword call per journey)
                 offset = offsets[counted]
@@ -129,6 +142,19 @@ class JourneyPlayer:
                     break
                 if course is not None and course.missing and (why := course.blocked(step.data)):
                     course = _unsent(recorder, item.journey.customer, step, course, *why)
+                elif performs:  # the adapter sends the step itself (several requests, captures)
+                    sent = now() - origin
+                    answer, classified = adapter.perform(step, ids, self.send)
+                    if answer is None:  # not sent: skipped, implicit or diverged
+                        course = _unsent(recorder, item.journey.customer, step, course,
+                                         classified.result, classified.detail)  # fmt: skip
+                    else:
+                        done = last = now() - origin
+                        if step.kind in READS:
+                            recorder.record(step.kind, classified.result, offset, sent, done)
+                        else:
+                            course = self._write(item, step, ids, course, answer,
+                                                 (offset, sent, done), classified)  # fmt: skip
                 elif (request := adapter.request(step, ids)) is None:
                     why = (SKIPPED, "the adapter has no request for this step")
                     course = _unsent(recorder, item.journey.customer, step, course, *why)
@@ -137,7 +163,7 @@ class JourneyPlayer:
                     answer = self.send(request)
                     done = last = now() - origin
                     if step.kind in READS:  # measured, never reconciled: no outcome to keep
-                        result = adapter.outcome(answer)
+                        result = adapter.classify(step, answer).result
                         if result == OK and self.learns:
                             adapter.learn(step, answer, ids)
                         recorder.record(step.kind, result, offset, sent, done)
@@ -154,22 +180,26 @@ class JourneyPlayer:
         self,
         item: Scheduled,
         step: Step,
-        ids: Ids,
+        ids: JourneyState,
         course: Course | None,
         answer: Answer,
         measured: tuple[float, float, float],
+        classified: Classified | None = None,
     ) -> Course | None:
         """A write's outcome, into the ledger, judged against the simulation's; returns the
-        journey's course (made when it first diverges or loses a creation)."""
+        journey's course (made when it first diverges or loses a creation). ``classified``:
+        the answer as an adapter that sent the step itself read it (and learnt from it)."""
         intended, sent, done = measured
         adapter, data = self.adapter, step.data
-        classified = adapter.classify(step, answer)
+        learn = classified is None and self.learns
+        if classified is None:
+            classified = adapter.classify(step, answer)
         result = classified.result
         outcome = Outcome(item.journey.customer, step.kind, step.t, step.command, data, result,
                           answer.status, intended, sent, done, adapter.order_key(answer),
                           expected=step.expected, rule=classified.rule)  # fmt: skip
         if result == OK:
-            if self.learns:
+            if learn:
                 adapter.learn(step, answer, ids)
             outcome.learned = {k: ids.of(k, int(data[k])) for k in ("cart", "order") if k in data}
         else:
@@ -195,7 +225,7 @@ def _unsent(  # noqa: PLR0917
     recorder.add(Outcome(customer, step.kind, step.t, step.command, step.data, result,
                          detail=why, expected=step.expected))  # fmt: skip
     made = _CREATES.get(step.kind)
-    if made is not None:  # a step blocked by a lost creation passes its reason on
+    if made is not None and result != IMPLICIT:  # a blocked step passes its reason on
         course = course or Course()
         lost = why if result == DIVERGED else f"its {made} was not created ({step.kind} {result})"
         course.lose(made, step.data[made], result, lost)

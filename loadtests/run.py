@@ -124,6 +124,12 @@ def prepare(settings: Settings, adapter: Adapter, plan: Plan) -> None:
         adapter.prepare(http, plan.initial)
 
 
+def connect(settings: Settings, adapter: Adapter) -> None:
+    """What a Locust worker needs before the run (logins, lookups), changing nothing."""
+    with httpx.Client(base_url=settings.target, timeout=60.0) as http:
+        adapter.connect(http)
+
+
 def final_state(settings: Settings, adapter: Adapter) -> TargetState:
     with httpx.Client(base_url=settings.target, timeout=120.0) as http:
         return adapter.final_state(http)
@@ -290,7 +296,7 @@ def run_headless(settings: Settings) -> int:
 
     settings.check()
     gates = load_gates(settings.gates)
-    adapter = load_adapter(settings.adapter, settings.token)
+    adapter = load_adapter(settings.adapter, settings.token, settings.target)
     clock = _lap(phases, "start-up", clock)
     plan = load_plan(settings)
     clock = _lap(phases, "plan", clock)

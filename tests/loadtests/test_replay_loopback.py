@@ -110,11 +110,27 @@ def test_a_dropped_reservation_is_reported_and_fails_the_run(run: Path, tmp_path
     assert "FAIL  business discrepancies" in result.stdout
 
 
+def test_the_reference_mapping_file_reconciles_to_zero_like_the_built_in_adapter(
+    run: Path, tmp_path: Path
+) -> None:
+    mapping = Path(__file__).resolve().parents[2] / "loadtests" / "adapters" / "reference.toml"
+    with serving(create_app(token=TOKEN)) as base:
+        result = replay(run, base, "--speedup", "20000", "--adapter", str(mapping),
+                        "--out", str(tmp_path))  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "discrepancies: 0"
+    outcomes = pd.read_parquet(_folder(result) / "outcomes.parquet")
+    assert set(outcomes["result"]) == {"ok"}
+    stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
+    customers = len(journeys(read_command_table(run / "commands.parquet")))
+    assert stats.loc["(journey)", "ok"] == customers
+
+
 def test_a_target_in_another_state_is_refused_before_the_run(run: Path, tmp_path: Path) -> None:
     mapping = tmp_path / "no-reset.toml"
     mapping.write_text(
-        '[steps.browse]\nmethod = "GET"\npath = "/catalogue"\n'
-        '[stock_check]\npath = "/stock/{location}/{sku}"\n'
+        'version = 2\n[steps.browse]\nmethod = "GET"\npath = "/catalogue"\n'
+        '[prepare.check]\npath = "/stock/${location}/${sku}"\n'
     )
     other = create_app(token=TOKEN, initial=[Receipt(location="S01", sku="SKU0001", qty=1)])
     with serving(other) as base:
@@ -137,7 +153,8 @@ def _browsing(folder: Path, customers: int) -> Path:
     commands.write(folder / "run" / "commands.parquet", events.to_table())
     mapping = folder / "ping.toml"
     mapping.write_text(
-        '[steps.browse]\nmethod = "GET"\npath = "/ping"\n[stock_check]\npath = "/ping"\n'
+        'version = 2\n[steps.browse]\nmethod = "GET"\npath = "/ping"\n'
+        '[prepare.check]\npath = "/ping"\n'
     )
     return mapping
 
