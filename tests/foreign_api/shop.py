@@ -162,10 +162,9 @@ class Shop:
     # ------------------------------------------------------------ catalogue and stock
 
     def reset(self, receipts: Iterable[Receipt]) -> None:
-        """Forget every product, location, basket and order; stock exactly ``receipts``."""
+        """Forget every basket and order and stock exactly ``receipts``. Products and stock
+        locations stay (with their ids); those the receipts name for the first time are made."""
         with self.lock:
-            self.products.clear()
-            self.locations.clear()
             self.stock.clear()
             self.baskets.clear()
             self.orders.clear()
