@@ -66,9 +66,11 @@ RULES, INVARIANTS = "rules", "invariants"
 CHECKS = (RULES, INVARIANTS)
 _CENT = 0.005
 REORDER_CHECKS = 1000
-"""At most this many differences are tried in another order (each copies the fold's state)."""
+"""At most this many other orders are tried in all (each copies the fold's state)."""
 _WINDOW = 500
 """Writes after a difference, in the fold's order, searched for ones in flight with it."""
+_SINGLES = 8
+"""Of those in flight with a difference, the first this many are tried one at a time."""
 
 
 @dataclass
@@ -305,9 +307,6 @@ class _Fold:
     def _reordering(self, index: int, o: Outcome, accepted: bool) -> bool:
         """Does deciding ``o`` after the accepted writes in flight with it (one of them, else
         all) give the target's answer? If so the fold takes that order from here on."""
-        if self.tries >= REORDER_CHECKS:
-            return False
-        self.tries += 1
         along = [
             y
             for y in self.order[index + 1 : index + 1 + _WINDOW]
@@ -317,9 +316,11 @@ class _Fold:
             and y.sent < o.done
             and o.sent < y.done
         ]
-        for tried in [*([y] for y in along), along] if len(along) > 1 else [along]:
-            if not tried:
-                continue
+        singles = [[y] for y in along[:_SINGLES]] if len(along) > 1 else []
+        for tried in [*singles, along] if along else []:
+            if self.tries >= REORDER_CHECKS:
+                return False
+            self.tries += 1
             trial = _copy(self.backend)
             moved = []
             for y in tried:
