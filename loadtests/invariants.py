@@ -18,15 +18,32 @@ them, so the units are only checked at the end there; with positions, after ever
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from loadtests.adapters.base import OK, TargetState
+from loadtests.adapters.base import IMPLICIT, OK, TargetState
 from loadtests.findings import INVARIANT, Discrepancy
 from loadtests.recorder import Outcome
+from simulation.commandlog import ACCEPTED
 
 _CENT = 0.005
+
+
+def in_decision_order(outcomes: Iterable[Outcome]) -> tuple[list[Outcome], bool]:
+    """The writes in the order the target decided them when every answer says (its
+    positions), else in the simulation's log order; and whether positions were used. A step
+    the target does by itself (implicit) takes the position of the write before it."""
+    by_log = sorted(outcomes, key=lambda o: o.command)
+    if not by_log or any(o.order_key is None for o in by_log if o.result != IMPLICIT):
+        return by_log, False
+    keys, last = [], -math.inf
+    for i, o in enumerate(by_log):
+        if o.result != IMPLICIT and o.order_key is not None:
+            last = o.order_key
+        keys.append((last, o.command, i))
+    return [by_log[i] for *_, i in sorted(keys)], True
 
 
 def final_invariants(final: TargetState) -> list[Discrepancy]:
@@ -163,13 +180,14 @@ def ledger_invariants(
     initial: Mapping[tuple[str, str], int], ledger: Sequence[Outcome]
 ) -> list[Discrepancy]:
     """What the writes the target accepted break, with no rule of the simulation's."""
-    accepted = [o for o in ledger if o.result == OK]
-    positioned = bool(accepted) and all(o.order_key is not None for o in accepted)
-    key = (lambda o: (o.order_key, o.command)) if positioned else (lambda o: o.command)
+    done = [
+        o for o in ledger if o.result == OK or (o.result == IMPLICIT and o.expected == ACCEPTED)
+    ]
+    ordered, positioned = in_decision_order(done)
     units = _Units(initial)
     out: list[Discrepancy] = []
     reported: set[str] = set()
-    for o in sorted(accepted, key=key):
+    for o in ordered:
         where = f"customer {o.customer} {o.kind} (command {o.command}, t={o.t:g})"
         order = o.data.get("order")
         if o.kind in ("pick_up", "hand_over") and (

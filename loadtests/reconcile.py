@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadtests.adapters.base import ANSWERED, ERROR, OK, TargetState
+from loadtests.adapters.base import ANSWERED, ERROR, IMPLICIT, OK, TargetState
 from loadtests.commands import command_of
 from loadtests.divergence import differs, other_reason
 from loadtests.findings import (
@@ -50,7 +50,7 @@ from loadtests.findings import (
     group,
     reason,
 )
-from loadtests.invariants import final_invariants, ledger_invariants
+from loadtests.invariants import final_invariants, in_decision_order, ledger_invariants
 from loadtests.journeys import OPERATIONS
 from loadtests.recorder import Outcome
 from simulation.commandlog import ACCEPTED
@@ -66,9 +66,11 @@ RULES, INVARIANTS = "rules", "invariants"
 CHECKS = (RULES, INVARIANTS)
 _CENT = 0.005
 REORDER_CHECKS = 1000
-"""At most this many differences are tried in another order (each copies the fold's state)."""
+"""At most this many other orders are tried in all (each copies the fold's state)."""
 _WINDOW = 500
 """Writes after a difference, in the fold's order, searched for ones in flight with it."""
+_SINGLES = 8
+"""Of those in flight with a difference, the first this many are tried one at a time."""
 
 
 @dataclass
@@ -119,7 +121,7 @@ def reconcile(
     own invariants (``invariants``); raises ValueError for another ``check``."""
     if check not in CHECKS:
         raise ValueError(f"check: expected one of {CHECKS}, got {check!r}")
-    ledger = [o for o in outcomes if o.result in ANSWERED or o.result == ERROR]
+    ledger = [o for o in outcomes if o.result in ANSWERED or o.result in (ERROR, IMPLICIT)]
     firsts = _journey_firsts(ledger)
     if check == INVARIANTS:
         return _invariants_only(initial, ledger, firsts, final)
@@ -219,10 +221,7 @@ class _Fold:
     ) -> None:
         self.backend = expected_backend(initial)
         self.firsts = firsts
-        answered = [o for o in ledger if o.result != ERROR]
-        self.positioned = bool(answered) and all(o.order_key is not None for o in answered)
-        key = (lambda o: (o.order_key, o.command)) if self.positioned else (lambda o: o.command)
-        self.order = sorted(answered, key=key)
+        self.order, self.positioned = in_decision_order(o for o in ledger if o.result != ERROR)
         self.errors = [o for o in ledger if o.result == ERROR]
         self.out = Reconciliation(RULES, backend=self.backend)
         self.applied: set[int] = set()  # writes folded early, by a reordering
@@ -252,22 +251,35 @@ class _Fold:
             self._judge_moved(o)
             return
         decided = _decide(self.backend, o)
+        if o.result == IMPLICIT:  # the target does it by itself: as the simulation did
+            if o.expected == ACCEPTED and not isinstance(decided, DomainError):
+                _apply(self.backend, decided)
+            return
         allowed = not isinstance(decided, DomainError)
         accepted = o.result == OK
         if accepted and not isinstance(decided, DomainError):
             _apply(self.backend, decided)
             self._learn(o)
         if not differs(o.expected, o.result):
-            if other_reason(o.expected, o.result, o.rule):
-                self.out.discrepancies.append(_row(OTHER_REASON, o))
-                self.out.labels[o.command] = OTHER_REASON
-            elif accepted and isinstance(decided, DomainError):
-                why = (
-                    f"accepted as in the simulation, but after the earlier differences the "
-                    f"rules refuse it ({decided.rule})"
-                )
-                self._note(CONSEQUENCE, o, f"{o.kind} {why}")
-            return
+            self._agreed(o, decided)
+        else:
+            self._differed(index, o, allowed=allowed, accepted=accepted)
+
+    def _agreed(self, o: Outcome, decided: list[Event] | DomainError) -> None:
+        """The target decided as the simulation: maybe for another reason, maybe something
+        the fold (after earlier differences) can no longer apply."""
+        if other_reason(o.expected, o.result, o.rule):
+            self.out.discrepancies.append(_row(OTHER_REASON, o))
+            self.out.labels[o.command] = OTHER_REASON
+        elif o.result == OK and isinstance(decided, DomainError):
+            why = (
+                f"accepted as in the simulation, but after the earlier differences the "
+                f"rules refuse it ({decided.rule})"
+            )
+            self._note(CONSEQUENCE, o, f"{o.kind} {why}")
+
+    def _differed(self, index: int, o: Outcome, *, allowed: bool, accepted: bool) -> None:
+        """The target decided otherwise: a consequence, an ordering note or a root cause."""
         if o.command not in self.firsts:
             self._note(CONSEQUENCE, o, f"{_cause(o)}, after its journey diverged")
         elif allowed == accepted:  # what the target accepted before explains it
@@ -295,9 +307,6 @@ class _Fold:
     def _reordering(self, index: int, o: Outcome, accepted: bool) -> bool:
         """Does deciding ``o`` after the accepted writes in flight with it (one of them, else
         all) give the target's answer? If so the fold takes that order from here on."""
-        if self.tries >= REORDER_CHECKS:
-            return False
-        self.tries += 1
         along = [
             y
             for y in self.order[index + 1 : index + 1 + _WINDOW]
@@ -307,9 +316,11 @@ class _Fold:
             and y.sent < o.done
             and o.sent < y.done
         ]
-        for tried in [*([y] for y in along), along] if len(along) > 1 else [along]:
-            if not tried:
-                continue
+        singles = [[y] for y in along[:_SINGLES]] if len(along) > 1 else []
+        for tried in [*singles, along] if along else []:
+            if self.tries >= REORDER_CHECKS:
+                return False
+            self.tries += 1
             trial = _copy(self.backend)
             moved = []
             for y in tried:

@@ -244,3 +244,16 @@ def test_many_rows_of_one_rule_difference_are_one_finding() -> None:
 def test_an_unknown_check_is_refused() -> None:
     with pytest.raises(ValueError, match="check: expected one of"):
         reconcile(INITIAL, [], TargetState(None), check="vibes")
+
+
+def test_a_step_the_target_does_by_itself_is_folded_as_the_simulation_did() -> None:
+    outcomes = [
+        _o("open_cart", "ok", 1, **CART),
+        _o("add_to_cart", "ok", 2, **ADD, qty=2),
+        _o("expire_cart", "implicit", 3, cart=1),  # the target's reservations lapse by themselves
+    ]
+    outcomes[2].t = 100.0
+    outcomes[2].order_key = None
+    found = reconcile(INITIAL, outcomes, TargetState({("S01", "A"): (2, 0)}, {}))
+    assert found.discrepancies == []
+    assert found.notes == []

@@ -108,6 +108,27 @@ def test_a_dropped_reservation_is_reported_and_fails_the_run(run: Path, tmp_path
     assert len(found) == count
     assert "stock" in set(found["kind"])
     assert "FAIL  business discrepancies" in result.stdout
+    grouped = json.loads((_folder(result) / "findings.json").read_text())
+    assert grouped["check"] == "rules"
+    assert sum(f["count"] for f in grouped["findings"]) == count
+    assert len(grouped["findings"]) < count / 2  # many rows, few causes
+    assert set(found["cause"]) == {f["cause"] for f in grouped["findings"]}
+
+
+def test_invariants_alone_accept_a_target_whose_rules_differ(run: Path, tmp_path: Path) -> None:
+    """The target that keeps no reservation for carts breaks the simulation's rules, not its
+    own consistency: with --check invariants nothing is a discrepancy."""
+    buggy = create_app(token=TOKEN, backend=DroppingBackend)
+    with serving(buggy) as base:
+        result = replay(run, base, "--speedup", "20000", "--out", str(tmp_path),
+                        "--check", "invariants")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith("discrepancies: 0")
+    assert "first divergences" not in result.stdout
+    grouped = json.loads((_folder(result) / "findings.json").read_text())
+    assert grouped["check"] == "invariants"
+    assert grouped["findings"] == []
+    assert {n["kind"] for n in grouped["notes"]} == {"rules differ"}
 
 
 def test_the_reference_mapping_file_reconciles_to_zero_like_the_built_in_adapter(
