@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from loadtests.adapters.check import check_mapping
+from loadtests.adapters.compiled import read_mapping
 from loadtests.journeys import Journey, Step
 from simulation.cli import app as cli
 from simulation.commandlog import CommandLog
@@ -142,3 +143,32 @@ def test_the_command_prints_the_check_and_exits_2_on_errors(tmp_path: Path) -> N
     failed = runner.invoke(cli, [*base, str(bad)])
     assert failed.exit_code == 2, failed.output
     assert f"{bad}:4: steps.browse.path: expected names a step field" in failed.output
+
+
+def _toml_blocks() -> list[str]:
+    text = (REFERENCE.parents[2] / "docs" / "engineer.md").read_text()
+    section = text[text.index("## 3. Point it at your API") : text.index("## 4. ")]
+    return [b.split("```", 1)[0] for b in section.split("```toml\n")[1:]]
+
+
+def test_the_guide_s_examples_are_valid_mappings(tmp_path: Path) -> None:
+    """docs/engineer.md stays true: its first example is a whole valid file, and the
+    snippets of lookups, profiles, prepare and final state compile on top of a version line
+    (with the lookup they name)."""
+    first, *snippets = _toml_blocks()
+    (tmp_path / "our-products.csv").write_text("sku,url\nTEE,/p/1\nHAT,/p/2\n")
+    whole = tmp_path / "our-shop.toml"
+    whole.write_text(first)
+    assert check_mapping(whole, [JOURNEY]).ok, check_mapping(whole, [JOURNEY]).errors
+    (tmp_path / "stores.csv").write_text("location,id\nS01,1\n")
+    named = '[lookups.store]\nfile = "stores.csv"\n'
+    for snippet in snippets:
+        part = tmp_path / "part.toml"
+        variant = (
+            "" if "[lookups.variant]" in snippet else '[lookups.variant]\nfile = "stores.csv"\n'
+        )
+        part.write_text(f"version = 2\n{named}{variant}{snippet}")
+        compiled = read_mapping(part)
+        real = [p for p in compiled.problems if "${basket}" not in str(p.given)
+                and "${cart_id}" not in str(p.given)]  # fmt: skip
+        assert not real, (snippet, real)
