@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from loadtests.adapters.base import (
-    DIVERGED,
     OK,
     SKIPPED,
     Adapter,
@@ -118,7 +117,7 @@ class JourneyPlayer:
         origin, now, recorder, stop = self.origin, self.now, self.recorder, self.stop
         adapter = self.adapter
         ids = JourneyState(item.journey.customer)
-        lost: dict[tuple[str, Any], str] | None = None
+        lost: set[tuple[str, Any]] | None = None
         offsets = item.offsets
         last = start = offsets[0]
         counted = 0  # steps recorded so far; the rest are not run when the loop stops early
@@ -136,7 +135,7 @@ class JourneyPlayer:
                 if at > self.ends or (stop is not None and stop()):
                     break
                 if lost and any((k, step.data.get(k)) in lost for k in ("cart", "order")):
-                    _lost(recorder, item.journey.customer, step, lost)
+                    _skip(recorder, item.journey.customer, step, "its cart or order was refused")
                 elif performs:  # the adapter sends the step itself (several requests, captures)
                     sent = now() - origin
                     answer, classified = adapter.perform(step, ids, self.send)
@@ -175,11 +174,11 @@ class JourneyPlayer:
         item: Scheduled,
         step: Step,
         ids: JourneyState,
-        lost: dict[tuple[str, Any], str] | None,
+        lost: set[tuple[str, Any]] | None,
         answer: Answer,
         classified: Classified,
         measured: tuple[float, float, float],
-    ) -> dict[tuple[str, Any], str] | None:
+    ) -> set[tuple[str, Any]] | None:
         """A step the adapter sent itself: a read is measured, a write goes to the ledger."""
         if step.kind in READS:
             self.recorder.record(step.kind, classified.result, *measured)
@@ -191,13 +190,12 @@ class JourneyPlayer:
         item: Scheduled,
         step: Step,
         ids: JourneyState,
-        lost: dict[tuple[str, Any], str] | None,
+        lost: set[tuple[str, Any]] | None,
         answer: Answer,
         classified: Classified,
         measured: tuple[float, float, float],
-    ) -> dict[tuple[str, Any], str] | None:
-        """A write's outcome, into the ledger; returns the journey's failed creations (the cart
-        or order each names, with its result)."""
+    ) -> set[tuple[str, Any]] | None:
+        """A write's outcome, into the ledger; returns the journey's refused creations."""
         intended, sent, done = measured
         result = classified.result
         data = step.data
@@ -209,24 +207,14 @@ class JourneyPlayer:
         else:
             outcome.detail = classified.rule or classified.detail or _detail(answer)
             if step.kind in _CREATES:
-                lost = lost or {}
-                lost[_CREATES[step.kind], data[_CREATES[step.kind]]] = result
+                lost = lost or set()
+                lost.add((_CREATES[step.kind], data[_CREATES[step.kind]]))
         self.recorder.add(outcome)
         return lost
 
 
 def _skip(recorder: Recorder, customer: int, step: Step, why: str, result: str = SKIPPED) -> None:
     recorder.add(Outcome(customer, step.kind, step.t, step.command, step.data, result, detail=why))
-
-
-def _lost(recorder: Recorder, customer: int, step: Step, lost: dict[tuple[str, Any], str]) -> None:
-    """A step about a cart or order whose creation failed: skipped, or diverged when the
-    creation's answer could not be followed (a capture found nothing)."""
-    why = {lost.get((k, step.data.get(k))) for k in ("cart", "order")} - {None}
-    if DIVERGED in why:
-        _skip(recorder, customer, step, "its cart or order diverged", DIVERGED)
-    else:
-        _skip(recorder, customer, step, "its cart or order was refused")
 
 
 def _detail(answer: Answer) -> str:

@@ -102,16 +102,18 @@ def test_a_capture_that_finds_nothing_diverges_the_journey_and_never_uses_the_si
 
 def test_the_replay_records_a_divergence_and_its_consequences(tmp_path: Path) -> None:
     shop = mapping(tmp_path, SHOP + '[steps.pay]\nstatus = "implicit"\n')
-    item = Scheduled(Journey(5, (OPEN, ADD, PAY)), (0.0, 0.0, 0.0))
+    item = Scheduled(Journey(5, (OPEN, ADD, REMOVE, PAY)), (0.0, 0.0, 0.0, 0.0))
     recorder = Recorder()
-    clock = _Clock()
-    play_journey(item, 0.0, shop, Target(lambda r: ok({})), clock, recorder)
+    basket = {"url": f"{TARGET}/b/1/", "lines": []}  # the line added is not in the answer
+    play_journey(item, 0.0, shop, Target(lambda r: ok(basket)), _Clock(), recorder)
     counts = {k: {r: n for r, n in c.items() if n} for k, c in recorder.counts.items()}
-    assert counts == {"open_cart": {"diverged": 1}, "add_to_cart": {"diverged": 1},
-                      "pay": {"implicit": 1}}  # fmt: skip
-    assert recorder.steps["open_cart"]["actual"].total == 1  # sent and answered: measured
-    assert "add_to_cart" not in recorder.steps  # not sent: not measured
-    assert [o.result for o in recorder.ledger] == ["diverged", "diverged", "implicit"]
+    assert counts == {"open_cart": {"ok": 1}, "add_to_cart": {"diverged": 1},
+                      "remove_from_cart": {"diverged": 1}, "pay": {"implicit": 1}}  # fmt: skip
+    assert recorder.steps["add_to_cart"]["actual"].total == 1  # sent and answered: measured
+    assert "remove_from_cart" not in recorder.steps  # not sent: not measured
+    details = [o.detail for o in recorder.ledger]
+    assert details[1].startswith("add_to_cart: capture line[sku] = ")
+    assert details[2].startswith("needs ${line}: add_to_cart: capture line[sku] = ")
 
 
 class _Clock:
