@@ -20,6 +20,7 @@ import pandas as pd
 from loadtests import report
 from loadtests.adapters import Adapter, ReplayRefused, TargetState, load_adapter
 from loadtests.adapters.base import ANSWERED, ERROR
+from loadtests.adapters.check import CheckReport, check_mapping
 from loadtests.findings import FIRST_DIVERGENCE, Coverage, Discrepancy, verdict
 from loadtests.journeys import Scheduled, initial_stock, journeys, schedule
 from loadtests.reconcile import CHECKS, RULES, Reconciliation, reconcile
@@ -117,6 +118,16 @@ def load_plan(settings: Settings) -> Plan:
         len(found),
         sum(len(j.steps) for j in found),
     )
+
+
+def check_mapping_of(settings: Settings) -> CheckReport:
+    """``--check-mapping``: the ``--adapter`` mapping file against the run's journeys, offline."""
+    if not (settings.adapter or "").endswith(".toml"):
+        raise InputError("--adapter", "a mapping .toml file to check", settings.adapter)
+    if not (settings.results / COMMANDS).is_file():
+        raise InputError("RESULTS", f"a results folder holding {COMMANDS}", str(settings.results))
+    commands = read_command_table(settings.results / COMMANDS)
+    return check_mapping(Path(settings.adapter or ""), journeys(commands, settings.replication))
 
 
 def prepare(settings: Settings, adapter: Adapter, plan: Plan) -> None:

@@ -17,7 +17,8 @@ from loadtests.adapters.classify import Classifier
 from loadtests.adapters.paths import NOTHING, Path
 from loadtests.adapters.template import OMIT, Compiled, Eval, Missing, Template
 
-Headers = tuple[tuple[str, Compiled], ...]
+Headers = tuple[tuple[str, Compiled, tuple[str | int, ...]], ...]
+"""Each header's name, template, and the key of the file that set it."""
 
 
 class OffTarget(ValueError):
@@ -83,6 +84,8 @@ class Call:
     profile: str | None
     classify: Classifier
     each: str | None = None
+    key: tuple[str | int, ...] = ()
+    """Where the file says it (``steps.checkout.requests[1]``)."""
 
     def render(
         self,
@@ -113,7 +116,7 @@ class Call:
         self, values: Mapping[str, Any], extra: Mapping[str, str] | None
     ) -> dict[str, str]:
         out: dict[str, str] = {}
-        for name, template in self.headers:
+        for name, template, _ in self.headers:
             try:
                 got = template.render(values)
             except Missing as missing:

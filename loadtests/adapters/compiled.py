@@ -151,16 +151,30 @@ def read_mapping(path: FilePath) -> CompiledMapping:
         line = lines.get(("version",))
         given = raw.get("version", "no version key")
         raise InputError("version", V1_HINT, given, where=f"{path}:{line}" if line else str(path))
-    try:
-        model = MappingFile.model_validate(raw)
-    except ValidationError as error:
-        compiled = CompiledMapping(MappingFile(version=2), path, text, lines=lines)
-        for e in error.errors():
-            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
-            compiled.problems.append(Problem(loc, e["msg"].removeprefix("Value error, "),
-                                             _shown(e.get("input"))))  # fmt: skip
-        return compiled
-    return _Compiler(CompiledMapping(model, path, text, lines=lines)).run()
+    problems: list[Problem] = []
+    while True:  # a step with a wrong shape is left out, so that the others are checked too
+        try:
+            model = MappingFile.model_validate(raw)
+            break
+        except ValidationError as error:
+            wrong = _shape_problems(error)
+            problems += wrong
+            steps = {p.key[1] for p in wrong if p.key[:1] == ("steps",) and len(p.key) > 1}
+            if any(p.key[:1] != ("steps",) or len(p.key) < 2 for p in wrong):
+                return CompiledMapping(MappingFile(version=2), path, text, problems=problems,
+                                       lines=lines)  # fmt: skip
+            raw = {**raw, "steps": {k: v for k, v in raw["steps"].items() if k not in steps}}
+    compiled = _Compiler(CompiledMapping(model, path, text, lines=lines)).run()
+    compiled.problems[:0] = problems
+    return compiled
+
+
+def _shape_problems(error: ValidationError) -> list[Problem]:
+    out = []
+    for e in error.errors():
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+        out.append(Problem(loc, e["msg"].removeprefix("Value error, "), _shown(e.get("input"))))
+    return out
 
 
 _UNION_TAGS = frozenset(
@@ -302,13 +316,13 @@ class _Compiler:
             self._value((*key, "variables"), spec.variables, allowed, env=env)
             if spec.variables is not None else None
         )  # fmt: skip
-        headers = self._headers(key, spec.headers, step, profile, allowed, env=env)
+        chosen = spec.auth if spec.auth is not None else profile
+        headers = self._headers(key, spec.headers, step, chosen, allowed, env=env)
         captures = tuple(
             c
             for v, where in getattr(spec, "capture", {}).items()
             if (c := self._capture((*key, "capture", v), v, where, allowed)) is not None
         )
-        chosen = spec.auth if spec.auth is not None else profile
         if chosen is not None and chosen != "none" and chosen not in self.file.profiles:
             self.problem(
                 (*key, "auth"),
@@ -328,7 +342,7 @@ class _Compiler:
         return Call(name=name, method=method, path=path, params=params, headers=headers,
                     body=body, graphql=spec.query, variables=variables, captures=captures,
                     profile=None if chosen in (None, "none") else chosen, classify=classifier,
-                    each=getattr(spec, "each", None))  # fmt: skip
+                    each=getattr(spec, "each", None), key=key)  # fmt: skip
 
     def _headers(
         self,
@@ -339,7 +353,7 @@ class _Compiler:
         allowed: Iterable[str],
         *,
         env: bool,
-    ) -> tuple[tuple[str, Compiled], ...]:
+    ) -> tuple[tuple[str, Compiled, Key], ...]:
         layers: list[tuple[Key, Mapping[str, str], bool]] = [(("headers",), self.file.headers, env)]
         chosen = self.file.profiles.get(profile or "")
         if chosen is not None:
@@ -347,12 +361,12 @@ class _Compiler:
         if step is not None and step.requests:
             layers.append(((*key[:2], "headers"), step.headers, env))
         layers.append(((*key, "headers"), own, env))
-        merged: dict[str, tuple[str, Compiled]] = {}
+        merged: dict[str, tuple[str, Compiled, Key]] = {}
         for where, headers, may_env in layers:
             for name, text in headers.items():
                 compiled = self._value((*where, name), text, allowed, env=may_env)
                 if compiled is not None:
-                    merged[name.lower()] = (name, compiled)
+                    merged[name.lower()] = (name, compiled, (*where, name))
         return tuple(merged.values())
 
     def _capture(self, key: Key, var: str, where: Any, allowed: Iterable[str]) -> Capture | None:

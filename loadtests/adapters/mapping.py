@@ -27,6 +27,7 @@ this file describes the reference API this way.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
@@ -73,6 +74,7 @@ class MappingAdapter(Adapter):
         self.cookies = mapping.file.cookies
         self.time_header = mapping.file.sim_time_header
         self.run_values: dict[str, Any] = dict(mapping.lookups)
+        self.run_values["env"] = os.environ  # read by [profiles.*] only (checked at load)
         if token:
             self.run_values["token"] = token
         unlisted = mapping.file.unlisted

@@ -33,9 +33,9 @@ class Missing(LookupError):
     """A placeholder's value is missing (or None): ``name`` is the root name it read,
     ``shown`` the part of the expression that had no value."""
 
-    def __init__(self, name: str, shown: str) -> None:
+    def __init__(self, name: str, shown: str, key: Any = None) -> None:
         super().__init__(shown)
-        self.name, self.shown = name, shown
+        self.name, self.shown, self.key = name, shown, key
 
 
 OMIT: Any = type("Omit", (), {"__repr__": lambda self: "OMIT"})()
@@ -261,7 +261,7 @@ def _item(base: Eval, key: Eval, shown: str, root: str) -> Eval:
         ):
             found = container[k]
         if found is None:
-            raise Missing(root, f"{shown} (with {k!r})" if "[" in shown else shown)
+            raise Missing(root, f"{shown} (with {k!r})" if "[" in shown else shown, k)
         return found
 
     return get
