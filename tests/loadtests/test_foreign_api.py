@@ -158,12 +158,13 @@ def _coverage_holds(done: Replayed, present: dict[str, int]) -> None:
 def test_an_engine_run_drives_the_shop_with_zero_discrepancies(
     engine_run: Path, shop: str, tmp_path: Path, face: str
 ) -> None:
-    done = replay(engine_run, shop, face, tmp_path, speedup=20000)
+    done = replay(engine_run, shop, face, tmp_path, speedup=40000)
     present = kinds_in(engine_run)
     assert done.code in (0, 4), done.stdout + done.stderr  # 4: unsupported steps were skipped
     assert done.verdict.startswith("discrepancies: 0"), done.stdout
     assert done.findings["discrepancies"] == 0
-    assert done.findings["coverage"]["stock_read"] and done.findings["coverage"]["orders_read"]
+    assert done.findings["coverage"]["stock_read"]
+    assert done.findings["coverage"]["orders_read"]
     _coverage_holds(done, present)
     for kind in ("browse", "check_stock", "open_cart", "add_to_cart", "checkout", "pay", "ship",
                  "receive_stock", "abandon"):  # fmt: skip
@@ -222,14 +223,33 @@ def test_the_planted_oversell_shows_in_an_engine_runs_final_state(
     """In an engine run the simulation never refuses a checkout (it plans against its own
     stock), so the bug shows where the shop put the orders: at its first location, beyond what
     that location has."""
-    done = replay(engine_run, shop, "rest", tmp_path, speedup=20000)
+    done = replay(engine_run, shop, "rest", tmp_path, speedup=40000)
     assert done.code == 1, done.stdout + done.stderr
-    rows = [
-        (f["cause"], e["where"]) for f in done.findings["findings"] for e in f["examples"]
-    ]
+    rows = [(f["cause"], e["where"]) for f in done.findings["findings"] for e in f["examples"]]
     assert rows, done.stdout
     assert all(where.endswith(f"/{BESTSELLER}") for _, where in rows), rows
     assert {cause for cause, _ in rows} <= {
         "reserved above on hand (or below zero)",
         "stock below zero (oversold)",
     }
+
+
+@pytest.mark.parametrize("face", ["rest", "graphql"])
+def test_check_mapping_lists_each_kind_of_the_run_with_its_status(
+    made_run: Path, face: str
+) -> None:
+    command = [sys.executable, "-m", "simulation.cli", "replay", str(made_run), "--adapter",
+               str(MAPPINGS[face]), "--check-mapping"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = {x.strip().split(":")[0]: x.strip() for x in done.stdout.splitlines()[1:-1]}
+    assert set(lines) == set(kinds_in(made_run))
+    assert lines["checkout"] == "checkout: mapped (3 requests) (5 steps)"
+    assert (
+        lines["deliver"]
+        == "deliver: implicit (the carrier delivers; the shop is not told) (1 steps)"
+    )
+    assert lines["transfer"] == (
+        "transfer: unsupported (no transfers between stock locations) (1 steps)"
+    )
+    assert done.stdout.splitlines()[-1] == "errors: 0"
