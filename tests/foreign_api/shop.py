@@ -175,6 +175,14 @@ class Shop:
                 location = self._location_of(row.location)
                 self._record(product.id, location.id).num_in_stock += row.quantity
 
+    def stock_catalogue(self, places: Iterable[tuple[str, str]]) -> None:
+        """Make the products and stock locations of (location code, sku) pairs, with no stock:
+        the catalogue a shop has before anyone load-tests it."""
+        with self.lock:
+            for code, sku in places:
+                self._product_of(sku, DEFAULT_PRICE)
+                self._location_of(code)
+
     def _product_of(self, sku: str, price: Decimal) -> Product:
         found = next((p for p in self.products.values() if p.sku == sku), None)
         if found is None:

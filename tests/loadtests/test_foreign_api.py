@@ -18,7 +18,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -26,7 +25,7 @@ from typer.testing import CliRunner
 from loadtests.journeys import initial_stock
 from simulation.cli import app as cli
 from simulation.commandlog import read_command_table
-from tests.foreign_api.app import ADMIN_USER, create_app
+from tests.foreign_api.app import create_app
 from tests.loadtests.loopback import serving
 from tests.loadtests.made_run import SCARCE, write_run
 
@@ -80,30 +79,20 @@ def kinds_in(run: Path) -> dict[str, int]:
 
 @pytest.fixture
 def shop(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The foreign shop on loopback (``oversell``: the sku of the planted bug, by marker)."""
+    """The foreign shop on loopback (``oversell``: the sku of the planted bug, by marker),
+    with the catalogue of the test's run: its products and locations, no stock (the replay's
+    preparation sets it)."""
     marker = request.node.get_closest_marker("oversell")
     app = create_app(admin_password=PASSWORD, oversell=marker.args[0] if marker else None)
+    run = request.getfixturevalue(
+        "made_run" if "made_run" in request.fixturenames else "engine_run"
+    )
+    app.state.shop.stock_catalogue(initial_stock(read_command_table(run / "commands.parquet")))
     with serving(app) as base:
         yield base
 
 
-def catalogue(base: str, run: Path) -> None:
-    """Give the shop its products and locations before the replay reads its lookups (they
-    are read before the prepare requests, which set the stock: see MAPPING_V2.requests.md)."""
-    initial = initial_stock(read_command_table(run / "commands.parquet"))
-    with httpx.Client(base_url=base, timeout=10) as http:
-        login = {"username": ADMIN_USER, "password": PASSWORD}
-        token = http.post("/api/admin/login/", json=login).json()["token"]
-        records = [
-            {"location_code": loc, "sku": sku, "num_in_stock": 0} for loc, sku in sorted(initial)
-        ]
-        answer = http.post("/api/admin/reset/", json={"records": records},
-                           headers={"Authorization": f"Token {token}"})  # fmt: skip
-        assert answer.status_code == 200, answer.text
-
-
 def replay(run: Path, base: str, face: str, out: Path, speedup: float) -> Replayed:
-    catalogue(base, run)
     env = os.environ | {"OMNICANAL_API_TOKEN": PASSWORD}
     command = [
         sys.executable, "-m", "simulation.cli", "replay", str(run), "--target", base,
