@@ -364,14 +364,15 @@ class Shop:
             return order
 
     def cancel(self, owner: str | None, order_id: uuid.UUID) -> Order:
-        """Cancel an order nothing of which has left: its allocations are released."""
+        """Cancel an order nothing of which has left: its allocations are released and what
+        was paid is refunded."""
         with self.lock:
             order = self.order(owner, order_id)
             if order.status in {"fulfilled", "cancelled"} or any(x.fulfilled for x in order.lines):
                 raise ShopError(409, "ORDER_NOT_CANCELLABLE", f"order {order.number} has left")
             for line in order.lines:
                 self.stock[line.product, line.location].num_allocated -= line.quantity
-            order.status = "cancelled"
+            order.status, order.refunded = "cancelled", order.paid
             return order
 
     def fulfil(self, order_id: uuid.UUID) -> Order:

@@ -122,7 +122,9 @@ def test_an_order_is_paid_fulfilled_returned_or_cancelled_by_the_shops_rules(sho
 
     other = shop.order(who, {"SKU-A": 3}).json()["url"]
     assert shop.stock() == {("WH1", "SKU-A"): (4, 3)}
-    assert shop.http.post(f"{other}cancel/", headers=who).json()["status"] == "cancelled"
+    shop.http.post(f"{other}payments/", json={"amount": "9.99"}, headers=who)
+    cancelled = shop.http.post(f"{other}cancel/", headers=who).json()
+    assert (cancelled["status"], cancelled["total_refunded"]) == ("cancelled", "9.99")
     assert shop.stock() == {("WH1", "SKU-A"): (4, 0)}  # released
 
 

@@ -1,5 +1,7 @@
 """A run written by hand, decided by the domain: the step kinds the engine never issues
-(remove from a cart, cancel, write off), and a customer the simulation refuses.
+(remove from a cart, cancel, write off), and a customer the simulation refuses. Its orders are
+sourced where the foreign shop's own rule would allocate them (the first location by code that
+has enough), so that its final stock compares with the fold under ``--check rules`` too.
 
 Each command is decided by :class:`~simulation.domain.backend.Backend` and recorded with its
 outcome (``ok``, or the rule that refused it) and its events, as the engine records its own
@@ -108,7 +110,7 @@ def write_run(folder: Path) -> Path:
     # 1: takes one of three back out, orders two, pays, cancels
     _basket(w, 1, 1, 1, {PLENTY: 3})
     w.do(RemoveFromCart(at=_at(4), cart=CartId(1), sku=PLENTY, qty=1), 1)
-    w.do(_order(5, 2, 1, WH, mode=home, lines={PLENTY: 2}), 1)
+    w.do(_order(5, 2, 1, STORE, mode=home, lines={PLENTY: 2}), 1)
     w.do(CapturePayment(at=_at(6), order=OrderId(2), amount=25.0), 1)
     w.do(CancelOrder(at=_at(7), order=OrderId(2), reason="customer"), 1)
     # 2 buys the last unit of the scarce sku; 3 wants it too, a minute later: refused
@@ -125,11 +127,11 @@ def write_run(folder: Path) -> Path:
     w.do(ExpireHold(at=_at(50), order=OrderId(8), location=STORE), 4)
     # 5: delivered, sends one back
     _basket(w, 60, 5, 9, {PLENTY: 2})
-    w.do(_order(63, 10, 9, WH, mode=home, lines={PLENTY: 2}), 5)
+    w.do(_order(63, 10, 9, STORE, mode=home, lines={PLENTY: 2}), 5)
     w.do(CapturePayment(at=_at(64), order=OrderId(10), amount=25.0), 5)
-    w.do(ShipLeg(at=_at(70), order=OrderId(10), location=WH), 5)
-    w.do(DeliverLeg(at=_at(80), order=OrderId(10), location=WH), 5)
-    w.do(ReturnItems(at=_at(90), order=OrderId(10), sku=PLENTY, qty=1, location=WH,
+    w.do(ShipLeg(at=_at(70), order=OrderId(10), location=STORE), 5)
+    w.do(DeliverLeg(at=_at(80), order=OrderId(10), location=STORE), 5)
+    w.do(ReturnItems(at=_at(90), order=OrderId(10), sku=PLENTY, qty=1, location=STORE,
                      return_mode=ReturnMode.MAIL, restock=True), 5)  # fmt: skip
     # the back office: a write-off, a receipt, and what the shop cannot do
     w.do(WriteOffStock(at=_at(95), location=WH, sku=PLENTY, qty=1, reason="damaged"), None)

@@ -92,11 +92,13 @@ def shop(request: pytest.FixtureRequest) -> Iterator[str]:
         yield base
 
 
-def replay(run: Path, base: str, face: str, out: Path, speedup: float) -> Replayed:
+def replay(  # noqa: PLR0917
+    run: Path, base: str, face: str, out: Path, speedup: float, check: str = "invariants"
+) -> Replayed:
     env = os.environ | {"OMNICANAL_API_TOKEN": PASSWORD}
     command = [
         sys.executable, "-m", "simulation.cli", "replay", str(run), "--target", base,
-        "--adapter", str(MAPPINGS[face]), "--check", "invariants", "--speedup", str(speedup),
+        "--adapter", str(MAPPINGS[face]), "--check", check, "--speedup", str(speedup),
         "--out", str(out),
     ]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
@@ -179,6 +181,22 @@ def test_every_kind_the_shop_supports_runs_and_the_others_are_declared(
     assert (refused.customer, refused.step, refused.rule) == (3, "checkout", "stock.insufficient")
     assert refused.status == (409 if face == "rest" else 200)  # GraphQL says no inside a 200
     assert done.findings["notes"] == []  # it decided every step as the simulation did
+
+
+def test_check_rules_names_the_one_rule_of_the_shop_that_differs(
+    made_run: Path, shop: str, tmp_path: Path
+) -> None:
+    """Held to the simulation's rules, the shop differs in one: staff cancel an order nobody
+    collected (foreign-rest.toml maps expire_hold so), where the simulation only ends the hold.
+    One finding, with its sentence; its stock agrees with the fold."""
+    done = replay(made_run, shop, "rest", tmp_path, speedup=1200, check="rules")
+    assert done.code == 1, done.stdout + done.stderr
+    (finding,) = done.findings["findings"]
+    assert (finding["kind"], finding["cause"]) == (
+        "order",
+        "an order's cancelled differs from the fold",
+    )
+    assert finding["examples"][0]["where"] == "order 8 cancelled"
 
 
 @pytest.mark.oversell(SCARCE)
