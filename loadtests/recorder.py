@@ -119,7 +119,7 @@ class Recorder:
     def add(self, outcome: Outcome) -> None:
         """One step's outcome: measured (unless not sent), and in the ledger if it is a write.
         A step that diverged on its own answer (a capture found nothing) was sent: measured."""
-        if outcome.result in NOT_SENT and not outcome.status:
+        if not outcome.status and outcome.result in NOT_SENT:
             self._counts(outcome.kind)[outcome.result] += 1
         else:
             self.record(outcome.kind, outcome.result, outcome.intended, outcome.sent, outcome.done)

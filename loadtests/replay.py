@@ -154,10 +154,11 @@ class JourneyPlayer:
                     answer = self.send(request)
                     done = last = now() - origin
                     classified = adapter.classify(step, answer)
-                    if classified.result == OK and self.learns:
+                    result = classified.result
+                    if result == OK and self.learns:
                         adapter.learn(step, answer, ids)
                     if step.kind in READS:  # measured, never reconciled: no outcome to keep
-                        recorder.record(step.kind, classified.result, offset, sent, done)
+                        recorder.record(step.kind, result, offset, sent, done)
                     else:
                         lost = self._write(
                             item, step, ids, lost, answer, classified, (offset, sent, done)
