@@ -155,8 +155,10 @@ def test_a_session_and_a_cookie_jar_per_journey_and_captured_urls(
     mapping.write_text(MAPPING)
     shop = SessionShop()
     with serving(shop.app()) as base:
-        command = [sys.executable, "-m", "simulation.cli", "replay", str(run), "--target", base,
-                   "--speedup", "20000", "--adapter", str(mapping), "--out", str(tmp_path)]  # fmt: skip
+        command = [
+            sys.executable, "-m", "simulation.cli", "replay", str(run), "--target", base,
+            "--speedup", "20000", "--adapter", str(mapping), "--out", str(tmp_path),
+        ]  # fmt: skip
         result = subprocess.run(command, env=dict(os.environ), capture_output=True, text=True,
                                 timeout=180, check=False)  # fmt: skip
     (line,) = [x for x in result.stdout.splitlines() if x.startswith("wrote ")]
