@@ -148,6 +148,7 @@ class Classified:
 NOT_SENT = frozenset({SKIPPED, IMPLICIT, DIVERGED})
 """Results of a step that was not sent (counted, not measured), unless it has an answer."""
 _PLAIN = {r: Classified(r) for r in (OK, REFUSED, ERROR, PARTIAL, NOT_FOUND, UNAUTHORISED)}
+_OK, _REFUSED, _ERROR = _PLAIN[OK], _PLAIN[REFUSED], _PLAIN[ERROR]
 
 Send = Callable[[Request], Answer]
 
@@ -200,9 +201,25 @@ class Adapter(ABC):
         return ERROR
 
     def classify(self, step: Step, answer: Answer) -> Classified:
-        """What ``answer`` to ``step`` means (by default :meth:`outcome` of its status)."""
+        """What ``answer`` to ``step`` means: by default :meth:`outcome` of its status (written
+        out here, without the call, for the replay's hot loop; a subclass that overrides
+        :meth:`outcome` alone gets :meth:`classify_by_outcome` instead)."""
+        status = answer.status
+        if 200 <= status < 300:
+            return _OK
+        if 400 <= status < 500 and status not in (401, 403, 408, 429):
+            return _REFUSED
+        return _ERROR
+
+    def classify_by_outcome(self, step: Step, answer: Answer) -> Classified:
+        """:meth:`outcome`'s result as a :class:`Classified`."""
         result = self.outcome(answer)
         return _PLAIN.get(result) or Classified(result)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "outcome" in vars(cls) and "classify" not in vars(cls):
+            cls.classify = Adapter.classify_by_outcome  # type: ignore[method-assign]
 
     def order_key(self, answer: Answer) -> float | None:
         """Where the target decided this write among the others, if it says (None: unknown)."""

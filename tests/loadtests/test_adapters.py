@@ -112,3 +112,17 @@ def test_a_target_with_other_stock_is_refused_with_the_difference() -> None:
     assert "S01/A: expected 5, found 3" in message
     assert "S02/B: expected 1, found 0" in message
     check_stock({("S01", "A"): 5}, {("S01", "A"): 5})  # the same: no complaint
+
+
+def test_an_adapter_that_says_only_its_outcome_is_classified_by_it() -> None:
+    class Lenient(ReferenceAdapter):
+        def outcome(self, answer: Answer) -> str:
+            return "ok" if answer.status < 500 else "error"
+
+    class Stricter(Lenient):
+        pass
+
+    assert ReferenceAdapter().classify(Step("pay", 0.0), Answer(409)).result == "refused"
+    assert Lenient().classify(Step("pay", 0.0), Answer(409)).result == "ok"
+    assert Stricter().classify(Step("pay", 0.0), Answer(409)).result == "ok"
+    assert ReferenceAdapter().classify(Step("pay", 0.0), Answer(401)).result == "error"

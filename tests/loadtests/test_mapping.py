@@ -551,3 +551,24 @@ def test_mistakes_are_named_with_their_line(
     with pytest.raises(InputError) as error:
         MappingAdapter.load(path)
     assert str(error.value).startswith(f"{path}:{line}: {expected}: expected"), str(error.value)
+
+
+def test_unlisted_kinds_follow_the_default_and_the_stock_is_checked_row_by_row(
+    tmp_path: Path,
+) -> None:
+    shop = mapping(tmp_path, """
+unlisted = "implicit"
+[prepare.check]
+path = "/stock/${location}/${sku}"
+on_hand = "level.on_hand"
+""")  # fmt: skip
+    assert shop.perform(PAY, JourneyState(), Target(lambda r: ok({})))[1].result == "implicit"
+    levels = {"/stock/S01/TEE": 4, "/stock/WH1/TEE": 2}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"level": {"on_hand": levels[request.url.path]}})
+
+    with _client(handler) as http:
+        shop.prepare(http, {("S01", "TEE"): 4, ("WH1", "TEE"): 2})
+        with pytest.raises(ReplayRefused, match="WH1/TEE: expected 3, found 2"):
+            shop.prepare(http, {("S01", "TEE"): 4, ("WH1", "TEE"): 3})
