@@ -34,7 +34,7 @@ MAPPINGS = {
     "rest": ROOT / "loadtests" / "adapters" / "foreign-rest.toml",
     "graphql": ROOT / "loadtests" / "adapters" / "foreign-graphql.toml",
 }
-PASSWORD = "the-shop-admins-password"  # the mappings send it as the API token
+PASSWORD = "the-shop-admins-password"  # the mappings read it from FOREIGN_SHOP_PASSWORD
 MAPPED = frozenset({
     "browse", "check_stock", "open_cart", "add_to_cart", "remove_from_cart", "abandon",
     "checkout", "pay", "cancel", "return", "ship", "hand_over", "pick_up", "expire_hold",
@@ -95,7 +95,7 @@ def shop(request: pytest.FixtureRequest) -> Iterator[str]:
 def replay(  # noqa: PLR0917
     run: Path, base: str, face: str, out: Path, speedup: float, check: str = "invariants"
 ) -> Replayed:
-    env = os.environ | {"OMNICANAL_API_TOKEN": PASSWORD}
+    env = os.environ | {"FOREIGN_SHOP_PASSWORD": PASSWORD}
     command = [
         sys.executable, "-m", "simulation.cli", "replay", str(run), "--target", base,
         "--adapter", str(MAPPINGS[face]), "--check", check, "--speedup", str(speedup),
@@ -181,6 +181,10 @@ def test_every_kind_the_shop_supports_runs_and_the_others_are_declared(
     assert (refused.customer, refused.step, refused.rule) == (3, "checkout", "stock.insufficient")
     assert refused.status == (409 if face == "rest" else 200)  # GraphQL says no inside a 200
     assert done.findings["notes"] == []  # it decided every step as the simulation did
+    written = "".join(
+        p.read_bytes().decode("latin-1") for p in done.folder.rglob("*") if p.is_file()
+    )
+    assert PASSWORD not in done.stdout + done.stderr + written
 
 
 def test_check_rules_names_the_one_rule_of_the_shop_that_differs(
