@@ -93,17 +93,26 @@ def shop(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def replay(  # noqa: PLR0917
-    run: Path, base: str, face: str, out: Path, speedup: float, check: str = "invariants"
+    run: Path,
+    base: str,
+    face: str | Path,
+    out: Path,
+    speedup: float,
+    check: str = "invariants",
+    password: str = PASSWORD,
 ) -> Replayed:
-    env = os.environ | {"FOREIGN_SHOP_PASSWORD": PASSWORD}
+    env = os.environ | {"FOREIGN_SHOP_PASSWORD": password}
     command = [
         sys.executable, "-m", "simulation.cli", "replay", str(run), "--target", base,
-        "--adapter", str(MAPPINGS[face]), "--check", check, "--speedup", str(speedup),
-        "--out", str(out),
+        "--adapter", str(MAPPINGS.get(str(face), face)), "--check", check,
+        "--speedup", str(speedup), "--out", str(out),
     ]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
+    return Replayed(run_replay(command, env))
+
+
+def run_replay(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120,
                           check=False, cwd=ROOT)  # fmt: skip
-    return Replayed(done)
 
 
 class Replayed:
@@ -185,6 +194,44 @@ def test_every_kind_the_shop_supports_runs_and_the_others_are_declared(
         p.read_bytes().decode("latin-1") for p in done.folder.rglob("*") if p.is_file()
     )
     assert PASSWORD not in done.stdout + done.stderr + written
+
+
+@pytest.mark.parametrize(
+    ("face", "change", "status"),
+    [
+        ("rest", 'headers = { Accept = "text/html" }', 406),  # a wrong Accept: 406
+        ("graphql", 'auth = "none"', 200),  # no session: UNAUTHENTICATED inside a 200
+    ],
+)
+def test_a_refusal_of_who_asks_is_unauthorised_never_unanswered(  # noqa: PLR0917
+    made_run: Path, shop: str, tmp_path: Path, face: str, change: str, status: int
+) -> None:
+    """Every payment sent as the shop will not take it: each is classified unauthorised (a
+    divergence, the shop's answer), none is an error."""
+    mapping = tmp_path / f"{face}.toml"
+    mapping.write_text(
+        MAPPINGS[face].read_text().replace("[steps.pay]\n", f"[steps.pay]\n{change}\n")
+    )
+    done = replay(made_run, shop, mapping, tmp_path / "out", speedup=1200)
+    pays = kinds_in(made_run)["pay"]
+    assert done.count("pay", "unauthorised") == pays, done.stats.loc["pay"].to_dict()
+    assert int(done.stats["error"].sum()) == 0
+    pay = done.outcomes[done.outcomes["step"] == "pay"]
+    assert set(pay["status"]) == {status}
+    assert set(pay["divergence"]) == {"first"}
+
+
+def test_a_wrong_admin_password_stops_the_run_before_it_starts(
+    made_run: Path, shop: str, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-m", "simulation.cli", "replay", str(made_run), "--target", shop,
+               "--adapter", str(MAPPINGS["rest"]), "--out", str(tmp_path / "out")]  # fmt: skip
+    done = run_replay(command, os.environ | {"FOREIGN_SHOP_PASSWORD": "not-the-password"})
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "login: admin" in done.stderr
+    assert "unauthorised" in done.stderr
+    assert "not-the-password" not in done.stdout + done.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_check_rules_names_the_one_rule_of_the_shop_that_differs(
