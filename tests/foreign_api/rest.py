@@ -214,6 +214,12 @@ def locations(
     return paginate(request, found, page, page_size)
 
 
+@router.get("/locations/{location_id}/")
+def location(request: Request, shop: ShopDep, location_id: uuid.UUID) -> dict[str, Any]:
+    with shop.lock:
+        return location_repr(request, shop.location(location_id))
+
+
 # ------------------------------------------------------------------ baskets and checkout
 
 

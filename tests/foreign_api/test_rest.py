@@ -64,6 +64,7 @@ def test_a_basket_reserves_nothing_and_stock_is_allocated_at_order_time(shop: Cl
     placed = shop.order(alice, {"SKU-A": 2})  # S01 has too few: the first with enough
     assert placed.status_code == 201, placed.text
     assert placed.json()["lines"][0]["stock_location"] == shop.location("WH1")
+    assert shop.http.get(shop.location("WH1")).json()["code"] == "WH1"  # a link that works
     assert shop.stock() == {("S01", "SKU-A"): (1, 0), ("WH1", "SKU-A"): (2, 2)}
     refused = shop.order(bob, {"SKU-A": 2})
     assert (refused.status_code, refused.json()["code"]) == (409, "INSUFFICIENT_STOCK")
