@@ -30,6 +30,7 @@ from loadtests.adapters.base import DIVERGED, OK, SKIPPED, Adapter, Answer, Ids,
 from loadtests.divergence import CONSEQUENCE, CREATED, FIRST, Course, differs
 from loadtests.journeys import OPERATIONS, READS, Scheduled, Step
 from loadtests.recorder import MEASURES, NOT_RUN, RESULTS, Outcome, Recorder
+from simulation.commandlog import ACCEPTED
 from simulation.domain.vocabulary import KINDS
 
 __all__ = [
@@ -83,7 +84,8 @@ class JourneyPlayer:
     calls as it can (the replay measures its own overhead against a bare Locust user).
     """
 
-    __slots__ = ("adapter", "ends", "learns", "now", "origin", "recorder", "send", "sleep", "stop")
+    __slots__ = ("adapter", "classifies", "ends", "learns", "now", "origin", "recorder", "send",
+                 "sleep", "stop")  # fmt: skip
 
     def __init__(  # noqa: PLR0917
         self,
@@ -100,6 +102,9 @@ class JourneyPlayer:
         self.now, self.sleep, self.stop = clock.now, clock.sleep, stop
         self.ends = math.inf if deadline is None else deadline
         self.learns = type(adapter).learn is not Adapter.learn  # else no call per answer
+        # An adapter that does not classify answers itself: its outcome() is the result, and no
+        # Classified is made per write.
+        self.classifies = type(adapter).classify is not Adapter.classify
 
     def halt(self) -> None:
         """Send no further step, in any journey (the run stops early)."""
@@ -162,19 +167,23 @@ class JourneyPlayer:
         """A write's outcome, into the ledger, judged against the simulation's; returns the
         journey's course (made when it first diverges or loses a creation)."""
         intended, sent, done = measured
-        adapter, data = self.adapter, step.data
-        classified = adapter.classify(step, answer)
-        result = classified.result
+        adapter, data, expected = self.adapter, step.data, step.expected
+        classified = adapter.classify(step, answer) if self.classifies else None
+        result = adapter.outcome(answer) if classified is None else classified.result
         outcome = Outcome(item.journey.customer, step.kind, step.t, step.command, data, result,
-                          answer.status, intended, sent, done, adapter.order_key(answer),
-                          expected=step.expected, rule=classified.rule)  # fmt: skip
+                          answer.status, intended, sent, done,
+                          adapter.order_key(answer))  # fmt: skip
+        if expected != ACCEPTED:  # set only when not the default: a write costs less
+            outcome.expected = expected
         if result == OK:
             if self.learns:
                 adapter.learn(step, answer, ids)
             outcome.learned = {k: ids.of(k, int(data[k])) for k in ("cart", "order") if k in data}
         else:
-            outcome.detail = classified.detail or _detail(answer)
-        if differs(step.expected, result):
+            if classified is not None:
+                outcome.rule = classified.rule
+            outcome.detail = (classified and classified.detail) or _detail(answer)
+        if (result != OK or expected != ACCEPTED) and differs(expected, result):
             course = course or Course()
             outcome.divergence = CONSEQUENCE if course.diverged else FIRST
             course.diverged = item.journey.customer != OPERATIONS  # its steps stand alone
