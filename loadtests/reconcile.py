@@ -95,9 +95,6 @@ class Reconciliation:
     def noted(self) -> list[Finding]:
         return group(self.notes)
 
-    def count(self, kind: str) -> int:
-        return sum(1 for d in (*self.discrepancies, *self.notes) if d.kind == kind)
-
 
 def expected_backend(initial: Mapping[tuple[str, str], int]) -> Backend:
     backend = Backend()
@@ -122,10 +119,9 @@ def reconcile(
     if check not in CHECKS:
         raise ValueError(f"check: expected one of {CHECKS}, got {check!r}")
     ledger = [o for o in outcomes if o.result in ANSWERED or o.result in (ERROR, IMPLICIT)]
-    firsts = _journey_firsts(ledger)
     if check == INVARIANTS:
-        return _invariants_only(initial, ledger, firsts, final)
-    return _Fold(initial, ledger, firsts).run(final)
+        return _invariants_only(initial, ledger, final)
+    return _Fold(initial, ledger, _journey_firsts(ledger)).run(final)
 
 
 def _where(o: Outcome) -> str:
@@ -176,7 +172,6 @@ def _unanswered(o: Outcome) -> Discrepancy:
 def _invariants_only(
     initial: Mapping[tuple[str, str], int],
     ledger: Sequence[Outcome],
-    firsts: set[int],
     final: TargetState,
 ) -> Reconciliation:
     out = Reconciliation(INVARIANTS)
