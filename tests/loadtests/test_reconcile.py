@@ -284,3 +284,11 @@ def test_a_partial_answer_is_a_divergence() -> None:
         "add_to_cart partial: added N of N where the simulation accepted"
     )
     assert [d.kind for d in found.discrepancies] == [FIRST_DIVERGENCE, STOCK]
+
+
+def test_a_target_that_reserves_nothing_for_carts_is_one_cause() -> None:
+    outcomes = [_o("open_cart", "ok", 1, **CART), _o("add_to_cart", "ok", 2, **ADD, qty=2)]
+    found = reconcile(INITIAL, outcomes, TargetState({("S01", "A"): (2, 0)}, {}))
+    assert [(d.kind, d.cause) for d in found.discrepancies] == [
+        (STOCK, "no reservation for carts (the target holds only the orders' reservations)")
+    ]
