@@ -40,6 +40,7 @@ from loadtests.adapters.base import (
 from loadtests.divergence import CONSEQUENCE, CREATED, FIRST, Course, differs
 from loadtests.journeys import OPERATIONS, READS, Scheduled, Step
 from loadtests.recorder import MEASURES, NOT_RUN, RESULTS, Outcome, Recorder
+from simulation.commandlog import ACCEPTED
 from simulation.domain.vocabulary import KINDS
 
 __all__ = [
@@ -93,8 +94,8 @@ class JourneyPlayer:
     calls as it can (the replay measures its own overhead against a bare Locust user).
     """
 
-    __slots__ = ("adapter", "ends", "learns", "now", "origin", "performs", "recorder", "send",
-                 "sleep", "stop")  # fmt: skip
+    __slots__ = ("adapter", "classifies", "ends", "learns", "now", "origin", "performs",
+                 "recorder", "send", "sleep", "stop")  # fmt: skip
 
     def __init__(  # noqa: PLR0917
         self,
@@ -111,6 +112,9 @@ class JourneyPlayer:
         self.now, self.sleep, self.stop = clock.now, clock.sleep, stop
         self.ends = math.inf if deadline is None else deadline
         self.learns = type(adapter).learn is not Adapter.learn  # else no call per answer
+        # An adapter that does not classify answers itself: its outcome() is the result, and no
+        # Classified is made per write.
+        self.classifies = type(adapter).classify is not Adapter.classify
         self.performs = type(adapter).perform is not Adapter.perform  # else inline, below
 
     def halt(self) -> None:
@@ -163,7 +167,8 @@ class JourneyPlayer:
                     answer = self.send(request)
                     done = last = now() - origin
                     if step.kind in READS:  # measured, never reconciled: no outcome to keep
-                        result = adapter.classify(step, answer).result
+                        result = (adapter.classify(step, answer).result if self.classifies
+                                  else adapter.outcome(answer))  # fmt: skip
                         if result == OK and self.learns:
                             adapter.learn(step, answer, ids)
                         recorder.record(step.kind, result, offset, sent, done)
@@ -190,21 +195,25 @@ class JourneyPlayer:
         journey's course (made when it first diverges or loses a creation). ``classified``:
         the answer as an adapter that sent the step itself read it (and learnt from it)."""
         intended, sent, done = measured
-        adapter, data = self.adapter, step.data
+        adapter, data, expected = self.adapter, step.data, step.expected
         learn = classified is None and self.learns
-        if classified is None:
+        if classified is None and self.classifies:
             classified = adapter.classify(step, answer)
-        result = classified.result
+        result = adapter.outcome(answer) if classified is None else classified.result
         outcome = Outcome(item.journey.customer, step.kind, step.t, step.command, data, result,
-                          answer.status, intended, sent, done, adapter.order_key(answer),
-                          expected=step.expected, rule=classified.rule)  # fmt: skip
+                          answer.status, intended, sent, done,
+                          adapter.order_key(answer))  # fmt: skip
+        if expected != ACCEPTED:  # set only when not the default: a write costs less
+            outcome.expected = expected
         if result == OK:
             if learn:
                 adapter.learn(step, answer, ids)
             outcome.learned = {k: ids.of(k, int(data[k])) for k in ("cart", "order") if k in data}
         else:
-            outcome.detail = classified.detail or _detail(answer)
-        if differs(step.expected, result):
+            if classified is not None:
+                outcome.rule = classified.rule
+            outcome.detail = (classified and classified.detail) or _detail(answer)
+        if (result != OK or expected != ACCEPTED) and differs(expected, result):
             course = course or Course()
             outcome.divergence = CONSEQUENCE if course.diverged else FIRST
             course.diverged = item.journey.customer != OPERATIONS  # its steps stand alone

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from loadtests.adapters.base import TargetState
 from loadtests.findings import Coverage, verdict
 from loadtests.recorder import RESULTS
-from loadtests.run import INCOMPLETE, Outcome
+from loadtests.run import INCOMPLETE, Outcome, Settings
+from simulation.errors import InputError
 
 STATE = TargetState({("S01", "A"): (1, 0)}, {})
 
@@ -52,3 +55,9 @@ def test_the_exit_code_of_incomplete_coverage(tmp_path: Path) -> None:
     assert Outcome(tmp_path, [], [], complete).exit_code == 0
     unanswered = Coverage.of(_counts(ok=5, error=1), STATE, unanswered=1)  # --check invariants
     assert Outcome(tmp_path, [], [], unanswered).exit_code == INCOMPLETE
+
+
+def test_an_unknown_check_names_the_option(tmp_path: Path) -> None:
+    settings = Settings(results=tmp_path, target="http://127.0.0.1:1", check_mode="vibes")
+    with pytest.raises(InputError, match=r"--check: expected rules or invariants, got 'vibes'"):
+        settings.check()

@@ -257,3 +257,38 @@ def test_a_step_the_target_does_by_itself_is_folded_as_the_simulation_did() -> N
     found = reconcile(INITIAL, outcomes, TargetState({("S01", "A"): (2, 0)}, {}))
     assert found.discrepancies == []
     assert found.notes == []
+
+
+def test_refusing_for_another_rule_or_as_unauthorised_is_another_reason() -> None:
+    other = _o("add_to_cart", "refused", 3, expected=SHORT, **ADD, qty=3)
+    other.rule = "cart.closed"  # the target's code maps to another of the simulation's rules
+    who = _o("add_to_cart", "unauthorised", 4, expected=SHORT, **ADD, qty=3)
+    who.detail = "401 Unauthorized"
+    mapped = _o("add_to_cart", "refused", 5, expected=SHORT, **ADD, qty=3)
+    mapped.rule = SHORT  # the same rule: agreement
+    outcomes = [_o("open_cart", "ok", 1, **CART), other, who, mapped]
+    found = reconcile(INITIAL, outcomes, TargetState({("S01", "A"): (2, 0)}, {}))
+    assert [(d.kind, d.cause) for d in found.discrepancies] == [
+        ("other reason", "add_to_cart refused: cart.closed where the simulation refused: "
+                         "stock.insufficient"),
+        ("other reason", "add_to_cart unauthorised: N Unauthorized where the simulation "
+                         "refused: stock.insufficient"),
+    ]  # fmt: skip
+
+
+def test_a_partial_answer_is_a_divergence() -> None:
+    outcomes = [_o("open_cart", "ok", 1, **CART), _o("add_to_cart", "partial", 2, **ADD, qty=2)]
+    outcomes[1].detail = "added 1 of 2"
+    found = reconcile(INITIAL, outcomes, TargetState({("S01", "A"): (2, 1)}, {}))
+    assert found.discrepancies[0].cause == (
+        "add_to_cart partial: added N of N where the simulation accepted"
+    )
+    assert [d.kind for d in found.discrepancies] == [FIRST_DIVERGENCE, STOCK]
+
+
+def test_a_target_that_reserves_nothing_for_carts_is_one_cause() -> None:
+    outcomes = [_o("open_cart", "ok", 1, **CART), _o("add_to_cart", "ok", 2, **ADD, qty=2)]
+    found = reconcile(INITIAL, outcomes, TargetState({("S01", "A"): (2, 0)}, {}))
+    assert [(d.kind, d.cause) for d in found.discrepancies] == [
+        (STOCK, "no reservation for carts (the target holds only the orders' reservations)")
+    ]

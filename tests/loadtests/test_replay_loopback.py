@@ -147,6 +147,32 @@ def test_the_reference_mapping_file_reconciles_to_zero_like_the_built_in_adapter
     assert stats.loc["(journey)", "ok"] == customers
 
 
+def test_an_unsupported_checkout_leaves_no_artefact_and_says_what_was_not_checked(
+    run: Path, tmp_path: Path
+) -> None:
+    """The reference mapping without its checkout: every step about an order is skipped, the
+    fold of what the target accepted matches its state, and the verdict says what was left."""
+    shipped = Path(__file__).resolve().parents[2] / "loadtests" / "adapters" / "reference.toml"
+    text = shipped.read_text()
+    start = text.index("[steps.checkout]")
+    end = text.index("[steps.", start + 1)
+    mapping = tmp_path / "no-checkout.toml"
+    mapping.write_text(text[:start] + text[end:])
+    with serving(create_app(token=TOKEN)) as base:
+        result = replay(run, base, "--speedup", "20000", "--adapter", str(mapping),
+                        "--out", str(tmp_path / "out"))  # fmt: skip
+    assert result.returncode == 4, result.stdout + result.stderr  # incomplete coverage
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith("discrepancies: 0 (not checked: ")
+    assert last.endswith(" steps skipped (unsupported))")
+    outcomes = pd.read_parquet(_folder(result) / "outcomes.parquet")
+    checkouts = outcomes[outcomes["step"] == "checkout"]
+    assert len(checkouts) > 0
+    assert set(checkouts["result"]) == {"skipped"}
+    paid = outcomes[outcomes["step"] == "pay"]
+    assert set(paid["detail"]) == {"its order was not created (checkout skipped)"}
+
+
 def test_a_target_in_another_state_is_refused_before_the_run(run: Path, tmp_path: Path) -> None:
     mapping = tmp_path / "no-reset.toml"
     mapping.write_text(
