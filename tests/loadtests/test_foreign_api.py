@@ -85,7 +85,7 @@ def shop(request: pytest.FixtureRequest) -> Iterator[str]:
     marker = request.node.get_closest_marker("oversell")
     app = create_app(admin_password=PASSWORD, oversell=marker.args[0] if marker else None)
     run = request.getfixturevalue(
-        "made_run" if "made_run" in request.fixturenames else "engine_run"
+        "engine_run" if "engine_run" in request.fixturenames else "made_run"
     )
     app.state.shop.stock_catalogue(initial_stock(read_command_table(run / "commands.parquet")))
     with serving(app) as base:
@@ -152,6 +152,10 @@ def _coverage_holds(done: Replayed, present: dict[str, int]) -> None:
             assert done.count(kind, "skipped") == n, kind
     skipped = done.outcomes[done.outcomes["result"] == "skipped"]
     assert skipped["detail"].str.startswith("unsupported by the target: ").all()
+
+
+def test_the_two_runs_hold_every_kind_the_shop_supports(engine_run: Path, made_run: Path) -> None:
+    assert set(kinds_in(engine_run)) | set(kinds_in(made_run)) >= MAPPED
 
 
 @pytest.mark.parametrize("face", ["rest", "graphql"])
