@@ -117,8 +117,8 @@ def write_run(folder: Path) -> Path:
     _basket(w, 10, 2, 3, {SCARCE: 1})
     w.do(_order(13, 4, 3, WH, mode=home, lines={SCARCE: 1}), 2)
     w.do(CapturePayment(at=_at(14), order=OrderId(4), amount=12.5), 2)
-    _basket(w, 20, 3, 5, {SCARCE: 1})
-    assert w.do(_order(23, 6, 5, WH, mode=home, lines={SCARCE: 1}), 3) == "stock.insufficient"
+    _basket(w, 26, 3, 5, {SCARCE: 1})  # (its checkout 16 minutes after 2's: no race)
+    assert w.do(_order(29, 6, 5, WH, mode=home, lines={SCARCE: 1}), 3) == "stock.insufficient"
     # 4: click & collect, never collected
     _basket(w, 30, 4, 7, {PLENTY: 1})
     w.do(_order(33, 8, 7, STORE, mode=collect, lines={PLENTY: 1}), 4)

@@ -273,7 +273,7 @@ def test_the_planted_oversell_is_found_and_named(
     step = done.outcomes[(done.outcomes["customer"] == 3) & (done.outcomes["step"] == "checkout")]
     assert (step["result"].item(), step["expected"].item()) == ("ok", "stock.insufficient")
     (note,) = done.findings["notes"]
-    assert note["examples"][0]["where"] == "customer 3 checkout (command 19, t=23)"
+    assert note["examples"][0]["where"] == "customer 3 checkout (command 19, t=29)"
     assert note["cause"].startswith("checkout accepted where the simulation refused: stock.insuff")
     assert done.findings["discrepancies"] == 2  # nothing else: no artefact of the mapping
 
