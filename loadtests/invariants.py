@@ -11,9 +11,10 @@ Two sources, neither of which needs the simulation's rules:
   target never accepted (or had cancelled), no return beyond what the order bought.
 
 Counted per sku over every location, the oversell check holds for a target that allocates
-at other locations than the simulation, or reserves nothing for carts. Without the target's
-positions, two writes in flight together may be folded in the other order than it decided
-them, so the units are only checked at the end there; with positions, after every write.
+at other locations than the simulation, or reserves nothing for carts. It names the write
+after which the sku's units first ran short. Without the target's positions, two writes in
+flight together may be folded in the other order than it decided them: a shortfall that a
+write in flight with its cause makes good again (a receipt, a cancellation) is not reported.
 """
 
 from __future__ import annotations
@@ -123,13 +124,15 @@ class _Units:
         self.cancelled: set[Any] = set()
 
     def accept(self, o: Outcome) -> list[str]:
-        """Fold one accepted write; returns the skus whose committed units grew."""
+        """Fold one accepted write; returns the skus whose units it changed."""
         data, order = o.data, o.data.get("order")
         match o.kind:
             case "receive_stock":
                 self.had[str(data["sku"])] += int(data["qty"])
+                return [str(data["sku"])]
             case "write_off":
                 self.had[str(data["sku"])] -= int(data["qty"])
+                return [str(data["sku"])]
             case "checkout":
                 self._buy(order, _lines(o))
                 return self._commit(order, _lines(o))
@@ -140,17 +143,18 @@ class _Units:
                 return self._commit(order, self.backorders.pop(order, []))
             case "cancel":
                 self.cancelled.add(order)
-                self._release(self.orders.pop(order, []))
+                return self._release(self.orders.pop(order, []))
             case "expire_hold":
                 at = str(data["location"])
                 lines = self.orders.get(order, [])
                 self.orders[order] = [x for x in lines if x[0] != at]
-                self._release([x for x in lines if x[0] == at])
+                return self._release([x for x in lines if x[0] == at])
             case "return":
                 sku, qty = str(data["sku"]), int(data["qty"])
                 self.returned.setdefault(order, Counter())[sku] += qty
                 if data.get("restock", True):
                     self.committed[sku] -= qty
+                return [sku]
         return []
 
     def _buy(self, order: Any, lines: list[tuple[str, str, int]]) -> None:
@@ -164,16 +168,10 @@ class _Units:
             self.committed[sku] += qty
         return [sku for _, sku, _ in lines]
 
-    def _release(self, lines: list[tuple[str, str, int]]) -> None:
+    def _release(self, lines: list[tuple[str, str, int]]) -> list[str]:
         for _, sku, qty in lines:
             self.committed[sku] -= qty
-
-    def oversold(self, skus: Iterable[str]) -> list[tuple[str, int, int]]:
-        return [
-            (sku, self.committed[sku], self.had[sku])
-            for sku in sorted(set(skus))
-            if self.committed[sku] > self.had[sku]
-        ]
+        return [sku for _, sku, _ in lines]
 
 
 def ledger_invariants(
@@ -187,6 +185,7 @@ def ledger_invariants(
     units = _Units(initial)
     out: list[Discrepancy] = []
     reported: set[str] = set()
+    shortfalls = _Shortfalls()
     for o in ordered:
         where = f"customer {o.customer} {o.kind} (command {o.command}, t={o.t:g})"
         order = o.data.get("order")
@@ -216,21 +215,49 @@ def ledger_invariants(
                         "returned more than was bought",
                     )
                 )
-        if positioned:
-            for sku, committed, had in units.oversold(touched):
-                if sku not in reported:
-                    reported.add(sku)
-                    out.append(_oversell(where, sku, committed, had))
-    if not positioned:
-        for sku, committed, had in units.oversold(units.committed):
-            out.append(_oversell(f"sku {sku} at the end", sku, committed, had))
+        for sku in sorted(set(touched) - reported):
+            now = (o, units.committed[sku], units.had[sku])
+            found = shortfalls.see(sku, now, positioned=positioned)
+            if found is not None:
+                reported.add(sku)
+                out.append(_oversell(sku, *found))
+    for sku, cause in sorted(shortfalls.pending.items()):  # still short at the end
+        if sku not in reported:
+            out.append(_oversell(sku, *cause))
     return out
 
 
-def _oversell(where: str, sku: str, committed: int, had: int) -> Discrepancy:
+Shortfall = tuple[Outcome, int, int]
+"""The write after which a sku ran short, its units committed then, and its units had."""
+
+
+class _Shortfalls:
+    """When each sku's units first ran short, and whether that is an oversell: at once with
+    the target's positions; without, unless a write in flight with its cause makes it good."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, Shortfall] = {}
+
+    def see(self, sku: str, now: Shortfall, *, positioned: bool) -> Shortfall | None:
+        o, committed, had = now
+        cause = self.pending.get(sku)
+        if committed > had and cause is None:
+            if positioned:
+                return now
+            self.pending[sku] = now
+        elif committed <= had and cause is not None:
+            del self.pending[sku]
+            first = cause[0]
+            if not (o.sent < first.done and first.sent < o.done):  # not in flight together
+                return cause
+        return None
+
+
+def _oversell(sku: str, cause: Outcome, committed: int, had: int) -> Discrepancy:
+    where = f"customer {cause.customer} {cause.kind} (command {cause.command}, t={cause.t:g})"
     return Discrepancy(
         INVARIANT,
-        where,
+        f"{where}: {sku}",
         f"at most {had} units of {sku} sold",
         f"{committed} committed to orders",
         "sold more than was in stock (oversell)",

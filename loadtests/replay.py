@@ -217,8 +217,7 @@ class JourneyPlayer:
             course = course or Course()
             outcome.divergence = CONSEQUENCE if course.diverged else FIRST
             course.diverged = item.journey.customer != OPERATIONS  # its steps stand alone
-        made = _CREATES.get(step.kind)
-        if made is not None and result not in CREATED:
+        if result != OK and result not in CREATED and (made := _CREATES.get(step.kind)):
             course = course or Course()
             course.lose(made, data[made], DIVERGED, f"its {made} was not created ({step.kind} "
                         f"{result})")  # fmt: skip

@@ -292,3 +292,27 @@ def test_a_target_that_reserves_nothing_for_carts_is_one_cause() -> None:
     assert [(d.kind, d.cause) for d in found.discrepancies] == [
         (STOCK, "no reservation for carts (the target holds only the orders' reservations)")
     ]
+
+
+def _short_then_received(overlap: bool) -> list[Outcome]:
+    receipt = _o("receive_stock", "ok", 5, location="S01", sku="A", qty=1, reason="replenishment")
+    if overlap:
+        receipt.sent = 1.95  # in flight with the second checkout (answered at 2)
+    return _unpositioned(_checkout(1, 1, 2), _checkout(2, 2, 1), receipt)
+
+
+def test_without_positions_an_oversell_names_the_step_that_ran_short() -> None:
+    found = reconcile(
+        INITIAL, _short_then_received(overlap=False), TargetState({("S01", "A"): (0, 0)}, {}),
+        check=INVARIANTS,
+    )  # fmt: skip
+    assert [(d.where, d.expected, d.found) for d in found.discrepancies] == [
+        ("customer 1 checkout (command 2, t=2): A", "at most 2 units of A sold",
+         "3 committed to orders"),
+    ]  # fmt: skip
+
+
+def test_a_shortfall_a_write_in_flight_with_it_makes_good_is_no_oversell() -> None:
+    final = TargetState({("S01", "A"): (0, 0)}, {})
+    found = reconcile(INITIAL, _short_then_received(overlap=True), final, check=INVARIANTS)
+    assert found.discrepancies == []
