@@ -40,7 +40,7 @@ from loadtests.adapters.template import (
 from loadtests.adapters.toml_lines import Key, dotted, index_lines, line_of
 from loadtests.journeys import SENT
 from simulation.domain.vocabulary import BY_NAME
-from simulation.errors import InputError
+from simulation.errors import InputError, Shown
 
 BUILTINS = frozenset({"t", "kind", "token", "customer"})
 """Names every template may read besides a step's fields (``customer``: the journey's)."""
@@ -52,8 +52,8 @@ V1_HINT = (
     'placeholders as ${name} instead of {name}, captures as `capture = { variable = "path" }` '
     '(a capture of the target\'s order id as `{ path = "id", id = "order" }`), the reset '
     "as [[prepare.requests]], and the final state as [state.stock] / [state.orders]; "
-    "docs/engineer.md, 'Mapping files', has every key, and loadtests/adapters/reference.toml "
-    "is a complete example"
+    "docs/engineer.md section 3 has every key, and loadtests/adapters/reference.toml is a "
+    "complete example"
 )
 
 
@@ -149,8 +149,11 @@ def read_mapping(path: FilePath) -> CompiledMapping:
     lines = index_lines(text)
     if raw.get("version") != 2:
         line = lines.get(("version",))
-        given = raw.get("version", "no version key")
-        raise InputError("version", V1_HINT, given, where=f"{path}:{line}" if line else str(path))
+        where = f"{path}:{line}" if line else str(path)
+        if "version" in raw:
+            raise InputError("version", "2 (the mapping format's only version)", raw["version"],
+                             where=where)  # fmt: skip
+        raise InputError("version", V1_HINT, Shown("no version key"), where=where)
     problems: list[Problem] = []
     while True:  # a step with a wrong shape is left out, so that the others are checked too
         try:
@@ -170,23 +173,27 @@ def read_mapping(path: FilePath) -> CompiledMapping:
 
 
 def _shape_problems(error: ValidationError) -> list[Problem]:
+    """pydantic's errors as problems; of a union's alternatives (a string or a table), only
+    the one of the kind given is kept."""
     out = []
     for e in error.errors():
-        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
-        out.append(Problem(loc, e["msg"].removeprefix("Value error, "), _shown(e.get("input"))))
+        given, message = e.get("input"), e["msg"]
+        if isinstance(given, dict) and message == "Input should be a valid string":
+            continue
+        if not isinstance(given, dict) and message.startswith("Input should be a valid dict"):
+            continue
+        loc = tuple(p for p in e["loc"] if not _union_tag(p))
+        expected = message.removeprefix("Value error, ").removeprefix("Input should be ")
+        out.append(Problem(loc, expected, _shown(given)))
     return out
 
 
-_UNION_TAGS = frozenset(
-    {
-        "str",
-        "Capture",
-        "FieldSpec",
-        "list[str]",
-        "list[int]",
-        "function-after[_one_source(), Capture]",
-    }
-)
+def _union_tag(part: str | int) -> bool:
+    return isinstance(part, str) and (part in _UNION_TAGS or "[" in part or "(" in part)
+
+
+_UNION_TAGS = frozenset({"str", "Capture", "FieldSpec"})
+"""The names pydantic puts in an error's location for the alternatives of a union."""
 
 
 def _shown(value: Any) -> object:

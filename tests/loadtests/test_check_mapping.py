@@ -114,7 +114,10 @@ def test_the_file_s_own_problems_are_listed_with_their_lines(tmp_path: Path) -> 
     )
     report = check_mapping(path, [JOURNEY])
     assert len(report.errors) == 2
-    assert report.errors[0].startswith(f"{path}:5: steps.ship.method: expected Input should be")
+    assert report.errors[0] == (
+        f"{path}:5: steps.ship.method: expected 'GET', 'POST', 'PUT', 'PATCH' or 'DELETE', "
+        "got 'SEND'"
+    )
     assert report.errors[1].startswith(f"{path}:3: steps.pay.path: expected names a step field")
     v1 = tmp_path / "v1.toml"
     v1.write_text('[steps.pay]\npath = "/p/{order}"\n')
