@@ -2,7 +2,7 @@
 
 A :class:`Call` renders one :class:`~loadtests.adapters.base.Request` from a step's values and
 reads its answer's captures; a :class:`Capture` reads one journey variable. Both are built by
-:mod:`loadtests.adapters.compiled` from the file's models.
+:mod:`loadtests.adapters.compiler` from the file's models.
 """
 
 from __future__ import annotations

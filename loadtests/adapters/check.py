@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.adapters.calls import Call, OffTarget
-from loadtests.adapters.compiled import CompiledMapping, read_mapping
+from loadtests.adapters.compiled import CompiledMapping
+from loadtests.adapters.compiler import read_mapping
 from loadtests.adapters.template import Missing
 from loadtests.adapters.toml_lines import Key, dotted
 from loadtests.journeys import Journey

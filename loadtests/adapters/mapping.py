@@ -53,7 +53,8 @@ from loadtests.adapters.base import (
     check_stock,
 )
 from loadtests.adapters.calls import Call, OffTarget
-from loadtests.adapters.compiled import CompiledMapping, ReadPlan, StepPlan, read_mapping
+from loadtests.adapters.compiled import CompiledMapping, ReadPlan, StepPlan
+from loadtests.adapters.compiler import read_mapping
 from loadtests.adapters.paths import NOTHING
 from loadtests.adapters.reads import fetch, field_value, read_rows, rows_of
 from loadtests.adapters.template import Missing

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from loadtests.adapters.check import check_mapping
-from loadtests.adapters.compiled import read_mapping
+from loadtests.adapters.compiler import read_mapping
 from loadtests.journeys import Journey, Step
 from simulation.cli import app as cli
 from simulation.commandlog import CommandLog
