@@ -66,6 +66,8 @@ class CheckReport:
     journeys: int = 0
     steps: int = 0
     kinds: list[KindLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What else the file does: lookups, prepare, the final state it reads."""
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -75,6 +77,7 @@ class CheckReport:
     def lines(self) -> list[str]:
         out = [f"mapping {self.mapping} against {self.journeys:,} journeys, {self.steps:,} steps:"]
         out += [f"  {k.kind}: {k.status} ({k.steps:,} steps)" for k in self.kinds]
+        out += self.notes
         out += [f"errors: {len(self.errors)}", *self.errors] if self.errors else ["errors: 0"]
         return out
 
@@ -111,8 +114,31 @@ def check_mapping(path: Path, journeys: Iterable[Journey]) -> CheckReport:
         else:
             status = plan.status + (f" ({plan.reason})" if plan.reason else "")
         report.kinds.append(KindLine(kind, status, counts[kind]))
+    report.notes = _notes(mapping)
     _Walk(mapping, report).run(found)
     return report
+
+
+def _notes(mapping: CompiledMapping) -> list[str]:
+    lookups = [
+        f"{name} (read before the run)" if name in mapping.lookup_reads
+        else f"{name} ({len(table):,} entries from a file)"
+        for name, table in mapping.lookups.items()
+    ]  # fmt: skip
+    prepare = mapping.file.prepare
+    sent = f"{len(mapping.prepare)} request(s)" if mapping.prepare else "no requests"
+    if mapping.check is not None:
+        checked = "the stock checked one (location, sku) at a time"
+    elif prepare is None or not prepare.requests or prepare.verify:
+        checked = "the stock checked through [state.stock]"
+    else:
+        checked = "the stock as they set it (not read back: prepare.verify reads it)"
+    read = [n for n, plan in (("stock", mapping.stock), ("orders", mapping.orders)) if plan]
+    return [
+        f"lookups: {', '.join(lookups) if lookups else 'none'}",
+        f"prepare: {sent}, {checked}",
+        f"final state: {' and '.join(read) if read else 'not read (nothing to reconcile)'}",
+    ]
 
 
 class _Walk:

@@ -175,3 +175,18 @@ def test_the_guide_s_examples_are_valid_mappings(tmp_path: Path) -> None:
         real = [p for p in compiled.problems if "${basket}" not in str(p.given)
                 and "${cart_id}" not in str(p.given)]  # fmt: skip
         assert not real, (snippet, real)
+
+
+def test_the_check_says_what_the_file_prepares_and_reads(tmp_path: Path) -> None:
+    notes = check_mapping(REFERENCE, [JOURNEY]).notes
+    assert notes == [
+        "lookups: none",
+        "prepare: 1 request(s), the stock as they set it (not read back: prepare.verify reads it)",
+        "final state: stock and orders",
+    ]
+    bare = tmp_path / "bare.toml"
+    bare.write_text('version = 2\nunlisted = "unsupported"\n[prepare.check]\npath = "/s/${sku}"\n')
+    assert check_mapping(bare, [JOURNEY]).notes[1:] == [
+        "prepare: no requests, the stock checked one (location, sku) at a time",
+        "final state: not read (nothing to reconcile)",
+    ]
