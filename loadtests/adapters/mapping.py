@@ -241,8 +241,8 @@ class MappingAdapter(Adapter):
         send, target = self._sender(http), self._target(http)
         for profile in self.mapping.profiles.values():
             if profile.scope == "run" and profile.login is not None:
-                answer = fetch(profile.login, self.run_values, send, profile.login.name,
-                               target=target)  # fmt: skip
+                answer, _ = fetch(profile.login, self.run_values, send, profile.login.name,
+                                  target=target)  # fmt: skip
                 for capture in profile.login.captures:
                     found = capture.read(answer, self.run_values)
                     if found is NOTHING:

@@ -572,3 +572,27 @@ on_hand = "level.on_hand"
         shop.prepare(http, {("S01", "TEE"): 4, ("WH1", "TEE"): 2})
         with pytest.raises(ReplayRefused, match="WH1/TEE: expected 3, found 2"):
             shop.prepare(http, {("S01", "TEE"): 4, ("WH1", "TEE"): 3})
+
+
+def test_a_relative_next_link_is_followed_as_the_target_wrote_it(tmp_path: Path) -> None:
+    shop = mapping(tmp_path, """
+[state.stock]
+path = "/stock"
+params = { size = "2" }
+pages = { next = "links.next" }
+rows = "items[*]"
+""")  # fmt: skip
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.url.path}?{request.url.query.decode()}")
+        first = request.url.params.get("size") == "2"
+        items = [{"location": "S01", "sku": "TEE" if first else "CAP", "on_hand": 3}]
+        return httpx.Response(
+            200, json={"items": items, "links": {"next": "?page=2" if first else None}}
+        )
+
+    with _client(handler) as http:
+        final = shop.final_state(http)
+    assert seen == ["/stock?size=2", "/stock?page=2"]
+    assert final.stock == {("S01", "TEE"): (3, 0), ("S01", "CAP"): (3, 0)}
