@@ -251,6 +251,7 @@ GRAPHQL = """
 [classify.codes]
 INSUFFICIENT_STOCK = "stock.insufficient"
 NOT_ENOUGH = "stock.insufficient"
+CartClosedError = "state.invalid_transition"
 [steps.add_to_cart]
 path = "/graphql"
 query = '''mutation($cart: ID!, $qty: Int!) {
@@ -277,6 +278,9 @@ rule = "stock.insufficient"
          "refused", "stock.insufficient", "NOT_ENOUGH: 2 left"),
         ({"data": {"cartLinesAdd": {"__typename": "InsufficientStockError"}}},
          "refused", "stock.insufficient", ""),
+        ({"data": {"cartLinesAdd": {"__typename": "CartClosedError", "message": "closed"}}},
+         "refused", "state.invalid_transition", "CartClosedError: closed"),
+        ({"data": {"cartLinesAdd": {"__typename": "Cart", "id": "g1"}}}, "ok", None, ""),
     ],
 )  # fmt: skip
 def test_graphql_refusals_inside_a_200_are_classified_like_any_refusal(
