@@ -142,8 +142,9 @@ class Classifier:
                 return self._refusal(REFUSED, body, code=_text(_CODE.get(first)), detail=words)
             typename = value.get("__typename")
             if isinstance(typename, str) and typename.endswith("Error"):  # a union's error type
+                code = _text(_CODE.get(value)) or typename
                 words = _text(_MESSAGE.get(value)) or ""
-                return self._refusal(REFUSED, body, code=typename, detail=words)
+                return self._refusal(REFUSED, body, code=code, detail=words)
         return None
 
     def _refusal(

@@ -281,6 +281,8 @@ rule = "stock.insufficient"
         ({"data": {"cartLinesAdd": {"__typename": "CartClosedError", "message": "closed"}}},
          "refused", "state.invalid_transition", "CartClosedError: closed"),
         ({"data": {"cartLinesAdd": {"__typename": "Cart", "id": "g1"}}}, "ok", None, ""),
+        ({"data": {"cartLinesAdd": {"__typename": "StockError", "code": "NOT_ENOUGH"}}},
+         "refused", "stock.insufficient", "NOT_ENOUGH"),
     ],
 )  # fmt: skip
 def test_graphql_refusals_inside_a_200_are_classified_like_any_refusal(
