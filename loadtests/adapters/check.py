@@ -82,8 +82,14 @@ class CheckReport:
         return out
 
 
-def check_mapping(path: Path, journeys: Iterable[Journey]) -> CheckReport:
-    """Check the mapping at ``path`` against ``journeys`` (see the module's documentation)."""
+def check_mapping(
+    path: Path,
+    journeys: Iterable[Journey],
+    initial: Mapping[tuple[str, str], int] | None = None,
+) -> CheckReport:
+    """Check the mapping at ``path`` against ``journeys`` and the run's ``initial`` stock
+    (which its prepare requests and stock check are rendered with; see the module's
+    documentation)."""
     report = CheckReport(path)
     found = list(journeys)
     report.journeys, report.steps = len(found), sum(len(j.steps) for j in found)
@@ -115,7 +121,7 @@ def check_mapping(path: Path, journeys: Iterable[Journey]) -> CheckReport:
             status = plan.status + (f" ({plan.reason})" if plan.reason else "")
         report.kinds.append(KindLine(kind, status, counts[kind]))
     report.notes = _notes(mapping)
-    _Walk(mapping, report).run(found)
+    _Walk(mapping, report).run(found, initial or {})
     return report
 
 
@@ -156,7 +162,8 @@ class _Walk:
         self.captured_by = {c.var: p.kind for p in mapping.steps.values() for call in p.calls
                             for c in call.captures}  # fmt: skip
 
-    def run(self, journeys: list[Journey]) -> None:
+    def run(self, journeys: list[Journey], initial: Mapping[tuple[str, str], int]) -> None:
+        self._prepare(initial)
         for journey in journeys:
             journey_vars: dict[str, Any] = {}
             for index, step in enumerate(journey.steps):
@@ -168,7 +175,7 @@ class _Walk:
                 values.setdefault("customer", journey.customer)
                 for call in plan.calls:
                     self._login(call, values, journey_vars)
-                    self._render(call, values, journey, index)
+                    self._render(call, values, f"customer {journey.customer}, step {index + 1}")
                     for capture in call.captures:
                         sample = _AnyKey() if capture.key is not None else _Sample()
                         journey_vars[capture.var] = values[capture.var] = sample
@@ -178,15 +185,28 @@ class _Walk:
             self.report.errors.append(
                 f"{self.mapping.where(key)}: {dotted(key)}: lookup {lookup} has no entry for "
                 f"{len(lacking)} value(s) the run uses: {shown}{more} "
-                f"({sum(lacking.values()):,} steps)"
+                f"({sum(lacking.values()):,} uses)"
             )
-        for (key, message), where in self.seen.items():
-            customer, index, count = where
-            also = f"; {count - 1:,} more steps alike" if count > 1 else ""
+        for (key, message), (first, count) in self.seen.items():
+            also = f"; {count - 1:,} more alike" if count > 1 else ""
             self.report.errors.append(
-                f"{self.mapping.where(key)}: {dotted(key)}: {message} "
-                f"(customer {customer}, step {index + 1}{also})"
+                f"{self.mapping.where(key)}: {dotted(key)}: {message} ({first}{also})"
             )
+
+    def _prepare(self, initial: Mapping[tuple[str, str], int]) -> None:
+        """The prepare requests and the stock check, with the run's initial stock."""
+        rows = [
+            {"location": loc, "sku": sku, "qty": q} for (loc, sku), q in sorted(initial.items())
+        ]
+        values = {**self.base, "initial": rows}
+        for call in self.mapping.prepare:
+            for row in rows if call.each == "initial" else [{}]:
+                where = f"initial stock {row['location']}/{row['sku']}" if row else "prepare"
+                self._render(call, {**values, **row}, where)
+        if self.mapping.check is not None:
+            for row in rows:
+                where = f"initial stock {row['location']}/{row['sku']}"
+                self._render(self.mapping.check.call, {**values, **row}, where)
 
     def _login(self, call: Call, values: dict[str, Any], journey_vars: dict[str, Any]) -> None:
         profile = self.mapping.profiles.get(call.profile or "")
@@ -195,7 +215,7 @@ class _Walk:
         for capture in profile.login.captures:
             journey_vars[capture.var] = values[capture.var] = _Sample()
 
-    def _render(self, call: Call, values: Mapping[str, Any], journey: Journey, index: int) -> None:
+    def _render(self, call: Call, values: Mapping[str, Any], where: str) -> None:
         parts: list[tuple[Key, Any]] = [((*call.key, "path"), call.path.render_path)]
         for name in ("params", "body", "variables"):
             compiled = getattr(call, name)
@@ -210,11 +230,11 @@ class _Walk:
                     lacking = self.unknown.setdefault((key, missing.name), Counter())
                     lacking[str(missing.key)] += 1
                 else:
-                    self._note(key, self._why(missing), journey, index)
+                    self._note(key, self._why(missing), where)
             except OffTarget:
                 pass  # a URL only the target can give: checked at run time
             except (TypeError, ValueError) as error:
-                self._note(key, f"cannot render: {error}", journey, index)
+                self._note(key, f"cannot render: {error}", where)
 
     def _why(self, missing: Missing) -> str:
         name = missing.name
@@ -232,9 +252,9 @@ class _Walk:
             f"(write ${{{name}?}} to leave its key out)"
         )
 
-    def _note(self, key: Key, message: str, journey: Journey, index: int) -> None:
-        where = self.seen.get((key, message))
-        if where is None:
-            self.seen[key, message] = [journey.customer, index, 1]
+    def _note(self, key: Key, message: str, where: str) -> None:
+        seen = self.seen.get((key, message))
+        if seen is None:
+            self.seen[key, message] = [where, 1]
         else:
-            where[2] += 1
+            seen[1] += 1

@@ -80,7 +80,7 @@ def test_every_kind_of_the_run_with_its_status_and_every_error_with_its_line(
         f"{path}: steps.ship: expected the run's 1 ship steps mapped, or declared (status = "
         '"implicit" or "unsupported"), or a default (unlisted = ...), got nothing',
         f"{path}:13: steps.add_to_cart.body: lookup product has no entry for 1 value(s) the "
-        "run uses: 'HAT' (1 steps)",
+        "run uses: 'HAT' (1 uses)",
         f"{path}:13: steps.add_to_cart.body: no value for ${{reserve_at}} in some steps "
         "(write ${reserve_at?} to leave its key out) (customer 3, step 2)",
         f"{path}:19: steps.checkout.requests[1].path: ${{payment}} is captured by no earlier "
@@ -190,3 +190,19 @@ def test_the_check_says_what_the_file_prepares_and_reads(tmp_path: Path) -> None
         "prepare: no requests, the stock checked one (location, sku) at a time",
         "final state: not read (nothing to reconcile)",
     ]
+
+
+def test_the_prepare_requests_are_rendered_with_the_initial_stock(tmp_path: Path) -> None:
+    (tmp_path / "stores.csv").write_text("code,id\nS01,1\n")
+    path = tmp_path / "stock.toml"
+    path.write_text(
+        'version = 2\nunlisted = "unsupported"\n[lookups.store]\nfile = "stores.csv"\n'
+        '[prepare]\n[[prepare.requests]]\neach = "initial"\nmethod = "PUT"\n'
+        'path = "/stock/${store[location]}/${sku}"\nbody = { n = "${qty}" }\n'
+    )
+    initial = {("S01", "TEE"): 4, ("WH1", "TEE"): 9, ("WH1", "CAP"): 2}
+    (error,) = check_mapping(path, [JOURNEY], initial).errors
+    assert error == (
+        f"{path}:9: prepare.requests[0].path: lookup store has no entry for 1 value(s) the "
+        "run uses: 'WH1' (2 uses)"
+    )
