@@ -1,6 +1,7 @@
 """``omnicanal replay --check-mapping``: a mapping file checked against a run, offline.
 
-Nothing is sent. The file's own problems come first (each with its TOML line); then every
+Nothing is sent. The file's own problems come first (each with its TOML line); then the
+prepare requests and the stock check are rendered with the run's initial stock, and every
 journey of the run is walked in order, rendering each mapped step's requests with the
 step's data, the file's lookup tables, and stand-ins for what only the target can give
 (captured variables once an earlier step of the journey captures them, lookups read from the
