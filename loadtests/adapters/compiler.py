@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path as FilePath
@@ -121,6 +122,8 @@ def _union_tag(part: str | int) -> bool:
     return isinstance(part, str) and (part in _UNION_TAGS or "[" in part or "(" in part)
 
 
+_V1_PLACEHOLDER = re.compile(r"(?<!\$)\{\w+\??\}")
+"""A ``{name}`` placeholder of the first format, in a path (where braces are never text)."""
 _UNION_TAGS = frozenset({"str", "Capture", "FieldSpec"})
 """The names pydantic puts in an error's location for the alternatives of a union."""
 
@@ -236,7 +239,7 @@ class _Compiler:
             self.problem((*key, "path"), "a path starting with / (or with a captured URL ${...})",
                          spec.path)  # fmt: skip
             ok = False
-        if "{" in spec.path.replace("${", "") and "}" in spec.path.split("${")[0]:
+        if _V1_PLACEHOLDER.search(spec.path):
             self.problem((*key, "path"), "${name} placeholders (a {name} is version 1)", spec.path)
             ok = False
         self._check_names((*key, "path"), Compiled(path.render, path.names, path.env), allowed)

@@ -547,6 +547,7 @@ def test_a_version_1_mapping_is_refused_with_a_conversion_hint(tmp_path: Path) -
         ('[steps.pay]\nstatus = "implicit"\npath = "/p"\n', 2, "steps.pay"),
         ('\n[state.stock]\npath = "/s"\npages = { page = 1 }\n', 4, "state.stock.path"),
         ('[steps.pay]\npath = "/o/{order}"\n', 3, "steps.pay.path"),
+        ('[steps.pay]\npath = "/o/${order}/{amount}"\n', 3, "steps.pay.path"),
     ],
 )
 def test_mistakes_are_named_with_their_line(
