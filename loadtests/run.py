@@ -127,7 +127,9 @@ def check_mapping_of(settings: Settings) -> CheckReport:
     if not (settings.results / COMMANDS).is_file():
         raise InputError("RESULTS", f"a results folder holding {COMMANDS}", str(settings.results))
     commands = read_command_table(settings.results / COMMANDS)
-    return check_mapping(Path(settings.adapter or ""), journeys(commands, settings.replication))
+    found = journeys(commands, settings.replication)
+    initial = initial_stock(commands, settings.replication)
+    return check_mapping(Path(settings.adapter or ""), found, initial)
 
 
 def prepare(settings: Settings, adapter: Adapter, plan: Plan) -> None:

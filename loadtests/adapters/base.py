@@ -1,10 +1,13 @@
 """What an adapter is: the only place that knows a target API's URLs, payloads and ids.
 
-The replay hands an adapter each step of a journey and gets back the request to send (or None
-when the target has no such step: it is skipped and counted). After a success the adapter
-reads the ids the target gave (a cart, an order) so later steps can name them. Before the run
-it prepares the target where it can, and after the run it reads the target's final state for
-the reconciliation. Subclass :class:`Adapter` for a target a TOML mapping cannot describe.
+The replay hands an adapter each step of a journey, with the journey's state
+(:class:`JourneyState`: what the target gave so far), and gets back the request to send (or
+None when the target has no such step: it is skipped and counted), then asks what the answer
+means (:meth:`Adapter.classify`: one of the result names below, and the simulation's rule a
+refusal stands for). An adapter may instead send a step itself (:meth:`Adapter.perform`:
+several requests, captures), as the TOML mapping adapter does. Before the run it prepares the
+target where it can, and after the run it reads the target's final state for the
+reconciliation. Subclass :class:`Adapter` for a target a TOML mapping cannot describe.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A :class:`Call` renders one :class:`~loadtests.adapters.base.Request` from a step's values and
 reads its answer's captures; a :class:`Capture` reads one journey variable. Both are built by
-:mod:`loadtests.adapters.compiled` from the file's models.
+:mod:`loadtests.adapters.compiler` from the file's models.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class Call:
         another host. ``path`` replaces the path template (a next page's link)."""
         url = path if path is not None else self.path.render_path(values)
         check_url(url, target)
-        if self.params is not None:
+        if self.params is not None and path is None:  # a next page's link has its query
             query = dict(self.params.render(values))
             if query:
                 url = f"{url}{'&' if '?' in url else '?'}{urlencode(query, doseq=True)}"

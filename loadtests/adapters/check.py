@@ -1,6 +1,7 @@
 """``omnicanal replay --check-mapping``: a mapping file checked against a run, offline.
 
-Nothing is sent. The file's own problems come first (each with its TOML line); then every
+Nothing is sent. The file's own problems come first (each with its TOML line); then the
+prepare requests and the stock check are rendered with the run's initial stock, and every
 journey of the run is walked in order, rendering each mapped step's requests with the
 step's data, the file's lookup tables, and stand-ins for what only the target can give
 (captured variables once an earlier step of the journey captures them, lookups read from the
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.adapters.calls import Call, OffTarget
-from loadtests.adapters.compiled import CompiledMapping, read_mapping
+from loadtests.adapters.compiled import CompiledMapping
+from loadtests.adapters.compiler import read_mapping
 from loadtests.adapters.template import Missing
 from loadtests.adapters.toml_lines import Key, dotted
 from loadtests.journeys import Journey
@@ -65,6 +67,8 @@ class CheckReport:
     journeys: int = 0
     steps: int = 0
     kinds: list[KindLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What else the file does: lookups, prepare, the final state it reads."""
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -74,12 +78,19 @@ class CheckReport:
     def lines(self) -> list[str]:
         out = [f"mapping {self.mapping} against {self.journeys:,} journeys, {self.steps:,} steps:"]
         out += [f"  {k.kind}: {k.status} ({k.steps:,} steps)" for k in self.kinds]
+        out += self.notes
         out += [f"errors: {len(self.errors)}", *self.errors] if self.errors else ["errors: 0"]
         return out
 
 
-def check_mapping(path: Path, journeys: Iterable[Journey]) -> CheckReport:
-    """Check the mapping at ``path`` against ``journeys`` (see the module's documentation)."""
+def check_mapping(
+    path: Path,
+    journeys: Iterable[Journey],
+    initial: Mapping[tuple[str, str], int] | None = None,
+) -> CheckReport:
+    """Check the mapping at ``path`` against ``journeys`` and the run's ``initial`` stock
+    (which its prepare requests and stock check are rendered with; see the module's
+    documentation)."""
     report = CheckReport(path)
     found = list(journeys)
     report.journeys, report.steps = len(found), sum(len(j.steps) for j in found)
@@ -110,8 +121,31 @@ def check_mapping(path: Path, journeys: Iterable[Journey]) -> CheckReport:
         else:
             status = plan.status + (f" ({plan.reason})" if plan.reason else "")
         report.kinds.append(KindLine(kind, status, counts[kind]))
-    _Walk(mapping, report).run(found)
+    report.notes = _notes(mapping)
+    _Walk(mapping, report).run(found, initial or {})
     return report
+
+
+def _notes(mapping: CompiledMapping) -> list[str]:
+    lookups = [
+        f"{name} (read before the run)" if name in mapping.lookup_reads
+        else f"{name} ({len(table):,} entries from a file)"
+        for name, table in mapping.lookups.items()
+    ]  # fmt: skip
+    prepare = mapping.file.prepare
+    sent = f"{len(mapping.prepare)} request(s)" if mapping.prepare else "no requests"
+    if mapping.check is not None:
+        checked = "the stock checked one (location, sku) at a time"
+    elif prepare is None or not prepare.requests or prepare.verify:
+        checked = "the stock checked through [state.stock]"
+    else:
+        checked = "the stock as they set it (not read back: prepare.verify reads it)"
+    read = [n for n, plan in (("stock", mapping.stock), ("orders", mapping.orders)) if plan]
+    return [
+        f"lookups: {', '.join(lookups) if lookups else 'none'}",
+        f"prepare: {sent}, {checked}",
+        f"final state: {' and '.join(read) if read else 'not read (nothing to reconcile)'}",
+    ]
 
 
 class _Walk:
@@ -129,7 +163,8 @@ class _Walk:
         self.captured_by = {c.var: p.kind for p in mapping.steps.values() for call in p.calls
                             for c in call.captures}  # fmt: skip
 
-    def run(self, journeys: list[Journey]) -> None:
+    def run(self, journeys: list[Journey], initial: Mapping[tuple[str, str], int]) -> None:
+        self._prepare(initial)
         for journey in journeys:
             journey_vars: dict[str, Any] = {}
             for index, step in enumerate(journey.steps):
@@ -141,7 +176,7 @@ class _Walk:
                 values.setdefault("customer", journey.customer)
                 for call in plan.calls:
                     self._login(call, values, journey_vars)
-                    self._render(call, values, journey, index)
+                    self._render(call, values, f"customer {journey.customer}, step {index + 1}")
                     for capture in call.captures:
                         sample = _AnyKey() if capture.key is not None else _Sample()
                         journey_vars[capture.var] = values[capture.var] = sample
@@ -151,15 +186,28 @@ class _Walk:
             self.report.errors.append(
                 f"{self.mapping.where(key)}: {dotted(key)}: lookup {lookup} has no entry for "
                 f"{len(lacking)} value(s) the run uses: {shown}{more} "
-                f"({sum(lacking.values()):,} steps)"
+                f"({sum(lacking.values()):,} uses)"
             )
-        for (key, message), where in self.seen.items():
-            customer, index, count = where
-            also = f"; {count - 1:,} more steps alike" if count > 1 else ""
+        for (key, message), (first, count) in self.seen.items():
+            also = f"; {count - 1:,} more alike" if count > 1 else ""
             self.report.errors.append(
-                f"{self.mapping.where(key)}: {dotted(key)}: {message} "
-                f"(customer {customer}, step {index + 1}{also})"
+                f"{self.mapping.where(key)}: {dotted(key)}: {message} ({first}{also})"
             )
+
+    def _prepare(self, initial: Mapping[tuple[str, str], int]) -> None:
+        """The prepare requests and the stock check, with the run's initial stock."""
+        rows = [
+            {"location": loc, "sku": sku, "qty": q} for (loc, sku), q in sorted(initial.items())
+        ]
+        values = {**self.base, "initial": rows}
+        for call in self.mapping.prepare:
+            for row in rows if call.each == "initial" else [{}]:
+                where = f"initial stock {row['location']}/{row['sku']}" if row else "prepare"
+                self._render(call, {**values, **row}, where)
+        if self.mapping.check is not None:
+            for row in rows:
+                where = f"initial stock {row['location']}/{row['sku']}"
+                self._render(self.mapping.check.call, {**values, **row}, where)
 
     def _login(self, call: Call, values: dict[str, Any], journey_vars: dict[str, Any]) -> None:
         profile = self.mapping.profiles.get(call.profile or "")
@@ -168,7 +216,7 @@ class _Walk:
         for capture in profile.login.captures:
             journey_vars[capture.var] = values[capture.var] = _Sample()
 
-    def _render(self, call: Call, values: Mapping[str, Any], journey: Journey, index: int) -> None:
+    def _render(self, call: Call, values: Mapping[str, Any], where: str) -> None:
         parts: list[tuple[Key, Any]] = [((*call.key, "path"), call.path.render_path)]
         for name in ("params", "body", "variables"):
             compiled = getattr(call, name)
@@ -183,11 +231,11 @@ class _Walk:
                     lacking = self.unknown.setdefault((key, missing.name), Counter())
                     lacking[str(missing.key)] += 1
                 else:
-                    self._note(key, self._why(missing), journey, index)
+                    self._note(key, self._why(missing), where)
             except OffTarget:
                 pass  # a URL only the target can give: checked at run time
             except (TypeError, ValueError) as error:
-                self._note(key, f"cannot render: {error}", journey, index)
+                self._note(key, f"cannot render: {error}", where)
 
     def _why(self, missing: Missing) -> str:
         name = missing.name
@@ -205,9 +253,9 @@ class _Walk:
             f"(write ${{{name}?}} to leave its key out)"
         )
 
-    def _note(self, key: Key, message: str, journey: Journey, index: int) -> None:
-        where = self.seen.get((key, message))
-        if where is None:
-            self.seen[key, message] = [journey.customer, index, 1]
+    def _note(self, key: Key, message: str, where: str) -> None:
+        seen = self.seen.get((key, message))
+        if seen is None:
+            self.seen[key, message] = [where, 1]
         else:
-            where[2] += 1
+            seen[1] += 1

@@ -1,7 +1,8 @@
 """What a target's answer means, read from its status and its body as a mapping file says.
 
-Body rules (``[[classify.when]]``) come first, in order; a GraphQL request's ``errors`` and
-``userErrors`` next (GraphQL refuses inside a 200); then the status: 401, 403 and 406 are
+Body rules (``[[classify.when]]``) come first, in order; a GraphQL request's ``errors``,
+``userErrors`` and union error types (a ``data.<field>.__typename`` ending in ``Error``)
+next (GraphQL refuses inside a 200); then the status: 401, 403 and 406 are
 always ``unauthorised``, and the lists ``ok``, ``partial``, ``not_found``, ``refused`` and
 ``unauthorised`` override the defaults for the statuses they name (every 2xx ok, 404
 not_found, any other 4xx refused, the rest error). For anything but ok, the target's code
@@ -132,11 +133,18 @@ class Classifier:
             return self._refusal(result, body, code=code, detail=detail)
         data = body.get("data")
         for value in data.values() if isinstance(data, dict) else ():
-            wrong = value.get("userErrors") if isinstance(value, dict) else None
+            if not isinstance(value, dict):
+                continue
+            wrong = value.get("userErrors")
             if isinstance(wrong, list) and wrong:
                 first = wrong[0] if isinstance(wrong[0], dict) else {}
                 words = _text(_MESSAGE.get(first)) or str(wrong[0])
                 return self._refusal(REFUSED, body, code=_text(_CODE.get(first)), detail=words)
+            typename = value.get("__typename")
+            if isinstance(typename, str) and typename.endswith("Error"):  # a union's error type
+                code = _text(_CODE.get(value)) or typename
+                words = _text(_MESSAGE.get(value)) or ""
+                return self._refusal(REFUSED, body, code=code, detail=words)
         return None
 
     def _refusal(

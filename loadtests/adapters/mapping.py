@@ -53,7 +53,8 @@ from loadtests.adapters.base import (
     check_stock,
 )
 from loadtests.adapters.calls import Call, OffTarget
-from loadtests.adapters.compiled import CompiledMapping, ReadPlan, StepPlan, read_mapping
+from loadtests.adapters.compiled import CompiledMapping, ReadPlan, StepPlan
+from loadtests.adapters.compiler import read_mapping
 from loadtests.adapters.paths import NOTHING
 from loadtests.adapters.reads import fetch, field_value, read_rows, rows_of
 from loadtests.adapters.template import Missing
@@ -240,8 +241,8 @@ class MappingAdapter(Adapter):
         send, target = self._sender(http), self._target(http)
         for profile in self.mapping.profiles.values():
             if profile.scope == "run" and profile.login is not None:
-                answer = fetch(profile.login, self.run_values, send, profile.login.name,
-                               target=target)  # fmt: skip
+                answer, _ = fetch(profile.login, self.run_values, send, profile.login.name,
+                                  target=target)  # fmt: skip
                 for capture in profile.login.captures:
                     found = capture.read(answer, self.run_values)
                     if found is NOTHING:

@@ -1,6 +1,6 @@
 """The shape of a mapping file (version 2), as pydantic models: what each key may hold.
 
-Only the shape is checked here; :mod:`loadtests.adapters.compiled` compiles the templates and
+Only the shape is checked here; :mod:`loadtests.adapters.compiler` compiles the templates and
 paths and checks what refers to what. ``docs/engineer.md`` has every key in a table.
 """
 

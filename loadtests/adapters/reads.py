@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.parse import urljoin
 
 from loadtests.adapters.base import OK, PARTIAL, Answer, ReplayRefused, Request
 from loadtests.adapters.calls import Call, OffTarget
@@ -23,8 +24,9 @@ Exchange = Callable[[Call, Mapping[str, Any], str | None], Answer]
 
 def fetch(call: Call, values: Mapping[str, Any], send: Callable[[Request], Answer],
           what: str, *, path: str | None = None, target: str | None = None,
-          extra: Mapping[str, str] | None = None) -> Answer:  # fmt: skip
-    """One request of a read, or :class:`ReplayRefused` naming ``what`` and why."""
+          extra: Mapping[str, str] | None = None) -> tuple[Answer, Request]:  # fmt: skip
+    """One request of a read and its answer, or :class:`ReplayRefused` naming ``what`` and
+    why."""
     try:
         request = call.render(values, extra, target=target, path=path)
     except Missing as missing:
@@ -39,7 +41,7 @@ def fetch(call: Call, values: Mapping[str, Any], send: Callable[[Request], Answe
             f"{what}: {request.method} {request.path} was {classified.result}{rule}"
             f"{': ' + classified.detail if classified.detail else ''} (status {answer.status})"
         )
-    return answer
+    return answer, request
 
 
 def read_rows(
@@ -59,7 +61,7 @@ def _pages(
 ) -> Iterator[Row]:  # fmt: skip
     pages = plan.pages
     if pages is None:
-        body = fetch(plan.call, values, send, what, **options).body
+        body = fetch(plan.call, values, send, what, **options)[0].body
         yield from rows_of(plan, body, values)
         return
     link: str | None = None
@@ -69,15 +71,16 @@ def _pages(
             values["page"] = page
         if pages.take is not None:
             values["skip"], values["take"] = skip, pages.take
-        body = fetch(plan.call, values, send, f"{what} (page {count + 1})", path=link,
-                     **options).body  # fmt: skip
+        answer, request = fetch(plan.call, values, send, f"{what} (page {count + 1})",
+                                path=link, **options)  # fmt: skip
+        body = answer.body
         rows = list(rows_of(plan, body, values))
         yield from rows
         if pages.next is not None:
             found = plan.next.get(body) if plan.next else NOTHING
             if found is NOTHING or not found:
                 return
-            link = str(found)
+            link = urljoin(request.path, str(found))  # a link may be relative to the page
         elif pages.page is not None:
             last = plan.last.get(body) if plan.last else NOTHING
             if not rows or (last is not NOTHING and page >= int(last)):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from loadtests.adapters.check import check_mapping
-from loadtests.adapters.compiled import read_mapping
+from loadtests.adapters.compiler import read_mapping
 from loadtests.journeys import Journey, Step
 from simulation.cli import app as cli
 from simulation.commandlog import CommandLog
@@ -80,7 +80,7 @@ def test_every_kind_of_the_run_with_its_status_and_every_error_with_its_line(
         f"{path}: steps.ship: expected the run's 1 ship steps mapped, or declared (status = "
         '"implicit" or "unsupported"), or a default (unlisted = ...), got nothing',
         f"{path}:13: steps.add_to_cart.body: lookup product has no entry for 1 value(s) the "
-        "run uses: 'HAT' (1 steps)",
+        "run uses: 'HAT' (1 uses)",
         f"{path}:13: steps.add_to_cart.body: no value for ${{reserve_at}} in some steps "
         "(write ${reserve_at?} to leave its key out) (customer 3, step 2)",
         f"{path}:19: steps.checkout.requests[1].path: ${{payment}} is captured by no earlier "
@@ -114,7 +114,10 @@ def test_the_file_s_own_problems_are_listed_with_their_lines(tmp_path: Path) -> 
     )
     report = check_mapping(path, [JOURNEY])
     assert len(report.errors) == 2
-    assert report.errors[0].startswith(f"{path}:5: steps.ship.method: expected Input should be")
+    assert report.errors[0] == (
+        f"{path}:5: steps.ship.method: expected 'GET', 'POST', 'PUT', 'PATCH' or 'DELETE', "
+        "got 'SEND'"
+    )
     assert report.errors[1].startswith(f"{path}:3: steps.pay.path: expected names a step field")
     v1 = tmp_path / "v1.toml"
     v1.write_text('[steps.pay]\npath = "/p/{order}"\n')
@@ -172,3 +175,34 @@ def test_the_guide_s_examples_are_valid_mappings(tmp_path: Path) -> None:
         real = [p for p in compiled.problems if "${basket}" not in str(p.given)
                 and "${cart_id}" not in str(p.given)]  # fmt: skip
         assert not real, (snippet, real)
+
+
+def test_the_check_says_what_the_file_prepares_and_reads(tmp_path: Path) -> None:
+    notes = check_mapping(REFERENCE, [JOURNEY]).notes
+    assert notes == [
+        "lookups: none",
+        "prepare: 1 request(s), the stock as they set it (not read back: prepare.verify reads it)",
+        "final state: stock and orders",
+    ]
+    bare = tmp_path / "bare.toml"
+    bare.write_text('version = 2\nunlisted = "unsupported"\n[prepare.check]\npath = "/s/${sku}"\n')
+    assert check_mapping(bare, [JOURNEY]).notes[1:] == [
+        "prepare: no requests, the stock checked one (location, sku) at a time",
+        "final state: not read (nothing to reconcile)",
+    ]
+
+
+def test_the_prepare_requests_are_rendered_with_the_initial_stock(tmp_path: Path) -> None:
+    (tmp_path / "stores.csv").write_text("code,id\nS01,1\n")
+    path = tmp_path / "stock.toml"
+    path.write_text(
+        'version = 2\nunlisted = "unsupported"\n[lookups.store]\nfile = "stores.csv"\n'
+        '[prepare]\n[[prepare.requests]]\neach = "initial"\nmethod = "PUT"\n'
+        'path = "/stock/${store[location]}/${sku}"\nbody = { n = "${qty}" }\n'
+    )
+    initial = {("S01", "TEE"): 4, ("WH1", "TEE"): 9, ("WH1", "CAP"): 2}
+    (error,) = check_mapping(path, [JOURNEY], initial).errors
+    assert error == (
+        f"{path}:9: prepare.requests[0].path: lookup store has no entry for 1 value(s) the "
+        "run uses: 'WH1' (2 uses)"
+    )

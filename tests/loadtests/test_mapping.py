@@ -251,6 +251,7 @@ GRAPHQL = """
 [classify.codes]
 INSUFFICIENT_STOCK = "stock.insufficient"
 NOT_ENOUGH = "stock.insufficient"
+CartClosedError = "state.invalid_transition"
 [steps.add_to_cart]
 path = "/graphql"
 query = '''mutation($cart: ID!, $qty: Int!) {
@@ -277,6 +278,11 @@ rule = "stock.insufficient"
          "refused", "stock.insufficient", "NOT_ENOUGH: 2 left"),
         ({"data": {"cartLinesAdd": {"__typename": "InsufficientStockError"}}},
          "refused", "stock.insufficient", ""),
+        ({"data": {"cartLinesAdd": {"__typename": "CartClosedError", "message": "closed"}}},
+         "refused", "state.invalid_transition", "CartClosedError: closed"),
+        ({"data": {"cartLinesAdd": {"__typename": "Cart", "id": "g1"}}}, "ok", None, ""),
+        ({"data": {"cartLinesAdd": {"__typename": "StockError", "code": "NOT_ENOUGH"}}},
+         "refused", "stock.insufficient", "NOT_ENOUGH"),
     ],
 )  # fmt: skip
 def test_graphql_refusals_inside_a_200_are_classified_like_any_refusal(
@@ -541,6 +547,7 @@ def test_a_version_1_mapping_is_refused_with_a_conversion_hint(tmp_path: Path) -
         ('[steps.pay]\nstatus = "implicit"\npath = "/p"\n', 2, "steps.pay"),
         ('\n[state.stock]\npath = "/s"\npages = { page = 1 }\n', 4, "state.stock.path"),
         ('[steps.pay]\npath = "/o/{order}"\n', 3, "steps.pay.path"),
+        ('[steps.pay]\npath = "/o/${order}/{amount}"\n', 3, "steps.pay.path"),
     ],
 )
 def test_mistakes_are_named_with_their_line(
@@ -572,3 +579,27 @@ on_hand = "level.on_hand"
         shop.prepare(http, {("S01", "TEE"): 4, ("WH1", "TEE"): 2})
         with pytest.raises(ReplayRefused, match="WH1/TEE: expected 3, found 2"):
             shop.prepare(http, {("S01", "TEE"): 4, ("WH1", "TEE"): 3})
+
+
+def test_a_relative_next_link_is_followed_as_the_target_wrote_it(tmp_path: Path) -> None:
+    shop = mapping(tmp_path, """
+[state.stock]
+path = "/stock"
+params = { size = "2" }
+pages = { next = "links.next" }
+rows = "items[*]"
+""")  # fmt: skip
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.url.path}?{request.url.query.decode()}")
+        first = request.url.params.get("size") == "2"
+        items = [{"location": "S01", "sku": "TEE" if first else "CAP", "on_hand": 3}]
+        return httpx.Response(
+            200, json={"items": items, "links": {"next": "?page=2" if first else None}}
+        )
+
+    with _client(handler) as http:
+        final = shop.final_state(http)
+    assert seen == ["/stock?size=2", "/stock?page=2"]
+    assert final.stock == {("S01", "TEE"): (3, 0), ("S01", "CAP"): (3, 0)}
