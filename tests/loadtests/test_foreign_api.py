@@ -264,17 +264,32 @@ def test_the_planted_oversell_is_found_and_named(
     causes = {f["cause"]: f for f in done.findings["findings"]}
     oversell = causes["sold more than was in stock (oversell)"]
     assert oversell["kind"] == "invariant"
-    assert SCARCE in oversell["examples"][0]["where"]
-    assert oversell["examples"][0]["found"] == "2 committed to orders"
+    (example,) = oversell["examples"]  # named by the step that did it, and the sku
+    assert example["where"] == f"customer 3 checkout (command 19, t=29): {SCARCE}"
+    assert (example["expected"], example["found"]) == (
+        f"at most 1 units of {SCARCE} sold",
+        "2 committed to orders",
+    )
     assert causes["reserved above on hand (or below zero)"]["examples"][0]["where"] == (
         f"WH1/{SCARCE}"
     )
-    # the step that did it: customer 3's checkout, accepted where the simulation refused it
+    # that step is the journey's first divergence: accepted where the simulation refused it
     step = done.outcomes[(done.outcomes["customer"] == 3) & (done.outcomes["step"] == "checkout")]
-    assert (step["result"].item(), step["expected"].item()) == ("ok", "stock.insufficient")
+    assert step[["result", "expected", "divergence"]].values.tolist() == [
+        ["ok", "stock.insufficient", "first"]
+    ]
     (note,) = done.findings["notes"]
     assert note["examples"][0]["where"] == "customer 3 checkout (command 19, t=29)"
-    assert note["cause"].startswith("checkout accepted where the simulation refused: stock.insuff")
+    assert note["cause"] == (
+        "checkout accepted where the simulation refused: stock.insufficient "
+        "(the target's own rules)"
+    )
+    first = [x for x in done.stdout.splitlines() if x.startswith("invariant: sold more")]
+    assert first == [
+        "invariant: sold more than was in stock (oversell) (1 row; e.g. customer 3 checkout "
+        f"(command 19, t=29): {SCARCE}: expected at most 1 units of {SCARCE} sold, found 2 "
+        "committed to orders)"
+    ]
     assert done.findings["discrepancies"] == 2  # nothing else: no artefact of the mapping
 
 
