@@ -319,7 +319,7 @@ def test_check_mapping_lists_each_kind_of_the_run_with_its_status(
                str(MAPPINGS[face]), "--check-mapping"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    lines = {x.strip().split(":")[0]: x.strip() for x in done.stdout.splitlines()[1:-1]}
+    lines = {x.split(":")[0].strip(): x.strip() for x in done.stdout.splitlines() if x[:2] == "  "}
     assert set(lines) == set(kinds_in(made_run))
     assert lines["checkout"] == "checkout: mapped (3 requests) (5 steps)"
     assert (
@@ -328,5 +328,8 @@ def test_check_mapping_lists_each_kind_of_the_run_with_its_status(
     )
     assert lines["transfer"] == (
         "transfer: unsupported (no transfers between stock locations) (1 steps)"
+    )
+    assert "lookups: product (read before the run), stock_location (read before the run)" in (
+        done.stdout
     )
     assert done.stdout.splitlines()[-1] == "errors: 0"
