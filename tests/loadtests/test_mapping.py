@@ -548,6 +548,13 @@ def test_a_version_1_mapping_is_refused_with_a_conversion_hint(tmp_path: Path) -
         ('\n[state.stock]\npath = "/s"\npages = { page = 1 }\n', 4, "state.stock.path"),
         ('[steps.pay]\npath = "/o/{order}"\n', 3, "steps.pay.path"),
         ('[steps.pay]\npath = "/o/${order}/{amount}"\n', 3, "steps.pay.path"),
+        ('[classify.codes]\nNO_STOCK = "stock.short"\n', 3, "classify.codes.NO_STOCK"),
+        (
+            '[steps.pay]\npath = "/p"\n[[steps.pay.classify.when]]\npath = "e"\n'
+            'result = "refused"\nrule = "nope"\n',
+            7,
+            "steps.pay.classify.when[0].rule",
+        ),
     ],
 )
 def test_mistakes_are_named_with_their_line(
