@@ -350,7 +350,10 @@ class _Compiler:
             if not rest.endswith("]"):
                 self.problem(key, "a variable name, or name[expr]", var)
                 return None
-            compiled = self._value(key, "${" + rest[:-1] + "}", allowed)
+            index_text = rest[:-1].strip()
+            if index_text.startswith("${") and index_text.endswith("}"):  # line[${sku}]
+                index_text = index_text[2:-1]
+            compiled = self._value(key, "${" + index_text + "}", allowed)
             if compiled is None:
                 return None
             index = compiled.render

@@ -58,10 +58,10 @@ capture = { basket = { path = "url", id = "cart" } }
 [steps.add_to_cart]
 path = "${basket}lines"
 body = { sku = "${sku}", quantity = "${qty}" }
-capture = { "line[sku]" = "lines[sku=${sku}].url" }
+capture = { "line[${sku}]" = "lines[sku=${sku}].url" }
 [steps.remove_from_cart]
 method = "DELETE"
-path = "${line[sku]}"
+path = "${line[${sku}]}"
 """
 
 
@@ -112,8 +112,8 @@ def test_the_replay_records_a_divergence_and_its_consequences(tmp_path: Path) ->
     assert recorder.steps["add_to_cart"]["actual"].total == 1  # sent and answered: measured
     assert "remove_from_cart" not in recorder.steps  # not sent: not measured
     details = [o.detail for o in recorder.ledger]
-    assert details[1].startswith("add_to_cart: capture line[sku] = ")
-    assert details[2].startswith("needs ${line}: add_to_cart: capture line[sku] = ")
+    assert details[1].startswith("add_to_cart: capture line[${sku}] = ")
+    assert details[2].startswith("needs ${line}: add_to_cart: capture line[${sku}] = ")
 
 
 class _Clock:
