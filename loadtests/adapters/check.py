@@ -76,9 +76,13 @@ class CheckReport:
         return not self.errors
 
     def lines(self) -> list[str]:
-        out = [f"mapping {self.mapping} against {self.journeys:,} journeys, {self.steps:,} steps:"]
+        """The header (what the file prepares and reads, in brackets), one line per step kind,
+        ``errors: N`` and the errors: each step kind's line is between the first line and
+        the ``errors`` line."""
+        notes = f" ({'; '.join(self.notes)})" if self.notes else ""
+        out = [f"mapping {self.mapping}{notes} against {self.journeys:,} journeys, "
+               f"{self.steps:,} steps:"]  # fmt: skip
         out += [f"  {k.kind}: {k.status} ({k.steps:,} steps)" for k in self.kinds]
-        out += self.notes
         out += [f"errors: {len(self.errors)}", *self.errors] if self.errors else ["errors: 0"]
         return out
 

@@ -47,6 +47,7 @@ from loadtests.adapters.template import (
 )
 from loadtests.adapters.toml_lines import Key, index_lines
 from loadtests.journeys import SENT
+from simulation.domain import errors as domain_errors
 from simulation.domain.vocabulary import BY_NAME
 from simulation.errors import InputError, Shown
 
@@ -55,6 +56,12 @@ BUILTINS = frozenset({"t", "kind", "token", "customer"})
 PREPARE_NAMES = frozenset({"initial", "location", "sku", "qty"})
 PAGE_NAMES = frozenset({"page", "skip", "take"})
 FIELDS = frozenset(f for k in BY_NAME.values() for f in k.fields)
+RULES = frozenset(
+    c.rule for c in vars(domain_errors).values()
+    if isinstance(c, type) and issubclass(c, domain_errors.DomainError)
+    and c is not domain_errors.DomainError
+)  # fmt: skip
+"""The simulation's rule names, as the domain's errors name them."""
 V1_HINT = (
     "a version 2 mapping (`version = 2` at the top). This looks like a version 1 file: write "
     'placeholders as ${name} instead of {name}, captures as `capture = { variable = "path" }` '
@@ -143,6 +150,8 @@ class _Compiler:
         self.out.problems.append(Problem(key, expected, given))
 
     def run(self) -> CompiledMapping:
+        for key, classify in self._classifies():
+            self._rules(key, classify)
         self._lookups()
         for name, profile in self.file.profiles.items():
             self.out.profiles[name] = self._profile(name, profile)
@@ -157,6 +166,32 @@ class _Compiler:
         if auth is not None and auth != "none" and auth not in self.file.profiles:
             self.problem(("auth",), f"an auth profile, one of {sorted(self.file.profiles)}", auth)
         return self.out
+
+    def _classifies(self) -> Iterable[tuple[Key, Classify | None]]:
+        """Every [classify] of the file, with its key."""
+        yield ("classify",), self.file.classify
+        for kind, step in self.file.steps.items():
+            yield ("steps", kind, "classify"), step.classify
+            for i, request in enumerate(step.requests or ()):
+                yield ("steps", kind, "requests", i, "classify"), request.classify
+        for name, lookup in self.file.lookups.items():
+            yield ("lookups", name, "classify"), lookup.classify
+        for name, read in (("stock", self.file.state.stock), ("orders", self.file.state.orders)):
+            yield ("state", name, "classify"), read.classify if read else None
+        for i, request in enumerate(self.file.prepare.requests if self.file.prepare else ()):
+            yield ("prepare", "requests", i, "classify"), request.classify
+
+    def _rules(self, key: Key, spec: Classify | None) -> None:
+        """The rules a classification names are the domain's."""
+        if spec is None:
+            return
+        expected = f"a rule of simulation/domain/errors.py, one of {sorted(RULES)}"
+        for code, rule in spec.codes.items():
+            if rule not in RULES:
+                self.problem((*key, "codes", code), expected, rule)
+        for i, when in enumerate(spec.when):
+            if when.rule is not None and when.rule not in RULES:
+                self.problem((*key, "when", i, "rule"), expected, when.rule)
 
     # -------------------------------------------------------------- names and variables
     def _variables(self) -> tuple[frozenset[str], frozenset[str]]:
@@ -315,7 +350,10 @@ class _Compiler:
             if not rest.endswith("]"):
                 self.problem(key, "a variable name, or name[expr]", var)
                 return None
-            compiled = self._value(key, "${" + rest[:-1] + "}", allowed)
+            index_text = rest[:-1].strip()
+            if index_text.startswith("${") and index_text.endswith("}"):  # line[${sku}]
+                index_text = index_text[2:-1]
+            compiled = self._value(key, "${" + index_text + "}", allowed)
             if compiled is None:
                 return None
             index = compiled.render

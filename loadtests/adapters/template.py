@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,8 +156,13 @@ def _closing(text: str, start: int) -> int:
     raise TemplateError(f"{text!r}: '${{' at {start - 2} is never closed by '}}'")
 
 
+_NESTED = re.compile(r"\$\{([^{}]*)\}")
+"""A placeholder written inside another's expression (``${line[${sku}]}``): the same as
+the bare expression (``${line[sku]}``)."""
+
+
 def _placeholder(inner: str) -> Placeholder:
-    expression, spec = _split_spec(inner)
+    expression, spec = _split_spec(_NESTED.sub(r"(\1)", inner))
     optional = expression.rstrip().endswith("?")
     if optional:
         expression = expression.rstrip()[:-1]

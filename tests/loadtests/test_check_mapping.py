@@ -90,7 +90,11 @@ def test_every_kind_of_the_run_with_its_status_and_every_error_with_its_line(
     ])  # fmt: skip
     assert not report.ok
     lines = report.lines()
-    assert lines[0] == f"mapping {path} against 1 journeys, 7 steps:"
+    assert lines[0] == (
+        f"mapping {path} (lookups: product (1 entries from a file); prepare: no requests, the "
+        "stock checked through [state.stock]; final state: not read (nothing to reconcile)) "
+        "against 1 journeys, 7 steps:"
+    )
     assert "  expire_hold: implicit (1 steps)" in lines
     assert "errors: 5" in lines
 

@@ -58,10 +58,10 @@ capture = { basket = { path = "url", id = "cart" } }
 [steps.add_to_cart]
 path = "${basket}lines"
 body = { sku = "${sku}", quantity = "${qty}" }
-capture = { "line[sku]" = "lines[sku=${sku}].url" }
+capture = { "line[${sku}]" = "lines[sku=${sku}].url" }
 [steps.remove_from_cart]
 method = "DELETE"
-path = "${line[sku]}"
+path = "${line[${sku}]}"
 """
 
 
@@ -112,8 +112,8 @@ def test_the_replay_records_a_divergence_and_its_consequences(tmp_path: Path) ->
     assert recorder.steps["add_to_cart"]["actual"].total == 1  # sent and answered: measured
     assert "remove_from_cart" not in recorder.steps  # not sent: not measured
     details = [o.detail for o in recorder.ledger]
-    assert details[1].startswith("add_to_cart: capture line[sku] = ")
-    assert details[2].startswith("needs ${line}: add_to_cart: capture line[sku] = ")
+    assert details[1].startswith("add_to_cart: capture line[${sku}] = ")
+    assert details[2].startswith("needs ${line}: add_to_cart: capture line[${sku}] = ")
 
 
 class _Clock:
@@ -548,6 +548,13 @@ def test_a_version_1_mapping_is_refused_with_a_conversion_hint(tmp_path: Path) -
         ('\n[state.stock]\npath = "/s"\npages = { page = 1 }\n', 4, "state.stock.path"),
         ('[steps.pay]\npath = "/o/{order}"\n', 3, "steps.pay.path"),
         ('[steps.pay]\npath = "/o/${order}/{amount}"\n', 3, "steps.pay.path"),
+        ('[classify.codes]\nNO_STOCK = "stock.short"\n', 3, "classify.codes.NO_STOCK"),
+        (
+            '[steps.pay]\npath = "/p"\n[[steps.pay.classify.when]]\npath = "e"\n'
+            'result = "refused"\nrule = "nope"\n',
+            7,
+            "steps.pay.classify.when[0].rule",
+        ),
     ],
 )
 def test_mistakes_are_named_with_their_line(

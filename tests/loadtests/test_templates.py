@@ -63,6 +63,7 @@ def test_arithmetic_on_captured_values_and_lookups() -> None:
     assert render("${(current - qty) * 2 // 3}") == 4
     assert render("${variant[sku]}") == 101
     assert render("${line[sku]}") == "/lines/9"
+    assert render("${line[${sku}]}") == "/lines/9"  # the same, as the issue writes it
     assert render("${legs[0].location}") == "S01"
     assert render("${legs[-1].lines[0].sku}") == "CAP"
 
