@@ -10,7 +10,9 @@
    200, 500 and 1,000 requests per second.
 
 The endpoint is a minimal asyncio HTTP server in a child process, so the server is never
-what is measured. Run: ``.venv/bin/python benchmarks/replay_throughput.py [--small]``.
+what is measured. Run: ``.venv/bin/python benchmarks/replay_throughput.py [--small]``;
+``--step pay`` replays writes (a payment per journey, each answer classified, judged against
+the simulation's outcome and kept in the ledger) instead of reads.
 """
 
 from __future__ import annotations
@@ -92,10 +94,13 @@ class Ping(Adapter):
         return TargetState(None)
 
 
+STEP = "browse"
+"""The kind of every journey's one step (``--step``)."""
+
+
 def _journeys(count: int, rate: float) -> list[Scheduled]:
-    return [
-        Scheduled(Journey(i, (Step("browse", i / rate, {}),)), (i / rate,)) for i in range(count)
-    ]
+    data: dict[str, object] = {} if STEP == "browse" else {"order": 1, "amount": 1.0}
+    return [Scheduled(Journey(i, (Step(STEP, i / rate, data),)), (i / rate,)) for i in range(count)]
 
 
 def replay(host: str, count: int, rate: float, in_flight: int) -> tuple[float, ReplayJob]:
@@ -200,7 +205,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=6, help="rounds of each user (ABBA)")
     parser.add_argument("--seconds", type=float, default=None, help="window of each round")
     parser.add_argument("--no-lag", action="store_true", help="only the side-by-side rounds")
+    parser.add_argument(
+        "--step", choices=["browse", "pay"], default="browse", help="a read or a write per journey"
+    )
     args = parser.parse_args()
+    global STEP  # noqa: PLW0603 - one setting for the whole benchmark process
+    STEP = args.step
     seconds = args.seconds or (2.0 if args.small else 5.0)
     repeats = 2 if args.small else args.repeats
     port = _free_port()

@@ -8,7 +8,8 @@ machines, each able to read the results folder) run one user per worker (``-u`` 
 workers): each worker replays the customers whose id modulo the number of workers is its
 index, so one customer's steps never cross workers. The master prepares the target, merges
 the workers' histograms and writes the reconciliation and report when the test stops; the
-command's exit code is non-zero when there are discrepancies or a gate fails. The API token
+command's exit code is 1 when there are discrepancies or a gate fails, 4 when coverage was
+incomplete (as ``omnicanal replay``). The API token
 comes from ``OMNICANAL_API_TOKEN`` or ``OMNICANAL_API_TOKEN_FILE``. With Locust's ``--run-time``
 the replay stops sending at it and counts what it did not send, as ``omnicanal replay
 --run-time`` does; Locust counts its run time from the test's start, the preparation included.
@@ -29,7 +30,15 @@ from locust.runners import MasterRunner, WorkerRunner
 from loadtests.adapters import load_adapter
 from loadtests.journeys import shard
 from loadtests.replay import GRACE, Recorder
-from loadtests.run import Settings, finish, load_plan, locust_table, prepare, read_token
+from loadtests.run import (
+    Settings,
+    connect,
+    finish,
+    load_plan,
+    locust_table,
+    prepare,
+    read_token,
+)
 from loadtests.slo import load_gates
 from loadtests.users import JourneyUser, ReplayJob, attach, install_reporting, job_of
 
@@ -48,6 +57,10 @@ def _options(parser: Any) -> None:
     group.add_argument(
         "--replay-out", default=None, help="Where to write (default RESULTS/loadtest)"
     )
+    group.add_argument(
+        "--check", default="rules", choices=["rules", "invariants"],
+        help="Reconcile against the simulation's rules, or check only the target's invariants",
+    )  # fmt: skip
 
 
 def _settings(environment: Environment) -> Settings:
@@ -58,6 +71,7 @@ def _settings(environment: Environment) -> Settings:
         max_in_flight=options.max_in_flight, adapter=options.adapter,
         gates=Path(options.gates) if options.gates else None,
         out=Path(options.replay_out) if options.replay_out else None, token=read_token(),
+        check_mode=options.check,
     )  # fmt: skip
     settings.check()
     return settings
@@ -86,7 +100,7 @@ def _init(environment: Environment, **_: Any) -> None:
 def _start(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     settings = _settings(environment)
-    adapter = load_adapter(settings.adapter, settings.token)
+    adapter = load_adapter(settings.adapter, settings.token, settings.target)
     plan = load_plan(settings)
     if not isinstance(runner, WorkerRunner):  # the master (or a lone local runner) prepares
         prepare(settings, adapter, plan)
@@ -94,6 +108,8 @@ def _start(environment: Environment, **_: Any) -> None:
                       "gates": load_gates(settings.gates)}  # fmt: skip
         _Run.started = time.monotonic()
         _Run.ready.set()
+    else:  # a worker logs in and reads its lookups itself, changing nothing on the target
+        connect(settings, adapter)
     if isinstance(runner, MasterRunner):
         runner.send_message(READY)
         return

@@ -17,14 +17,38 @@ from typing import Any
 
 import numpy as np
 
-from loadtests.adapters.base import ERROR, OK, REFUSED, SKIPPED
+from loadtests.adapters.base import (
+    DIVERGED,
+    ERROR,
+    IMPLICIT,
+    NOT_FOUND,
+    OK,
+    PARTIAL,
+    REFUSED,
+    SKIPPED,
+    UNAUTHORISED,
+)
 from loadtests.histogram import Histogram
 from loadtests.journeys import READS, Scheduled, Step
+from simulation.commandlog import ACCEPTED
 
 MEASURES = ("intended", "actual", "lag")
 NOT_RUN = "not_run"
 """A step not sent because the run time was up (or the run stopped), as a result's name."""
-RESULTS = (OK, REFUSED, ERROR, SKIPPED, NOT_RUN)
+RESULTS = (
+    OK,
+    PARTIAL,
+    REFUSED,
+    NOT_FOUND,
+    UNAUTHORISED,
+    ERROR,
+    SKIPPED,
+    IMPLICIT,
+    DIVERGED,
+    NOT_RUN,
+)
+UNSENT = frozenset({SKIPPED, IMPLICIT, DIVERGED})
+"""Results of a step the replay chose not to send: counted, never measured."""
 BATCH = 4096
 """Requests of one kind (or journeys) held in a buffer before it is folded."""
 _FULL = 3 * BATCH  # floats in a full buffer of requests
@@ -32,7 +56,13 @@ _FULL = 3 * BATCH  # floats in a full buffer of requests
 
 @dataclass(slots=True)
 class Outcome:
-    """One step as the target answered it (or why it was not sent)."""
+    """One step as the target answered it (or why it was not sent).
+
+    ``expected`` is the simulation's own outcome of the step (``ok`` or the rule that refused
+    it), ``rule`` the simulation's rule the target's refusal maps to (None when the target's
+    code maps to none), ``divergence`` what the replay saw: ``first`` for the journey's first
+    step decided otherwise than in the simulation, ``consequence`` for a later one.
+    """
 
     customer: int
     kind: str
@@ -47,10 +77,13 @@ class Outcome:
     order_key: float | None = None
     learned: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
+    expected: str = ACCEPTED
+    rule: str | None = None
+    divergence: str = ""
 
     @property
     def step(self) -> Step:
-        return Step(self.kind, self.t, self.data, command=self.command)
+        return Step(self.kind, self.t, self.data, command=self.command, expected=self.expected)
 
 
 class Recorder:
@@ -95,9 +128,11 @@ class Recorder:
         return self._journeys
 
     def add(self, outcome: Outcome) -> None:
-        """One step's outcome: measured (unless skipped), and in the ledger if it is a write."""
-        if outcome.result == SKIPPED:
-            self._counts(outcome.kind)[SKIPPED] += 1
+        """One step's outcome: measured (unless it was not sent), and in the ledger if it is a
+        write. A step that diverged on its own answer (a capture found nothing) was sent:
+        measured."""
+        if outcome.result in UNSENT and not outcome.status:
+            self._counts(outcome.kind)[outcome.result] += 1
         else:
             self.record(outcome.kind, outcome.result, outcome.intended, outcome.sent, outcome.done)
         if outcome.kind not in READS:

@@ -24,11 +24,23 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
-from loadtests.adapters.base import OK, SKIPPED, Adapter, Answer, Ids, Request
-from loadtests.journeys import READS, Scheduled, Step
+from loadtests.adapters.base import (
+    DIVERGED,
+    IMPLICIT,
+    OK,
+    SKIPPED,
+    Adapter,
+    Answer,
+    Classified,
+    JourneyState,
+    Request,
+)
+from loadtests.divergence import CONSEQUENCE, CREATED, FIRST, Course, differs
+from loadtests.journeys import OPERATIONS, READS, Scheduled, Step
 from loadtests.recorder import MEASURES, NOT_RUN, RESULTS, Outcome, Recorder
+from simulation.commandlog import ACCEPTED
 from simulation.domain.vocabulary import KINDS
 
 __all__ = [
@@ -70,8 +82,11 @@ def play_journey(  # noqa: PLR0917
 class JourneyPlayer:
     """Plays journeys one after another for one run (what :func:`play_journey` does for one).
 
-    A step about a cart or an order whose creation the target refused (or never answered) is
-    skipped: the customer cannot go on with it. So is a step the adapter has no request for.
+    A step the target decides otherwise than the simulation did marks the journey diverged
+    (see :mod:`loadtests.divergence`): the first such step is recorded as ``first``, later ones
+    as ``consequence``. A step about a cart or an order the target never created is not sent:
+    ``diverged`` when its creation was refused, unanswered or not sent itself, ``skipped`` when
+    the adapter has no request for its creation; so is a step the adapter has no request for.
     No step is sent once the clock is past ``deadline`` (the run time is up), after
     :meth:`halt`, or once ``stop()`` is true, nor one scheduled after the deadline: the journey
     ends at once instead of sleeping until it, and its remaining steps are counted as not run.
@@ -79,7 +94,8 @@ class JourneyPlayer:
     calls as it can (the replay measures its own overhead against a bare Locust user).
     """
 
-    __slots__ = ("adapter", "ends", "learns", "now", "origin", "recorder", "send", "sleep", "stop")
+    __slots__ = ("adapter", "classifies", "ends", "learns", "now", "origin", "performs",
+                 "recorder", "send", "sleep", "stop")  # fmt: skip
 
     def __init__(  # noqa: PLR0917
         self,
@@ -96,21 +112,26 @@ class JourneyPlayer:
         self.now, self.sleep, self.stop = clock.now, clock.sleep, stop
         self.ends = math.inf if deadline is None else deadline
         self.learns = type(adapter).learn is not Adapter.learn  # else no call per answer
+        # An adapter that does not classify answers itself: its outcome() is the result, and no
+        # Classified is made per write.
+        self.classifies = type(adapter).classify is not Adapter.classify
+        self.performs = type(adapter).perform is not Adapter.perform  # else inline, below
 
     def halt(self) -> None:
         """Send no further step, in any journey (the run stops early)."""
         self.ends = -math.inf
 
-    def play(self, item: Scheduled) -> None:  # noqa: PLR0912 - the hot loop, in one piece
+    def play(self, item: Scheduled) -> None:  # noqa: PLR0912, PLR0915 - the hot loop, in one piece
         """One journey, to its end or to the deadline."""
         steps = item.journey.steps
         origin, now, recorder, stop = self.origin, self.now, self.recorder, self.stop
         adapter = self.adapter
-        ids = Ids()
-        lost: set[tuple[str, Any]] | None = None
+        ids = JourneyState(item.journey.customer)
+        course: Course | None = None  # made at the journey's first divergence or lost creation
         offsets = item.offsets
         last = start = offsets[0]
         counted = 0  # steps recorded so far; the rest are not run when the loop stops early
+        performs = self.performs
         try:
             for step in steps:  # (a zip with strict=True costs a keyword call per journey)
                 offset = offsets[counted]
@@ -123,24 +144,36 @@ class JourneyPlayer:
                     at = now()
                 if at > self.ends or (stop is not None and stop()):
                     break
-                if lost and any((k, step.data.get(k)) in lost for k in ("cart", "order")):
-                    _skip(recorder, item.journey.customer, step, "its cart or order was refused")
+                if course is not None and course.missing and (why := course.blocked(step.data)):
+                    course = _unsent(recorder, item.journey.customer, step, course, *why)
+                elif performs:  # the adapter sends the step itself (several requests, captures)
+                    sent = now() - origin
+                    answer, classified = adapter.perform(step, ids, self.send)
+                    if answer is None:  # not sent: skipped, implicit or diverged
+                        course = _unsent(recorder, item.journey.customer, step, course,
+                                         classified.result, classified.detail)  # fmt: skip
+                    else:
+                        done = last = now() - origin
+                        if step.kind in READS:
+                            recorder.record(step.kind, classified.result, offset, sent, done)
+                        else:
+                            course = self._write(item, step, ids, course, answer,
+                                                 (offset, sent, done), classified)  # fmt: skip
                 elif (request := adapter.request(step, ids)) is None:
-                    why = "the adapter has no request for this step"
-                    _skip(recorder, item.journey.customer, step, why)
+                    why = (SKIPPED, "the adapter has no request for this step")
+                    course = _unsent(recorder, item.journey.customer, step, course, *why)
                 else:
                     sent = now() - origin
                     answer = self.send(request)
                     done = last = now() - origin
-                    result = adapter.outcome(answer)
-                    if result == OK and self.learns:
-                        adapter.learn(step, answer, ids)
                     if step.kind in READS:  # measured, never reconciled: no outcome to keep
+                        result = (adapter.classify(step, answer).result if self.classifies
+                                  else adapter.outcome(answer))  # fmt: skip
+                        if result == OK and self.learns:
+                            adapter.learn(step, answer, ids)
                         recorder.record(step.kind, result, offset, sent, done)
                     else:
-                        lost = self._write(
-                            item, step, ids, lost, answer, (result, offset, sent, done)
-                        )
+                        course = self._write(item, step, ids, course, answer, (offset, sent, done))
                 counted += 1
         finally:  # also when the journey is killed: what it did not record is counted as not run
             if counted < len(steps):
@@ -152,30 +185,59 @@ class JourneyPlayer:
         self,
         item: Scheduled,
         step: Step,
-        ids: Ids,
-        lost: set[tuple[str, Any]] | None,
+        ids: JourneyState,
+        course: Course | None,
         answer: Answer,
-        measured: tuple[str, float, float, float],
-    ) -> set[tuple[str, Any]] | None:
-        """A write's outcome, into the ledger; returns the journey's refused creations."""
-        result, intended, sent, done = measured
-        data = step.data
+        measured: tuple[float, float, float],
+        classified: Classified | None = None,
+    ) -> Course | None:
+        """A write's outcome, into the ledger, judged against the simulation's; returns the
+        journey's course (made when it first diverges or loses a creation). ``classified``:
+        the answer as an adapter that sent the step itself read it (and learnt from it)."""
+        intended, sent, done = measured
+        adapter, data, expected = self.adapter, step.data, step.expected
+        learn = classified is None and self.learns
+        if classified is None and self.classifies:
+            classified = adapter.classify(step, answer)
+        result = adapter.outcome(answer) if classified is None else classified.result
         outcome = Outcome(item.journey.customer, step.kind, step.t, step.command, data, result,
                           answer.status, intended, sent, done,
-                          self.adapter.order_key(answer))  # fmt: skip
+                          adapter.order_key(answer))  # fmt: skip
+        if expected != ACCEPTED:  # set only when not the default: a write costs less
+            outcome.expected = expected
         if result == OK:
+            if learn:
+                adapter.learn(step, answer, ids)
             outcome.learned = {k: ids.of(k, int(data[k])) for k in ("cart", "order") if k in data}
         else:
-            outcome.detail = _detail(answer)
-            if step.kind in _CREATES:
-                lost = lost or set()
-                lost.add((_CREATES[step.kind], data[_CREATES[step.kind]]))
+            if classified is not None:
+                outcome.rule = classified.rule
+            outcome.detail = (classified and classified.detail) or _detail(answer)
+        if (result != OK or expected != ACCEPTED) and differs(expected, result):
+            course = course or Course()
+            outcome.divergence = CONSEQUENCE if course.diverged else FIRST
+            course.diverged = item.journey.customer != OPERATIONS  # its steps stand alone
+        if result != OK and result not in CREATED and (made := _CREATES.get(step.kind)):
+            course = course or Course()
+            course.lose(made, data[made], DIVERGED, f"its {made} was not created ({step.kind} "
+                        f"{result})")  # fmt: skip
         self.recorder.add(outcome)
-        return lost
+        return course
 
 
-def _skip(recorder: Recorder, customer: int, step: Step, why: str) -> None:
-    recorder.add(Outcome(customer, step.kind, step.t, step.command, step.data, SKIPPED, detail=why))
+def _unsent(  # noqa: PLR0917
+    recorder: Recorder, customer: int, step: Step, course: Course | None, result: str, why: str
+) -> Course | None:
+    """A step not sent (``result``: skipped or diverged); what it would have created is lost
+    to the rest of the journey, for the same reason."""
+    recorder.add(Outcome(customer, step.kind, step.t, step.command, step.data, result,
+                         detail=why, expected=step.expected))  # fmt: skip
+    made = _CREATES.get(step.kind)
+    if made is not None and result != IMPLICIT:  # a blocked step passes its reason on
+        course = course or Course()
+        lost = why if result == DIVERGED else f"its {made} was not created ({step.kind} {result})"
+        course.lose(made, step.data[made], result, lost)
+    return course
 
 
 def _detail(answer: Answer) -> str:

@@ -1,5 +1,6 @@
-"""The load test's folder: statistics, histograms, the write ledger, discrepancies, figures and
-one self-contained report page. Nothing in it ever holds the API token."""
+"""The load test's folder: statistics, histograms, the write ledger, the reconciliation's
+findings (grouped by cause, with its coverage), figures and one self-contained report page.
+Nothing in it ever holds the API token."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from loadtests.adapters.base import ERROR, OK, REFUSED, SKIPPED
-from loadtests.reconcile import Discrepancy
+from loadtests.adapters.base import OK
+from loadtests.findings import Coverage, Discrepancy, Finding, verdict
+from loadtests.reconcile import Reconciliation
 from loadtests.replay import MEASURES, NOT_RUN, RESULTS, Recorder
 from loadtests.slo import Gate
 
@@ -22,6 +24,7 @@ STATS = "stats.csv"
 HISTOGRAMS = "histograms.json"
 OUTCOMES = "outcomes.parquet"
 DISCREPANCIES = "discrepancies.csv"
+FINDINGS = "findings.json"
 GATES = "gates.csv"
 TIMELINE = "timeline.csv"
 REPORT = "report.html"
@@ -102,15 +105,35 @@ def _figures(timeline: pd.DataFrame, recorder: Recorder, folder: Path) -> list[P
     return out
 
 
+def findings_document(found: Reconciliation, coverage: Coverage) -> dict[str, Any]:
+    """``findings.json``: the verdict, the coverage, the findings grouped by cause (root
+    causes first) and the notes counted apart, each with a few example rows."""
+    return {
+        "check": found.check,
+        "verdict": verdict(len(found.discrepancies), coverage),
+        "discrepancies": len(found.discrepancies),
+        "coverage": coverage.to_dict(),
+        "findings": [f.to_dict() for f in found.findings],
+        "notes": [f.to_dict() for f in found.noted],
+    }
+
+
 def write(  # noqa: PLR0917
     folder: Path,
     meta: dict[str, Any],
     recorder: Recorder,
-    discrepancies: Sequence[Discrepancy],
+    found: Reconciliation,
+    coverage: Coverage,
     gates: Sequence[Gate],
     locust_stats: pd.DataFrame | None = None,
 ) -> None:
-    """Everything a load test leaves behind, into ``folder`` (a fresh temporary folder)."""
+    """Everything a load test leaves behind, into ``folder`` (a fresh temporary folder).
+
+    ``outcomes.parquet`` has a row per write: the simulation's outcome (``expected``), the
+    target's result and rule, the replay's ``divergence`` mark and the reconciliation's
+    ``finding`` label for a step that differed; ``discrepancies.csv`` a row per discrepancy
+    with its ``cause``; ``findings.json`` the same grouped (:func:`findings_document`)."""
+    discrepancies = found.discrepancies
     stats = stats_table(recorder)
     stats.to_csv(folder / STATS, index=False)
     hist = {k: {m: h.to_dict() for m, h in v.items()} for k, v in recorder.steps.items()}
@@ -130,16 +153,19 @@ def write(  # noqa: PLR0917
                 "done_s": o.done,
                 "order_key": o.order_key,
                 "detail": o.detail,
+                "expected": o.expected,
+                "rule": o.rule,
+                "divergence": o.divergence,
+                "finding": found.labels.get(o.command, ""),
                 "data": json.dumps(o.data),
             }
             for o in recorder.ledger
         ]
     )
     ledger.to_parquet(folder / OUTCOMES, index=False)
-    pd.DataFrame(
-        [(d.kind, d.where, d.expected, d.found) for d in discrepancies],
-        columns=["kind", "where", "expected", "found"],
-    ).to_csv(folder / DISCREPANCIES, index=False)
+    _rows(discrepancies).to_csv(folder / DISCREPANCIES, index=False)
+    document = findings_document(found, coverage)
+    (folder / FINDINGS).write_text(json.dumps(document, indent=1) + "\n")
     pd.DataFrame(
         [(g.scope, g.name, g.limit, g.value, g.passed) for g in gates],
         columns=["scope", "gate", "limit", "value", "passed"],
@@ -149,7 +175,23 @@ def write(  # noqa: PLR0917
     if locust_stats is not None:
         locust_stats.to_csv(folder / "locust_stats.csv", index=False)
     figures = _figures(timeline, recorder, folder / "figures")
-    (folder / REPORT).write_text(_page(meta, stats, discrepancies, gates, locust_stats, figures))
+    page = _page(meta, stats, found, coverage, gates, locust_stats, figures)
+    (folder / REPORT).write_text(page)
+
+
+def _rows(rows: Sequence[Discrepancy]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(d.kind, d.cause, d.where, d.expected, d.found) for d in rows],
+        columns=["kind", "cause", "where", "expected", "found"],
+    )
+
+
+def _grouped(groups: Sequence[Finding]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(g.kind, g.cause, g.count, g.rows[0].where, g.rows[0].expected, g.rows[0].found)
+         for g in groups],
+        columns=["kind", "cause", "rows", "e.g. where", "expected", "found"],
+    )  # fmt: skip
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -161,14 +203,16 @@ def _table(frame: pd.DataFrame) -> str:
 def _page(  # noqa: PLR0917
     meta: dict[str, Any],
     stats: pd.DataFrame,
-    discrepancies: Sequence[Discrepancy],
+    found: Reconciliation,
+    coverage: Coverage,
     gates: Sequence[Gate],
     locust_stats: pd.DataFrame | None,
     figures: list[Path],
 ) -> str:
-    shown = ["step", OK, REFUSED, ERROR, SKIPPED, NOT_RUN, "cut_short", "intended_p50_ms",
-             "intended_p95_ms", "intended_p99_ms", "actual_p50_ms", "actual_p95_ms",
-             "actual_p99_ms", "lag_p99_ms"]  # fmt: skip
+    shown = ["step", *RESULTS, "cut_short", "intended_p50_ms", "intended_p95_ms",
+             "intended_p99_ms", "actual_p50_ms", "actual_p95_ms", "actual_p99_ms",
+             "lag_p99_ms"]  # fmt: skip
+    discrepancies = found.discrepancies
     facts = ", ".join(f"{html.escape(str(k))} {html.escape(str(v))}" for k, v in meta.items())
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>omnicanal replay</title>",
@@ -177,14 +221,18 @@ def _page(  # noqa: PLR0917
         "padding:0.25em 0.6em;text-align:right}td:first-child,th:first-child{text-align:left}"
         "img{max-width:100%}.fail{color:#b00}</style></head><body>",
         f"<h1>Journey replay</h1><p>{facts}</p>",
-        f"<h2>Discrepancies: {len(discrepancies)}</h2>",
+        f"<h2>{html.escape(verdict(len(discrepancies), coverage))}</h2>",
+        f"<p>check: {html.escape(found.check)}; {html.escape(coverage.line())}</p>",
     ]
     if discrepancies:
-        listed = pd.DataFrame(
-            [(d.kind, d.where, d.expected, d.found) for d in discrepancies[:500]],
-            columns=["kind", "where", "expected", "found"],
-        )
-        parts.append(_table(listed))
+        parts.append("<h3>Findings, by cause (root causes first)</h3>")
+        parts.append(_table(_grouped(found.findings)))
+    if found.notes:
+        parts.append("<h3>Counted apart, not discrepancies</h3>")
+        parts.append(_table(_grouped(found.noted)))
+    if discrepancies:
+        parts.append("<h3>Every discrepancy (the first 500; all in discrepancies.csv)</h3>")
+        parts.append(_table(_rows(discrepancies[:500])))
     parts.append("<h2>Gates</h2>")
     parts.append(
         "<ul>"

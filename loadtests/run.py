@@ -19,8 +19,11 @@ import pandas as pd
 
 from loadtests import report
 from loadtests.adapters import Adapter, ReplayRefused, TargetState, load_adapter
+from loadtests.adapters.base import ANSWERED, ERROR
+from loadtests.adapters.check import CheckReport, check_mapping
+from loadtests.findings import FIRST_DIVERGENCE, Coverage, Discrepancy, verdict
 from loadtests.journeys import Scheduled, initial_stock, journeys, schedule
-from loadtests.reconcile import Discrepancy, reconcile
+from loadtests.reconcile import CHECKS, RULES, Reconciliation, reconcile
 from loadtests.replay import NOT_RUN, Recorder
 from loadtests.slo import Gate, check, load_gates
 from simulation.commandlog import read_command_table
@@ -72,9 +75,14 @@ class Settings:
     out: Path | None = None
     replication: int | None = None
     token: str | None = field(default=None, repr=False)
+    check_mode: str = RULES
+    """``--check``: ``rules`` (the simulation's decisions) or ``invariants`` (the target's own
+    consistency only)."""
 
     def check(self) -> None:
         self.target = check_target(self.target)
+        if self.check_mode not in CHECKS:
+            raise InputError("--check", " or ".join(CHECKS), self.check_mode)
         if not self.speedup > 0:
             raise InputError("--speedup", "a number > 0", self.speedup)
         if self.max_in_flight < 1:
@@ -112,9 +120,27 @@ def load_plan(settings: Settings) -> Plan:
     )
 
 
+def check_mapping_of(settings: Settings) -> CheckReport:
+    """``--check-mapping``: the ``--adapter`` mapping file against the run's journeys, offline."""
+    if not (settings.adapter or "").endswith(".toml"):
+        raise InputError("--adapter", "a mapping .toml file to check", settings.adapter)
+    if not (settings.results / COMMANDS).is_file():
+        raise InputError("RESULTS", f"a results folder holding {COMMANDS}", str(settings.results))
+    commands = read_command_table(settings.results / COMMANDS)
+    found = journeys(commands, settings.replication)
+    initial = initial_stock(commands, settings.replication)
+    return check_mapping(Path(settings.adapter or ""), found, initial)
+
+
 def prepare(settings: Settings, adapter: Adapter, plan: Plan) -> None:
     with httpx.Client(base_url=settings.target, timeout=60.0) as http:
         adapter.prepare(http, plan.initial)
+
+
+def connect(settings: Settings, adapter: Adapter) -> None:
+    """What a Locust worker needs before the run (logins, lookups), changing nothing."""
+    with httpx.Client(base_url=settings.target, timeout=60.0) as http:
+        adapter.connect(http)
 
 
 def final_state(settings: Settings, adapter: Adapter) -> TargetState:
@@ -122,15 +148,25 @@ def final_state(settings: Settings, adapter: Adapter) -> TargetState:
         return adapter.final_state(http)
 
 
+INCOMPLETE = 4
+"""The exit code of a run that found nothing wrong but could not check everything: steps
+skipped as unsupported, the final stock or orders not read, or (``--check invariants``)
+writes left unanswered."""
+
+
 @dataclass
 class Outcome:
     folder: Path
     discrepancies: list[Discrepancy]
     gates: list[Gate]
+    coverage: Coverage | None = None
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.discrepancies or not all(g.passed for g in self.gates) else 0
+        """1 for discrepancies or a failed gate, else 4 when coverage was incomplete, else 0."""
+        if self.discrepancies or not all(g.passed for g in self.gates):
+            return 1
+        return INCOMPLETE if self.coverage is not None and not self.coverage.complete else 0
 
 
 def finish(
@@ -145,19 +181,23 @@ def finish(
     phases: dict[str, float] | None = None,
 ) -> Outcome:
     """Reconcile, check the gates, write the folder, print the summary (last line:
-    ``discrepancies: N``). ``wall_seconds`` is the load's own time; ``phases`` the seconds
-    of what came before it, to which this adds its own (final state, reconcile, report)."""
+    ``discrepancies: N``, with what was not checked when coverage was incomplete).
+    ``wall_seconds`` is the load's own time; ``phases`` the seconds of what came before it,
+    to which this adds its own (final state, reconcile, report)."""
     phases = dict(phases or {})
     clock = time.monotonic()
     final = final_state(settings, adapter)
     clock = _lap(phases, "final state", clock)
-    found, _ = reconcile(plan.initial, recorder.ledger, final)
+    result = reconcile(plan.initial, recorder.ledger, final, check=settings.check_mode)
+    found = result.discrepancies
+    coverage = Coverage.of(recorder.counts, final, unanswered=result.unanswered)
     verdicts = check(gates, recorder, len(found))
     clock = _lap(phases, "reconcile", clock)
     counts = recorder.counts.values()
-    sent = sum(c[k] for c in counts for k in ("ok", "refused", "error"))
+    sent = sum(c.get(k, 0) for c in counts for k in (*ANSWERED, ERROR))
     meta = {
         "results": settings.results.name, "target": settings.target, "adapter": adapter.name,
+        "check": settings.check_mode,
         "speedup": settings.speedup, "users (journeys in flight)": settings.max_in_flight,
         "customers": plan.customers, "journeys done": recorder.journeys_done,
         "journeys cut short": recorder.journeys_cut,
@@ -169,12 +209,14 @@ def finish(
     root = settings.out or settings.results / "loadtest"
     root.mkdir(parents=True, exist_ok=True)
     with RunFolder(root, "replay") as folder:
-        report.write(folder.path, meta, recorder, found, verdicts, locust_stats)
+        report.write(folder.path, meta, recorder, result, coverage, verdicts, locust_stats)
         _lap(phases, "report", clock)
-        folder.manifest |= {"replay": meta, "phases (s)": _rounded(phases),
-                            "discrepancies": len(found)}  # fmt: skip
-    _print(meta, recorder, found, verdicts, folder.final, phases=phases)
-    return Outcome(folder.final, found, verdicts)
+        folder.manifest |= {
+            "replay": meta, "phases (s)": _rounded(phases), "discrepancies": len(found),
+            "coverage": coverage.to_dict(),
+        }  # fmt: skip
+    _print(meta, recorder, result, coverage, verdicts, folder.final, phases=phases)
+    return Outcome(folder.final, found, verdicts, coverage)
 
 
 def _lap(phases: dict[str, float], name: str, since: float) -> float:
@@ -190,16 +232,43 @@ def _rounded(phases: dict[str, float]) -> dict[str, float]:
 _QS = (50, 95, 99)
 
 
-def _print(
+_GROUPS_SHOWN = 20
+
+
+def _print_findings(found: Reconciliation, coverage: Coverage) -> None:
+    """The reconciliation: first divergences (by step kind and reason) first, then the other
+    findings by cause, what was counted apart, and the coverage."""
+    groups = found.findings
+    firsts = [g for g in groups if g.kind == FIRST_DIVERGENCE]
+    if firsts:
+        print(f"first divergences: {sum(g.count for g in firsts):,} steps the target decided "
+              "otherwise than the simulation, by step kind and reason:")  # fmt: skip
+    for g in groups[:_GROUPS_SHOWN]:
+        if g.kind == FIRST_DIVERGENCE:
+            print(f"  {g.cause}: {g.count:,} (e.g. {g.rows[0].where})")
+        else:
+            print(g.line())
+    if len(groups) > _GROUPS_SHOWN:
+        print(f"... and {len(groups) - _GROUPS_SHOWN} more findings in findings.json")
+    if found.notes:
+        apart = ", ".join(f"{g.kind} {g.count:,}: {g.cause}" for g in found.noted[:5])
+        more = f" (and {len(found.noted) - 5} more)" if len(found.noted) > 5 else ""
+        print(f"counted apart, not discrepancies: {apart}{more}")
+    print(f"check {found.check}; {coverage.line()}")
+
+
+def _print(  # noqa: PLR0917
     meta: dict[str, Any],
     recorder: Recorder,
-    found: list[Discrepancy],
+    found: Reconciliation,
+    coverage: Coverage,
     verdicts: list[Gate],
     folder: Path,
     *,
     phases: dict[str, float],
 ) -> None:
     print(", ".join(f"{k} {v}" for k, v in meta.items()))
+    _print_findings(found, coverage)
     every = {m: recorder.total(m) for m in ("intended", "actual", "lag")}
     for name, h in every.items():
         values = zip(_QS, h.percentiles(_QS), strict=True)
@@ -210,15 +279,11 @@ def _print(
         print(f"not run, the run time was up: {meta['steps not run']} steps "
               f"({meta['journeys not run']} journeys never started, "
               f"{meta['journeys cut short']} cut short)")  # fmt: skip
-    for line in [d.line() for d in found[:20]]:
-        print(line)
-    if len(found) > 20:
-        print(f"... and {len(found) - 20} more in discrepancies.csv")
     for gate in verdicts:
         print(gate.line())
     print("phases (s): " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
     print(f"wrote {folder}")
-    print(f"discrepancies: {len(found)}")
+    print(verdict(len(found.discrepancies), coverage))
 
 
 def locust_table(env: Environment) -> pd.DataFrame:
@@ -244,7 +309,7 @@ def run_headless(settings: Settings) -> int:
 
     settings.check()
     gates = load_gates(settings.gates)
-    adapter = load_adapter(settings.adapter, settings.token)
+    adapter = load_adapter(settings.adapter, settings.token, settings.target)
     clock = _lap(phases, "start-up", clock)
     plan = load_plan(settings)
     clock = _lap(phases, "plan", clock)

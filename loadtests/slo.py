@@ -4,7 +4,7 @@ A gates file is TOML::
 
     [defaults]                 # every step kind, unless overridden below
     p95_ms = 500               # latency from the intended send time (coordinated-omission free)
-    error_rate = 0.01          # errors (5xx, no answer) / requests answered or not
+    error_rate = 0.01          # errors (5xx, no answer) / requests sent
     lag_p99_ms = 1000          # how late requests were sent
 
     [steps.checkout]
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtests.adapters.base import ERROR, OK, REFUSED
+from loadtests.adapters.base import ANSWERED, ERROR, OK
 from loadtests.histogram import Histogram
 from loadtests.journeys import READS
 from loadtests.replay import Recorder
@@ -110,7 +110,7 @@ def check(gates: dict[str, Any], recorder: Recorder, discrepancies: int) -> list
         marks = recorder.steps.get(kind)
         for name, limit in limits.items():
             if name == "error_rate":
-                sent = sum(counts[r] for r in (OK, REFUSED, ERROR))
+                sent = sum(counts.get(r, 0) for r in (*ANSWERED, ERROR))
                 value = counts[ERROR] / sent if sent else 0.0
             elif marks is None:
                 continue
@@ -134,7 +134,7 @@ def check(gates: dict[str, Any], recorder: Recorder, discrepancies: int) -> list
     if "min_accept_rate" in business:
         writes = [c for k, c in recorder.counts.items() if k not in READS]
         ok = sum(c[OK] for c in writes)
-        answered = sum(c[OK] + c[REFUSED] for c in writes)
+        answered = sum(c.get(r, 0) for c in writes for r in ANSWERED)
         value = ok / answered if answered else 0.0
         limit = float(business["min_accept_rate"])
         out.append(Gate("business", "accept_rate", limit, value, value >= limit))

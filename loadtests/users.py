@@ -89,6 +89,14 @@ class _Headers(Mapping[str, str]):
     def __len__(self) -> int:
         return dict.__len__(self._raw)
 
+    def get_list(self, name: str) -> list[str]:
+        """Every value of a header sent several times (Set-Cookie), as httpx's headers do."""
+        try:
+            value = self._raw[name]
+        except KeyError:
+            return []
+        return [value] if isinstance(value, str) else list(value)
+
 
 _JOBS: weakref.WeakKeyDictionary[Environment, ReplayJob] = weakref.WeakKeyDictionary()
 """Each Locust environment's job (an attribute set on Locust's own object would be a patch)."""
@@ -120,6 +128,9 @@ class JourneyUser(FastHttpUser):
         # Every answer below 500 is the target's answer (a refusal is one): no status error,
         # so Locust counts it a success and the answer needs no catch_response wrapper.
         self.client.client.valid_response_codes = _ANSWERED  # type: ignore[misc]
+        # No cookie jar shared by every journey of this worker: a mapping with cookies keeps
+        # one per journey (loadtests.adapters.base.JourneyState.cookies).
+        self.client.client.cookiejar = None
         self.job = job
 
     @task

@@ -357,20 +357,45 @@ def replay(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Where to write (default RESULTS/loadtest).")
     ] = None,
+    check: Annotated[
+        str,
+        typer.Option(
+            help="rules: each answer against the simulation's decision and the final state "
+            "against the fold of what the target accepted; invariants: only the target's own "
+            "consistency (no oversell, no negative stock, ...), for a target whose rules differ."
+        ),
+    ] = "rules",
+    check_mapping: Annotated[
+        bool,
+        typer.Option(
+            "--check-mapping",
+            help="Check the --adapter mapping file against the run's commands, offline (no"
+            " request sent): each step kind's status, every error with its TOML line.",
+        ),
+    ] = False,
 ) -> None:
     """Replay a run's journeys against an API with Locust, then reconcile its final state.
 
     Customers start at their simulated times compressed by --speedup (an open arrival model);
     latency is measured from the intended send time and from the actual one. Exit 1 when
-    there are discrepancies or a gate fails, 3 when the target cannot be prepared.
+    there are discrepancies or a gate fails, 4 when nothing was found wrong but coverage was
+    incomplete (steps skipped, the final state not read), 3 when the target cannot be
+    prepared; with --check-mapping, 2 when the mapping has errors.
     """
-    from loadtests.run import Settings, read_token, run_headless
+    from loadtests.run import Settings, check_mapping_of, read_token, run_headless
 
     settings = Settings(
         results=results, target=target, speedup=speedup, max_in_flight=users, adapter=adapter,
         run_time=run_time, gates=gates, out=out_dir, replication=replication,
-        token=read_token(token_file),
+        token=None if check_mapping else read_token(token_file), check_mode=check,
     )  # fmt: skip
+    if check_mapping:
+        report = check_mapping_of(settings)
+        for line in report.lines():
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+        if not report.ok:
+            raise typer.Exit(2)
+        return
     code = run_headless(settings)
     if code:
         raise typer.Exit(code)

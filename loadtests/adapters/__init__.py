@@ -8,7 +8,9 @@ from pathlib import Path
 from loadtests.adapters.base import (
     Adapter,
     Answer,
+    Classified,
     Ids,
+    JourneyState,
     ReplayRefused,
     Request,
     TargetState,
@@ -20,7 +22,9 @@ from simulation.errors import InputError
 __all__ = [
     "Adapter",
     "Answer",
+    "Classified",
     "Ids",
+    "JourneyState",
     "MappingAdapter",
     "ReferenceAdapter",
     "ReplayRefused",
@@ -30,9 +34,16 @@ __all__ = [
 ]
 
 
-def load_adapter(spec: str | None, token: str | None = None) -> Adapter:
+def load_adapter(spec: str | None, token: str | None = None, target: str | None = None) -> Adapter:
     """The adapter ``--adapter`` names: none (the reference API), a TOML mapping file, or a
-    Python class as ``package.module:Class`` (constructed with ``token=``)."""
+    Python class as ``package.module:Class`` (constructed with ``token=``); ``target`` is
+    the base URL it will talk to (captured URLs must be on its host)."""
+    adapter = _adapter(spec, token)
+    adapter.target = target
+    return adapter
+
+
+def _adapter(spec: str | None, token: str | None) -> Adapter:
     if spec is None or spec == "reference":
         return ReferenceAdapter(token)
     if spec.endswith(".toml"):

@@ -1,17 +1,20 @@
 """What an adapter is: the only place that knows a target API's URLs, payloads and ids.
 
-The replay hands an adapter each step of a journey and gets back the request to send (or None
-when the target has no such step: it is skipped and counted). After a success the adapter
-reads the ids the target gave (a cart, an order) so later steps can name them. Before the run
-it prepares the target where it can, and after the run it reads the target's final state for
-the reconciliation. Subclass :class:`Adapter` for a target a TOML mapping cannot describe.
+The replay hands an adapter each step of a journey, with the journey's state
+(:class:`JourneyState`: what the target gave so far), and gets back the request to send (or
+None when the target has no such step: it is skipped and counted), then asks what the answer
+means (:meth:`Adapter.classify`: one of the result names below, and the simulation's rule a
+refusal stands for). An adapter may instead send a step itself (:meth:`Adapter.perform`:
+several requests, captures), as the TOML mapping adapter does. Before the run it prepares the
+target where it can, and after the run it reads the target's final state for the
+reconciliation. Subclass :class:`Adapter` for a target a TOML mapping cannot describe.
 """
 
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,17 +72,40 @@ class Answer:
         return self._body
 
 
-@dataclass
-class Ids:
-    """One journey's map from the simulation's ids to the target's, per kind (cart, order)."""
+class JourneyState:
+    """What one journey has learnt from the target so far.
 
-    known: dict[str, dict[int, Any]] = field(default_factory=dict)
+    ``vars``: the journey variables a mapping's captures filled (``basket_url``, or a table of
+    them such as ``line[sku]``); ``known``: the target's id of each cart and order, per kind,
+    by the simulation's id (:meth:`of`, :meth:`learn`); ``cookies``: the journey's own cookie
+    jar (never shared with another journey); ``failed``: the variables whose capture found
+    nothing, each with where; ``diverged``: why the journey no longer follows the
+    simulation's ("" while it does); ``logins``: the auth profiles it has logged in with;
+    ``customer``: whose journey it is.
+    The simulation's ids are never overwritten: they stay in each step's data.
+    """
+
+    __slots__ = ("cookies", "customer", "diverged", "failed", "known", "logins", "vars")
+
+    def __init__(self, customer: int | None = None) -> None:
+        self.customer = customer
+        self.known: dict[str, dict[int, Any]] = {}
+        self.vars: dict[str, Any] = {}
+        self.cookies: dict[str, str] = {}
+        self.failed: dict[str, str] = {}
+        self.diverged = ""
+        self.logins: set[str] = set()
 
     def of(self, kind: str, sim_id: int) -> Any:
+        """The target's id of the simulation's ``kind`` ``sim_id`` (itself when not learnt)."""
         return self.known.get(kind, {}).get(sim_id, sim_id)
 
     def learn(self, kind: str, sim_id: int, target_id: Any) -> None:
         self.known.setdefault(kind, {})[sim_id] = target_id
+
+
+Ids = JourneyState
+"""The name the state had when it held only ids (kept for adapters written against it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +148,20 @@ class Classified:
     detail: str = ""
 
 
+NOT_SENT = frozenset({SKIPPED, IMPLICIT, DIVERGED})
+"""Results of a step that was not sent (counted, not measured), unless it has an answer."""
+_PLAIN = {r: Classified(r) for r in (OK, REFUSED, ERROR, PARTIAL, NOT_FOUND, UNAUTHORISED)}
+_OK, _REFUSED, _ERROR = _PLAIN[OK], _PLAIN[REFUSED], _PLAIN[ERROR]
+
+Send = Callable[[Request], Answer]
+
+
 class Adapter(ABC):
     """A target API, as the replay sees it."""
 
     name = "adapter"
+    target: str | None = None
+    """The target's base URL, once the replay knows it (captured URLs must be on its host)."""
 
     def __init__(self, token: str | None = None) -> None:
         self._token = token
@@ -136,11 +172,28 @@ class Adapter(ABC):
         return {"Authorization": f"Bearer {self._token}"} if self._token else {}
 
     @abstractmethod
-    def request(self, step: Step, ids: Ids) -> Request | None:
+    def request(self, step: Step, ids: JourneyState) -> Request | None:
         """The request for ``step``, or None when the target has no such step."""
 
-    def learn(self, step: Step, answer: Answer, ids: Ids) -> None:  # noqa: B027
+    def learn(self, step: Step, answer: Answer, ids: JourneyState) -> None:  # noqa: B027
         """Read the ids the target gave from a successful answer (nothing by default)."""
+
+    def perform(
+        self, step: Step, state: JourneyState, send: Send
+    ) -> tuple[Answer | None, Classified]:
+        """Send ``step`` (one request or several, through ``send``) and say what the answer
+        means; an Answer of None means nothing was sent (SKIPPED, IMPLICIT or DIVERGED, with
+        why in ``detail``). By default: :meth:`request`, ``send``, :meth:`classify`, and
+        :meth:`learn` from an ok answer. The replay calls this only for an adapter that
+        overrides it; for the others it does the same inline (fewer calls per request)."""
+        request = self.request(step, state)
+        if request is None:
+            return None, Classified(SKIPPED, detail="the adapter has no request for this step")
+        answer = send(request)
+        classified = self.classify(step, answer)
+        if classified.result == OK:
+            self.learn(step, answer, state)
+        return answer, classified
 
     def outcome(self, answer: Answer) -> str:
         """ok for 2xx, refused for a 4xx (a rule said no), error for anything else."""
@@ -151,12 +204,33 @@ class Adapter(ABC):
         return ERROR
 
     def classify(self, step: Step, answer: Answer) -> Classified:
-        """What ``answer`` to ``step`` means (by default :meth:`outcome` of its status)."""
-        return Classified(self.outcome(answer))
+        """What ``answer`` to ``step`` means: by default :meth:`outcome` of its status (written
+        out here, without the call, for the replay's hot loop; a subclass that overrides
+        :meth:`outcome` alone gets :meth:`classify_by_outcome` instead)."""
+        status = answer.status
+        if 200 <= status < 300:
+            return _OK
+        if 400 <= status < 500 and status not in (401, 403, 408, 429):
+            return _REFUSED
+        return _ERROR
+
+    def classify_by_outcome(self, step: Step, answer: Answer) -> Classified:
+        """:meth:`outcome`'s result as a :class:`Classified`."""
+        result = self.outcome(answer)
+        return _PLAIN.get(result) or Classified(result)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "outcome" in vars(cls) and "classify" not in vars(cls):
+            cls.classify = Adapter.classify_by_outcome  # type: ignore[method-assign]
 
     def order_key(self, answer: Answer) -> float | None:
         """Where the target decided this write among the others, if it says (None: unknown)."""
         return None
+
+    def connect(self, http: httpx.Client) -> None:  # noqa: B027
+        """Log in and read what the run needs, changing nothing on the target (each Locust
+        worker does this; :meth:`prepare`, on the master, does it too). Nothing by default."""
 
     @abstractmethod
     def prepare(self, http: httpx.Client, initial: Mapping[tuple[str, str], int]) -> None:

@@ -1,276 +1,384 @@
-"""A declarative adapter: a TOML file that says, per step, which request to send.
+"""A declarative adapter: a TOML file (mapping version 2) that says how to drive a target.
 
 Point the replay at another API without writing Python::
 
-    [headers]                      # sent with every request; {token} is the API token
-    Authorization = "Bearer {token}"
+    version = 2
+    auth = "api"
+
+    [profiles.api]
+    headers = { Authorization = "Bearer ${token}" }
 
     [steps.open_cart]
-    method = "POST"
-    path = "/carts"
-    body = { customer = "{customer}", channel = "{channel}" }
-    capture = { cart = "id" }      # the target's id of this cart is the answer's "id"
+    path = "/baskets"
+    body = { owner = "cust-${customer}" }
+    capture = { basket_url = "url" }        # a journey variable, from the answer's body
 
     [steps.add_to_cart]
-    method = "POST"
-    path = "/carts/{cart}/items"   # {cart} is the target's id, captured above
-    body = { sku = "{sku}", quantity = "{qty}" }
+    path = "${basket_url}lines/"            # a captured absolute URL (the target's host only)
+    body = { product = "${product_url[sku]}", quantity = "${qty}" }   # a lookup; qty a number
 
-A template string that is exactly ``"{name}"`` becomes the step's value with its type (a
-number stays a number, the legs of a checkout stay a list); ``"{name?}"`` drops the key when
-the step has no such value; any other string is formatted. Placeholders are the step's data
-(see ``loadtests.journeys``), ``t`` (simulated minutes), ``token``, and ``initial`` (the
-initial stock as a list of {location, sku, qty}, in ``[prepare]``). A step that is not listed
-is skipped and counted. ``[prepare]`` resets the target (otherwise its stock is read with
-``[stock_check]`` and the replay refuses to start when it differs from the scenario), and
-``[state]`` tells how to read the final stock and orders. ``loadtests/adapters/reference.toml``
-describes the reference API this way.
+Templates use ``${...}`` only (JSON and GraphQL braces are text), captures fill journey
+variables (a capture that finds nothing diverges the journey: the simulation's ids are never
+used in their place), a step may be several requests, auth profiles give a session per
+journey or a token per run, and answers are classified by status and body (GraphQL's
+refusals inside a 200 too). ``docs/engineer.md`` has every key; ``reference.toml`` beside
+this file describes the reference API this way.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
+import os
 from collections.abc import Mapping
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from loadtests.adapters.base import (
+    DIVERGED,
+    ERROR,
+    IMPLICIT,
+    OK,
+    PARTIAL,
+    SKIPPED,
     Adapter,
     Answer,
-    Ids,
+    Classified,
+    JourneyState,
     ReplayRefused,
     Request,
+    Send,
     TargetState,
     check_stock,
 )
-from loadtests.journeys import SENT, Step
-from simulation.errors import InputError
+from loadtests.adapters.calls import Call, OffTarget
+from loadtests.adapters.compiled import CompiledMapping, ReadPlan, StepPlan
+from loadtests.adapters.compiler import read_mapping
+from loadtests.adapters.paths import NOTHING
+from loadtests.adapters.reads import fetch, field_value, read_rows, rows_of
+from loadtests.adapters.template import Missing
+from loadtests.journeys import Step
 
-STEP_KINDS = SENT
-_WHOLE = re.compile(r"^\{(\w+)(\??)\}$")
-_PART = re.compile(r"\{(\w+)\}")
-_IDS = ("cart", "order", "customer")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StepMapping(_Strict):
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
-    path: str = Field(pattern=r"^/")
-    body: dict[str, Any] | None = None
-    capture: dict[Literal["cart", "order", "customer"], str] = Field(default_factory=dict)
-    """Ids the target gave: kind -> dotted path into the answer's JSON."""
-
-
-class Call(_Strict):
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
-    path: str = Field(pattern=r"^/")
-    body: dict[str, Any] | None = None
-
-
-class StockCheck(_Strict):
-    path: str = Field(pattern=r"^/")
-    """Read one (location, sku), e.g. "/stock/{location}/{sku}"."""
-    on_hand: str = "on_hand"
-
-
-class StateMapping(Call):
-    stock: str = "stock"
-    """Dotted path of the list of stock rows in the answer."""
-    stock_fields: dict[Literal["location", "sku", "on_hand", "reserved"], str] = Field(
-        default_factory=lambda: {k: k for k in ("location", "sku", "on_hand", "reserved")}
-    )
-    orders: str | None = None
-    """Dotted path of the list of orders (omit if the target cannot list them)."""
-    order_fields: dict[Literal["order", "paid", "refunded", "cancelled"], str] = Field(
-        default_factory=lambda: {k: k for k in ("order", "paid", "refunded", "cancelled")}
-    )
-
-
-class MappingFile(_Strict):
-    name: str = "mapping"
-    headers: dict[str, str] = Field(default_factory=dict)
-    sim_time_header: str | None = None
-    """Send each step's simulated time (minutes) in this header, e.g. "X-Sim-Time"."""
-    order_header: str | None = None
-    """A response header that orders the target's writes (e.g. an event position)."""
-    steps: dict[str, StepMapping]
-    prepare: Call | None = None
-    stock_check: StockCheck | None = None
-    state: StateMapping | None = None
-
-
-def _fill(template: Any, values: Mapping[str, Any]) -> Any:
-    """Fill a body template: whole placeholders keep their type, others are formatted."""
-    if isinstance(template, dict):
-        out = {}
-        for key, part in template.items():
-            whole = _WHOLE.match(part) if isinstance(part, str) else None
-            if whole and whole.group(2) and values.get(whole.group(1)) is None:
-                continue
-            out[key] = _fill(part, values)
-        return out
-    if isinstance(template, list):
-        return [_fill(x, values) for x in template]
-    if isinstance(template, str):
-        whole = _WHOLE.match(template)
-        if whole:
-            return values.get(whole.group(1))
-        return _PART.sub(lambda m: str(values.get(m.group(1), "")), template)
-    return template
-
-
-def dig(body: Any, path: str) -> Any:
-    """The value at a dotted path ("data.id", "items.0.qty") of a JSON answer, or None."""
-    for part in path.split(".") if path else ():
-        if isinstance(body, dict):
-            body = body.get(part)
-        elif isinstance(body, list) and part.isdigit() and int(part) < len(body):
-            body = body[int(part)]
-        else:
-            return None
-    return body
+_IMPLICIT = Classified(IMPLICIT, detail="the target does this by itself (mapping: implicit)")
+_OK = Classified(OK)
 
 
 class MappingAdapter(Adapter):
-    """An adapter described by a TOML file (see the module's documentation)."""
+    """An adapter described by a mapping file (see the module's documentation)."""
 
-    def __init__(self, mapping: MappingFile, token: str | None = None) -> None:
+    def __init__(self, mapping: CompiledMapping, token: str | None = None) -> None:
         super().__init__(token)
         self.mapping = mapping
-        self.name = mapping.name
+        self.name = mapping.file.name
+        self.steps = mapping.steps
+        self.cookies = mapping.file.cookies
+        self.time_header = mapping.file.sim_time_header
+        self.run_values: dict[str, Any] = dict(mapping.lookups)
+        self.run_values["env"] = os.environ  # read by [profiles.*] only (checked at load)
+        if token:
+            self.run_values["token"] = token
+        unlisted = mapping.file.unlisted
+        self.unlisted = (
+            _IMPLICIT if unlisted == "implicit"
+            else Classified(SKIPPED, detail="not in the mapping (unlisted = unsupported)")
+            if unlisted == "unsupported"
+            else Classified(SKIPPED, detail="not in the mapping")
+        )  # fmt: skip
+        self.not_sent = {
+            kind: _IMPLICIT if plan.status == "implicit"
+            else Classified(SKIPPED, detail=f"unsupported by the target: {plan.reason}"
+                            if plan.reason else "unsupported by the target")
+            for kind, plan in self.steps.items() if plan.status != "mapped"
+        }  # fmt: skip
 
     @classmethod
     def load(cls, path: Path, token: str | None = None) -> MappingAdapter:
-        """Read and check a mapping file; errors name the file and the field."""
-        try:
-            raw = tomllib.loads(path.read_text())
-        except OSError as error:
-            raise InputError(str(path), "a readable TOML file", str(error)) from None
-        except tomllib.TOMLDecodeError as error:
-            raise InputError(str(path), "valid TOML", str(error)) from None
-        try:
-            mapping = MappingFile.model_validate(raw)
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise InputError(f"{path}: {where}", first["msg"], repr(first.get("input"))) from None
-        unknown = sorted(set(mapping.steps) - STEP_KINDS)
-        if unknown:
-            raise InputError(
-                f"{path}: steps.{unknown[0]}",
-                f"a step kind, one of {sorted(STEP_KINDS)}",
-                unknown[0],
-            )
-        return cls(mapping, token)
+        """Read and check a mapping file; the first problem is raised as an InputError that
+        names the file, its line and the key."""
+        compiled = read_mapping(path)
+        error = compiled.first_error()
+        if error is not None:
+            raise error
+        return cls(compiled, token)
 
-    def _values(self, step: Step, ids: Ids) -> dict[str, Any]:
-        values = dict(step.data) | {"t": step.t, "token": self._token or ""}
-        for kind in _IDS:
-            if values.get(kind) is not None:
-                values[kind] = ids.of(kind, int(values[kind]))
+    # ------------------------------------------------------------------ the journey
+    def _values(self, step: Step, state: JourneyState) -> dict[str, Any]:
+        values = {**self.run_values, **state.vars, **step.data}
+        values["t"], values["kind"] = step.t, step.kind
+        if "customer" not in values and state.customer is not None:
+            values["customer"] = state.customer
         return values
 
-    def _headers(self, values: Mapping[str, Any], step: Step | None = None) -> dict[str, str]:
-        headers = {
-            k: str(_fill(v, values))
-            for k, v in self.mapping.headers.items()
-            if self._token or "{token}" not in v  # no token: no header that would carry it
-        }
-        if step is not None and self.mapping.sim_time_header:
-            headers[self.mapping.sim_time_header] = repr(float(step.t))
-        return headers
+    def _extra(self, step: Step, state: JourneyState) -> dict[str, str] | None:
+        extra = {}
+        if self.time_header:
+            extra[self.time_header] = repr(float(step.t))
+        if state.cookies:
+            extra["Cookie"] = "; ".join(f"{k}={v}" for k, v in state.cookies.items())
+        return extra or None
 
-    def request(self, step: Step, ids: Ids) -> Request | None:
-        spec = self.mapping.steps.get(step.kind)
-        if spec is None:
+    def request(self, step: Step, ids: JourneyState) -> Request | None:
+        """The first request of ``step`` (None when it sends none); see :meth:`perform`."""
+        plan = self.steps.get(step.kind)
+        if plan is None or not plan.calls:
             return None
         values = self._values(step, ids)
-        body = _fill(spec.body, values) if spec.body is not None else None
-        path = _fill(spec.path, values)
-        return Request(step.kind, spec.method, path, body, self._headers(values, step))
+        return plan.calls[0].render(values, self._extra(step, ids), target=self.target)
 
-    def learn(self, step: Step, answer: Answer, ids: Ids) -> None:
-        spec = self.mapping.steps.get(step.kind)
-        for kind, where in (spec.capture if spec else {}).items():
-            found = dig(answer.body, where)
-            if found is not None and step.data.get(kind) is not None:
-                ids.learn(kind, int(step.data[kind]), found)
+    def perform(
+        self, step: Step, state: JourneyState, send: Send
+    ) -> tuple[Answer | None, Classified]:
+        plan = self.steps.get(step.kind)
+        if plan is None:
+            return None, self.unlisted
+        if plan.status != "mapped":
+            return None, self.not_sent[step.kind]
+        values = self._values(step, state)
+        answer: Answer | None = None
+        worst = _OK
+        for call in plan.calls:
+            if call.profile is not None and call.profile not in state.logins:
+                failed = self._login(call.profile, step, values, state, send)
+                if failed is not None:
+                    return failed
+            try:
+                request = call.render(values, self._extra(step, state), target=self.target)
+            except Missing as missing:
+                return answer, self._missing(missing, state)
+            except OffTarget as error:
+                return answer, Classified(ERROR, detail=str(error))
+            answer = send(request)
+            classified = call.classify(answer, values)
+            if classified.result not in (OK, PARTIAL):
+                return answer, classified
+            if classified.result == PARTIAL:
+                worst = classified
+            failed_capture = self._keep(call, step, answer, values, state)
+            if failed_capture is not None:
+                return answer, failed_capture
+        return answer, worst
+
+    def _keep(
+        self, call: Call, step: Step, answer: Answer, values: dict[str, Any], state: JourneyState
+    ) -> Classified | None:
+        """Cookies and captures of an accepted answer; a capture that found nothing diverges."""
+        if self.cookies:
+            _keep_cookies(answer, state.cookies)
+        for capture in call.captures:
+            found = capture.read(answer, values)
+            if found is NOTHING:
+                if capture.optional:
+                    continue
+                why = f"{step.kind}: capture {capture.where} found nothing (status {answer.status})"
+                state.failed[capture.var] = why
+                state.diverged = state.diverged or why
+                return Classified(DIVERGED, detail=why)
+            try:
+                capture.store(found, values, state.vars)
+            except Missing as missing:
+                return self._missing(missing, state)
+            if capture.id is not None and step.data.get(capture.id) is not None:
+                state.learn(capture.id, int(step.data[capture.id]), found)
+        return None
+
+    def _missing(self, missing: Missing, state: JourneyState) -> Classified:
+        if missing.name in self.mapping.journey_vars:
+            why = state.failed.get(missing.name) or "no earlier step of this journey captured it"
+            return Classified(DIVERGED, detail=f"needs ${{{missing.shown}}}: {why}")
+        if missing.name in self.mapping.lookups:
+            return Classified(ERROR, detail=f"lookup {missing.shown}: no such key")
+        return Classified(ERROR, detail=f"no value for ${{{missing.shown}}}")
+
+    def _login(
+        self, name: str, step: Step, values: dict[str, Any], state: JourneyState, send: Send
+    ) -> tuple[Answer | None, Classified] | None:
+        profile = self.mapping.profiles[name]
+        state.logins.add(name)
+        if profile.scope != "journey" or profile.login is None:
+            return None
+        login = profile.login
+        try:
+            request = login.render(values, self._extra(step, state), target=self.target)
+        except Missing as missing:
+            return None, self._missing(missing, state)
+        answer = send(request)
+        classified = login.classify(answer, values)
+        if classified.result not in (OK, PARTIAL):
+            detail = f"login {name}: {classified.detail}".rstrip(": ")
+            return answer, Classified(classified.result, classified.rule, detail)
+        failed = self._keep(login, step, answer, values, state)
+        return None if failed is None else (answer, failed)
 
     def order_key(self, answer: Answer) -> float | None:
-        if not self.mapping.order_header:
+        header = self.mapping.file.order_header
+        if not header:
             return None
-        value = answer.headers.get(self.mapping.order_header.lower())
+        value = answer.headers.get(header.lower())
         if value is None:
             return None
         return float(value) + (0.0 if 200 <= answer.status < 300 else 0.5)
 
-    def _call(self, http: httpx.Client, call: Call, values: Mapping[str, Any]) -> httpx.Response:
-        body = _fill(call.body, values) if call.body is not None else None
-        try:
-            return http.request(
-                call.method, _fill(call.path, values), json=body, headers=self._headers(values)
-            )
-        except httpx.HTTPError as error:
-            raise ReplayRefused(f"{call.method} {call.path}: no answer ({error})") from None
+    # ------------------------------------------------------------------ before and after
+    def _sender(self, http: httpx.Client) -> Send:
+        def send(request: Request) -> Answer:
+            try:
+                got = http.request(request.method, request.path, json=request.json,
+                                   headers=dict(request.headers))  # fmt: skip
+            except httpx.HTTPError as error:
+                raise ReplayRefused(
+                    f"{request.name}: {request.method} {request.path}: no answer ({error})"
+                ) from None
+            return Answer(got.status_code, None, got.headers, raw=got.content)
+
+        return send
+
+    def _target(self, http: httpx.Client) -> str:
+        return self.target or str(http.base_url)
+
+    def connect(self, http: httpx.Client) -> None:
+        """Log in the run's profiles and read the lookups the target serves."""
+        send, target = self._sender(http), self._target(http)
+        for profile in self.mapping.profiles.values():
+            if profile.scope == "run" and profile.login is not None:
+                answer, _ = fetch(profile.login, self.run_values, send, profile.login.name,
+                                  target=target)  # fmt: skip
+                for capture in profile.login.captures:
+                    found = capture.read(answer, self.run_values)
+                    if found is NOTHING:
+                        raise ReplayRefused(f"{profile.login.name}: capture {capture.where} "
+                                            "found nothing")  # fmt: skip
+                    self.run_values[capture.var] = found
+        for name, plan in self.mapping.lookup_reads.items():
+            self.run_values[name] = self._lookup(name, plan, send, target)
 
     def prepare(self, http: httpx.Client, initial: Mapping[tuple[str, str], int]) -> None:
-        values: dict[str, Any] = {"token": self._token or ""}
-        if self.mapping.prepare is not None:
-            values["initial"] = [
-                {"location": loc, "sku": sku, "qty": q} for (loc, sku), q in sorted(initial.items())
-            ]
-            answer = self._call(http, self.mapping.prepare, values)
-            if not answer.is_success:
+        """:meth:`connect`, then the prepare requests, then check the target's stock where
+        the file says (or when it has no prepare requests)."""
+        self.connect(http)
+        send, target = self._sender(http), self._target(http)
+        rows = [
+            {"location": loc, "sku": sku, "qty": q} for (loc, sku), q in sorted(initial.items())
+        ]
+        values = {**self.run_values, "initial": rows}
+        for call in self.mapping.prepare:
+            for each in rows if call.each == "initial" else [{}]:
+                fetch(call, {**values, **each}, send, call.name, target=target)
+        prepare = self.mapping.file.prepare
+        if self.mapping.check is not None:
+            check_stock(self._check(self.mapping.check, initial, send, target), initial)
+        elif prepare is None or not prepare.requests or prepare.verify:
+            if self.mapping.stock is None:
                 raise ReplayRefused(
-                    f"{self.mapping.prepare.method} {self.mapping.prepare.path} answered "
-                    f"{answer.status_code}: {answer.text[:200]}"
+                    "the mapping has no [prepare] requests, no [prepare.check] and no "
+                    "[state.stock]: the replay cannot know the target starts from the "
+                    "scenario's stock"
                 )
-            return
-        if self.mapping.stock_check is None:
-            raise ReplayRefused(
-                "the mapping has neither [prepare] nor [stock_check]: the replay cannot know "
-                "the target starts from the scenario's stock"
-            )
-        check = self.mapping.stock_check
-        found: dict[tuple[str, str], int] = {}
+            found = self._stock(send, target) if initial else {}
+            check_stock({k: v[0] for k, v in found.items()}, initial)
+
+    def _check(
+        self, plan: ReadPlan, initial: Mapping[tuple[str, str], int], send: Send, target: str
+    ) -> dict[tuple[str, str], int]:
+        found = {}
         for loc, sku in sorted(initial):
-            answer = self._call(http, Call(path=check.path), values | {"location": loc, "sku": sku})
-            if answer.is_success:
-                found[loc, sku] = int(dig(answer.json(), check.on_hand) or 0)
-        check_stock(found, initial)
+            values = {**self.run_values, "location": loc, "sku": sku}
+            rows = read_rows(plan, values, send, plan.call.name, target=target)
+            found[loc, sku] = sum(_int(field_value(plan.fields["on_hand"], r, {})) for r in rows)
+        return found
+
+    def _lookup(self, name: str, plan: ReadPlan, send: Send, target: str) -> dict[Any, Any]:
+        rows = read_rows(plan, self.run_values, send, plan.call.name, target=target)
+        table = {}
+        for row in rows:
+            key, value = (field_value(plan.fields[k], row, {}) for k in ("key", "value"))
+            if key is not None and value is not None:
+                table[str(key)] = value
+        if not table:
+            where = f"at {plan.rows.source!r}" if plan.rows else "in it"
+            raise ReplayRefused(f"{plan.call.name}: the target's answer has no rows {where}")
+        return table
+
+    def _reverse(self) -> dict[str, dict[str, Any]]:
+        return {name: {str(v): k for k, v in table.items()}
+                for name, table in self.run_values.items()
+                if name in self.mapping.lookups and isinstance(table, dict)}  # fmt: skip
+
+    def _stock(self, send: Send, target: str) -> dict[tuple[str, str], tuple[int, int]]:
+        plan = self.mapping.stock
+        if plan is None:
+            return {}
+        reverse = self._reverse()
+        stock: dict[tuple[str, str], tuple[int, int]] = {}
+        for row in read_rows(plan, self.run_values, send, plan.call.name, target=target):
+            loc, sku = (field_value(plan.fields[k], row, reverse) for k in ("location", "sku"))
+            on_hand = _int(field_value(plan.fields["on_hand"], row, reverse))
+            reserved = (
+                _int(field_value(plan.fields["reserved"], row, reverse))
+                if "reserved" in plan.fields
+                else 0
+            )
+            key = (str(loc), str(sku))
+            held = stock.get(key, (0, 0))
+            stock[key] = (held[0] + on_hand, held[1] + reserved)
+        return stock
 
     def final_state(self, http: httpx.Client) -> TargetState:
-        spec = self.mapping.state
-        if spec is None:
-            return TargetState(None, None)
-        answer = self._call(http, spec, {"token": self._token or ""})
-        if not answer.is_success:
-            raise ReplayRefused(f"{spec.method} {spec.path} answered {answer.status_code}")
-        body = answer.json()
-        f = spec.stock_fields
-        stock = {
-            (str(dig(r, f["location"])), str(dig(r, f["sku"]))): (
-                int(dig(r, f["on_hand"]) or 0),
-                int(dig(r, f["reserved"]) or 0),
-            )
-            for r in dig(body, spec.stock) or []
-        }
+        send, target = self._sender(http), self._target(http)
+        stock = self._stock(send, target) if self.mapping.stock is not None else None
         orders = None
-        if spec.orders is not None:
-            g = spec.order_fields
-            orders = {
-                int(dig(o, g["order"])): {
-                    "paid": float(dig(o, g["paid"]) or 0.0),
-                    "refunded": float(dig(o, g["refunded"]) or 0.0),
-                    "cancelled": bool(dig(o, g["cancelled"])),
+        plan = self.mapping.orders
+        if plan is not None:
+            reverse = self._reverse()
+            orders = {}
+            for row in read_rows(plan, self.run_values, send, plan.call.name, target=target):
+                got = {k: field_value(f, row, reverse) for k, f in plan.fields.items()}
+                key = got.pop("order")
+                order: dict[str, Any] = {
+                    k: (bool(v) if k == "cancelled" else float(v or 0)) for k, v in got.items()
                 }
-                for o in dig(body, spec.orders) or []
-            }
+                if plan.legs is not None:
+                    order["legs"] = {
+                        str(field_value(plan.legs.fields["location"], leg, reverse)):
+                        str(field_value(plan.legs.fields["status"], leg, reverse))
+                        for leg in rows_of(plan.legs, row[0], {})
+                    }  # fmt: skip
+                orders[_id(key)] = order
         return TargetState(stock, orders)
+
+
+def _int(value: Any) -> int:
+    if value is None:
+        return 0
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        raise ReplayRefused(f"a stock row holds {value!r} where a number was expected") from None
+
+
+def _id(value: Any) -> Any:
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
+
+
+def _keep_cookies(answer: Answer, jar: dict[str, str]) -> None:
+    headers = answer.headers
+    get_list = getattr(headers, "get_list", None)
+    values = get_list("set-cookie") if get_list else [headers.get("set-cookie", "")]
+    for value in values:
+        if not value:
+            continue
+        cookie: SimpleCookie = SimpleCookie()
+        try:
+            cookie.load(value)
+        except CookieError:
+            continue
+        for name, morsel in cookie.items():
+            if morsel["max-age"] == "0" or morsel.value == "":
+                jar.pop(name, None)
+            else:
+                jar[name] = morsel.value
+
+
+__all__ = ["MappingAdapter", "StepPlan"]

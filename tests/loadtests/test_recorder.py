@@ -3,6 +3,7 @@ with ``Histogram.record`` and the timeline summed in Python, as the replay did b
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loadtests.histogram import MAX_US, Histogram, bucket_of, buckets_of
-from loadtests.recorder import BATCH, Recorder
+from loadtests.recorder import BATCH, Outcome, Recorder
 
 seconds = st.floats(min_value=-1.0, max_value=5e7, allow_nan=False)
 
@@ -90,3 +91,16 @@ def test_journeys_are_folded_before_they_are_read_or_taken() -> None:
     assert taken["journeys_done"] == BATCH + 11
     assert math.isclose(Histogram.from_dict(taken["journeys"]).max, 60.0)
     assert recorder.journeys.total == 0
+
+
+def test_a_writes_judgement_travels_from_a_worker_to_the_master() -> None:
+    worker, master = Recorder(), Recorder()
+    worker.add(Outcome(3, "checkout", 1.5, 40, {"order": 9}, "refused", 409, 0.1, 0.2, 0.3,
+                       detail="out of stock", expected="ok", rule="stock.insufficient",
+                       divergence="first"))  # fmt: skip
+    worker.add(Outcome(3, "pay", 2.0, 41, {"order": 9}, "diverged", detail="its order was not"))
+    master.absorb(json.loads(json.dumps(worker.take())))
+    first, pay = master.ledger
+    assert (first.rule, first.divergence, first.expected) == ("stock.insufficient", "first", "ok")
+    assert (pay.result, master.counts["pay"]["diverged"]) == ("diverged", 1)
+    assert master.counts["checkout"]["refused"] == 1

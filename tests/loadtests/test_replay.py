@@ -91,7 +91,7 @@ def test_open_arrivals_do_not_wait_for_a_slow_answer() -> None:
     assert started == [i * 0.5 for i in range(30)]
 
 
-def test_steps_of_a_refused_cart_are_skipped_and_a_stop_ends_the_journey() -> None:
+def test_steps_of_a_refused_cart_are_not_sent_and_a_stop_ends_the_journey() -> None:
     clock = VirtualClock()
     steps = (
         Step("open_cart", 0.0, {"customer": 1, "cart": 7, "channel": "web"}, command=1),
@@ -109,13 +109,92 @@ def test_steps_of_a_refused_cart_are_skipped_and_a_stop_ends_the_journey() -> No
         item, 0.0, ReferenceAdapter(), refuse_carts, clock, recorder, lambda: clock.t > 2.5
     )
     assert recorder.counts["open_cart"]["refused"] == 1
-    assert recorder.counts["add_to_cart"]["skipped"] == 1
-    assert recorder.counts["browse"] == {
-        "ok": 1, "refused": 0, "error": 0, "skipped": 0, "not_run": 1
-    }  # fmt: skip
+    assert recorder.counts["add_to_cart"]["diverged"] == 1
+    browse = {k: v for k, v in recorder.counts["browse"].items() if v}
+    assert browse == {"ok": 1, "not_run": 1}
     assert [o.kind for o in recorder.ledger] == ["open_cart", "add_to_cart"]
     assert recorder.ledger[0].detail == "cart.exists"
+    assert recorder.ledger[0].divergence == "first"  # the simulation opened it
+    assert recorder.ledger[1].detail == "its cart was not created (open_cart refused)"
     assert (recorder.journeys_done, recorder.journeys_cut) == (0, 1)
+
+
+def _checkout_journey() -> Scheduled:
+    legs = [{"location": "S01", "mode": "home_delivery", "lines": [{"sku": "A", "qty": 1}]}]
+    steps = (
+        Step("open_cart", 0.0, {"customer": 1, "cart": 7, "channel": "web"}, command=1),
+        Step("add_to_cart", 1.0, {"cart": 7, "sku": "A", "qty": 1, "unit_price": 2.0}, command=2),
+        Step("checkout", 2.0, {"order": 9, "cart": 7, "legs": legs}, command=3),
+        Step("pay", 3.0, {"order": 9, "amount": 2.0}, command=4),
+        Step("add_to_cart", 4.0, {"cart": 7, "sku": "B", "qty": 1, "unit_price": 1.0},
+             command=5, expected="cart.closed"),
+        Step("ship", 5.0, {"order": 9, "location": "S01"}, command=6),
+    )  # fmt: skip
+    return Scheduled(Journey(1, steps), tuple(s.t for s in steps))
+
+
+def _play(adapter: ReferenceAdapter, send: Callable[[Request], Answer]) -> Recorder:
+    recorder = Recorder()
+    play_journey(_checkout_journey(), 0.0, adapter, send, VirtualClock(), recorder)
+    return recorder
+
+
+def test_a_pay_after_a_refused_checkout_is_not_sent_and_later_differences_are_consequences() -> (
+    None
+):
+    sent: list[str] = []
+
+    def refuse_checkout(request: Request) -> Answer:
+        sent.append(request.name)
+        if request.name == "checkout":
+            return Answer(409, {"rule": "stock.insufficient"})
+        return Answer(200, {})  # it even takes an item into the cart the simulation closed
+
+    recorder = _play(ReferenceAdapter(), refuse_checkout)
+    assert sent == ["open_cart", "add_to_cart", "checkout", "add_to_cart"]
+    marks = [(o.kind, o.result, o.divergence) for o in recorder.ledger]
+    assert marks == [
+        ("open_cart", "ok", ""),
+        ("add_to_cart", "ok", ""),
+        ("checkout", "refused", "first"),
+        ("pay", "diverged", ""),
+        ("add_to_cart", "ok", "consequence"),
+        ("ship", "diverged", ""),
+    ]
+    assert recorder.ledger[3].detail == "its order was not created (checkout refused)"
+    assert recorder.counts["pay"]["diverged"] == recorder.counts["ship"]["diverged"] == 1
+
+
+class NoCheckout(ReferenceAdapter):
+    """A target with no checkout: the adapter has no request for it."""
+
+    def request(self, step: Step, ids: Ids) -> Request | None:
+        return None if step.kind == "checkout" else super().request(step, ids)
+
+
+def test_a_step_after_an_unsupported_creation_is_skipped_not_diverged() -> None:
+    def closed_for_b(request: Request) -> Answer:
+        return Answer(409 if "B" in str(request.json) else 200, {"rule": "cart.closed"})
+
+    recorder = _play(NoCheckout(), closed_for_b)
+    results = [(o.kind, o.result) for o in recorder.ledger]
+    assert results == [
+        ("open_cart", "ok"), ("add_to_cart", "ok"), ("checkout", "skipped"), ("pay", "skipped"),
+        ("add_to_cart", "refused"), ("ship", "skipped"),
+    ]  # fmt: skip
+    assert recorder.ledger[3].detail == "its order was not created (checkout skipped)"
+    assert not any(o.divergence for o in recorder.ledger)  # the refusal was the simulation's
+
+
+def test_a_step_blocked_by_a_lost_cart_loses_what_it_creates() -> None:
+    def refuse_carts(request: Request) -> Answer:
+        return Answer(409 if request.name == "open_cart" else 200, {})
+
+    recorder = _play(ReferenceAdapter(), refuse_carts)
+    assert [o.result for o in recorder.ledger] == ["refused"] + ["diverged"] * 5
+    assert {o.detail for o in recorder.ledger[1:]} == {
+        "its cart was not created (open_cart refused)"
+    }
 
 
 def test_what_a_worker_takes_the_master_absorbs() -> None:

@@ -108,13 +108,76 @@ def test_a_dropped_reservation_is_reported_and_fails_the_run(run: Path, tmp_path
     assert len(found) == count
     assert "stock" in set(found["kind"])
     assert "FAIL  business discrepancies" in result.stdout
+    grouped = json.loads((_folder(result) / "findings.json").read_text())
+    assert grouped["check"] == "rules"
+    assert sum(f["count"] for f in grouped["findings"]) == count
+    assert len(grouped["findings"]) < count / 2  # many rows, few causes
+    assert set(found["cause"]) == {f["cause"] for f in grouped["findings"]}
+
+
+def test_invariants_alone_accept_a_target_whose_rules_differ(run: Path, tmp_path: Path) -> None:
+    """The target that keeps no reservation for carts breaks the simulation's rules, not its
+    own consistency: with --check invariants nothing is a discrepancy."""
+    buggy = create_app(token=TOKEN, backend=DroppingBackend)
+    with serving(buggy) as base:
+        result = replay(run, base, "--speedup", "20000", "--out", str(tmp_path),
+                        "--check", "invariants")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith("discrepancies: 0")
+    assert "first divergences" not in result.stdout
+    grouped = json.loads((_folder(result) / "findings.json").read_text())
+    assert grouped["check"] == "invariants"
+    assert grouped["findings"] == []
+    assert {n["kind"] for n in grouped["notes"]} == {"rules differ"}
+
+
+def test_the_reference_mapping_file_reconciles_to_zero_like_the_built_in_adapter(
+    run: Path, tmp_path: Path
+) -> None:
+    mapping = Path(__file__).resolve().parents[2] / "loadtests" / "adapters" / "reference.toml"
+    with serving(create_app(token=TOKEN)) as base:
+        result = replay(run, base, "--speedup", "20000", "--adapter", str(mapping),
+                        "--out", str(tmp_path))  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "discrepancies: 0"
+    outcomes = pd.read_parquet(_folder(result) / "outcomes.parquet")
+    assert set(outcomes["result"]) == {"ok"}
+    stats = pd.read_csv(_folder(result) / "stats.csv").set_index("step")
+    customers = len(journeys(read_command_table(run / "commands.parquet")))
+    assert stats.loc["(journey)", "ok"] == customers
+
+
+def test_an_unsupported_checkout_leaves_no_artefact_and_says_what_was_not_checked(
+    run: Path, tmp_path: Path
+) -> None:
+    """The reference mapping without its checkout: every step about an order is skipped, the
+    fold of what the target accepted matches its state, and the verdict says what was left."""
+    shipped = Path(__file__).resolve().parents[2] / "loadtests" / "adapters" / "reference.toml"
+    text = shipped.read_text()
+    start = text.index("[steps.checkout]")
+    end = text.index("[steps.", start + 1)
+    mapping = tmp_path / "no-checkout.toml"
+    mapping.write_text(text[:start] + text[end:])
+    with serving(create_app(token=TOKEN)) as base:
+        result = replay(run, base, "--speedup", "20000", "--adapter", str(mapping),
+                        "--out", str(tmp_path / "out"))  # fmt: skip
+    assert result.returncode == 4, result.stdout + result.stderr  # incomplete coverage
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith("discrepancies: 0 (not checked: ")
+    assert last.endswith(" steps skipped (unsupported))")
+    outcomes = pd.read_parquet(_folder(result) / "outcomes.parquet")
+    checkouts = outcomes[outcomes["step"] == "checkout"]
+    assert len(checkouts) > 0
+    assert set(checkouts["result"]) == {"skipped"}
+    paid = outcomes[outcomes["step"] == "pay"]
+    assert set(paid["detail"]) == {"its order was not created (checkout skipped)"}
 
 
 def test_a_target_in_another_state_is_refused_before_the_run(run: Path, tmp_path: Path) -> None:
     mapping = tmp_path / "no-reset.toml"
     mapping.write_text(
-        '[steps.browse]\nmethod = "GET"\npath = "/catalogue"\n'
-        '[stock_check]\npath = "/stock/{location}/{sku}"\n'
+        'version = 2\n[steps.browse]\nmethod = "GET"\npath = "/catalogue"\n'
+        '[prepare.check]\npath = "/stock/${location}/${sku}"\n'
     )
     other = create_app(token=TOKEN, initial=[Receipt(location="S01", sku="SKU0001", qty=1)])
     with serving(other) as base:
@@ -137,7 +200,8 @@ def _browsing(folder: Path, customers: int) -> Path:
     commands.write(folder / "run" / "commands.parquet", events.to_table())
     mapping = folder / "ping.toml"
     mapping.write_text(
-        '[steps.browse]\nmethod = "GET"\npath = "/ping"\n[stock_check]\npath = "/ping"\n'
+        'version = 2\n[steps.browse]\nmethod = "GET"\npath = "/ping"\n'
+        '[prepare.check]\npath = "/ping"\n'
     )
     return mapping
 
@@ -166,7 +230,12 @@ def test_a_delay_and_a_stall_show_in_the_percentiles_as_worked_out(tmp_path: Pat
     with serving(slow) as base:
         result = replay(tmp_path / "run", base, "--speedup", "60", "--users", "1",
                         "--adapter", str(mapping), "--out", str(tmp_path / "out"))  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+    # nothing wrong, but the mapping reads no final state: coverage was incomplete (exit 4)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "discrepancies: 0 (not checked: the final stock was not read; "
+        "the final orders were not read)"
+    )
     assert seen[0] == 30
     data = json.loads((_folder(result) / "histograms.json").read_text())["browse"]
     marks = {m: Histogram.from_dict(h) for m, h in data.items()}
@@ -228,7 +297,7 @@ def test_the_run_time_bounds_the_command_even_when_an_answer_never_comes(tmp_pat
             took = time.monotonic() - started
     finally:
         release.set()
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 4, result.stdout + result.stderr  # no final state was read
     phases = _phases(result)
     assert phases["load"] < 3.25 + GRACE + 1.0  # the held request timed out at deadline + grace
     assert phases["final state"] + phases["reconcile"] + phases["report"] < 5.0
