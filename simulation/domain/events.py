@@ -446,6 +446,52 @@ class CustomerLeft(Event):
     reason: str
 
 
+# ---------------------------------------------------------------- customers (experience, surveys)
+# Noted by the engine only when the scenario has a ``satisfaction`` table: a scenario without
+# one logs none of them.
+
+
+@event
+class DeliveryPromised(Event):
+    """The retailer's promise for one leg of an order, made at checkout: ``until`` is when the
+    leg should reach the customer (a carrier's modes) or be ready at the desk (click &
+    collect), from the sourcing decision and the scenario's promised carrier days."""
+
+    customer: CustomerId
+    order: OrderId
+    location: LocationId
+    mode: FulfilmentMode
+    until: SimTime
+
+
+@event
+class SurveyAnswered(Event):
+    """A customer answered the survey sent once an order was settled (every leg received,
+    expired or cancelled). ``reason`` is the question: ``nps`` (``qty`` 0-10, how likely they
+    are to recommend the retailer) or ``csat`` (``qty`` 1-5, how satisfied they are with this
+    order); ``channel`` is the channel the order was placed in, ``mode`` its fulfilment mode."""
+
+    customer: CustomerId
+    order: OrderId
+    channel: Channel
+    mode: FulfilmentMode
+    segment: str
+    reason: str
+    qty: int
+
+
+@event
+class CustomerChurned(Event):
+    """A customer decided, when they would have come back, not to: ``reason`` is the
+    experience factor that weighed most against their satisfaction then (``none`` when none
+    did: the segment's base rate alone), ``amount`` their satisfaction (0-10)."""
+
+    customer: CustomerId
+    segment: str
+    reason: str
+    amount: float
+
+
 # ---------------------------------------------------------------- field metadata
 
 Converter = Callable[[Any], Any]

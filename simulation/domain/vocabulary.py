@@ -243,6 +243,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("arrive", "note", "customer", e.CustomerArrived, "a visit begins"),
     Kind("leave", "note", "customer", e.CustomerLeft, "a visit ends (reason: why)"),
     Kind("lose_sale", "note", "customer", e.SaleLost, "demand that left unserved"),
+    Kind("promise", "note", "back_office", e.DeliveryPromised, "a leg's promised date (until)"),
+    Kind("answer_survey", "note", "customer", e.SurveyAnswered, "a survey answer (reason, qty)"),
+    Kind("churn", "note", "customer", e.CustomerChurned, "a customer decides not to come back"),
 )
 """Every kind, customers' writes first, then the back office's, then reads and notes."""
 

@@ -28,6 +28,7 @@ from simulation.scenario.fields import (
     Positive,
     Probability,
 )
+from simulation.scenario.satisfaction import Promises, Satisfaction
 
 STEPS = (
     "discover", "research", "check_stock", "add_to_cart", "move_cart", "checkout",
@@ -383,6 +384,11 @@ class Scenario(Model):
     """Fulfilment, allocation and replenishment policies."""
     carriers: Carriers = Field(default_factory=Carriers)
     """Parcel transit times."""
+    promises: Promises = Field(default_factory=Promises)
+    """Delivery and pickup dates promised at checkout (a later leg is late)."""
+    satisfaction: Satisfaction | None = None
+    """Experience -> satisfaction -> surveys and retention; None keeps each segment's constant
+    repeat_rate and logs no promise, survey or churn."""
 
     _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())
     """The files it was read from (name, text), the scenario's first, then those it extends."""
@@ -408,6 +414,13 @@ class Scenario(Model):
                     f"arrivals.campaigns[{i}].end_day: expected at most horizon_days "
                     f"({self.horizon_days}), got {c.end_day}"
                 )
+        if self.satisfaction is not None:
+            names = [s.name for s in self.segments]
+            for name in self.satisfaction.segments:
+                if name not in names:
+                    raise ValueError(
+                        f"satisfaction.segments.{name}: expected a segment in {names}, got {name!r}"
+                    )
         if sum(self.arrivals.channels.values()) <= 0:
             raise ValueError(
                 "arrivals.channels: expected at least one channel with weight > 0, "
