@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from simulation.customers.satisfaction import SatisfactionModel
 from simulation.engine.arrivals import Campaign, RateProfile
-from simulation.engine.plan import MODES, NO_STOCK, Plan, SegmentPlan, SitePlan
+from simulation.engine.plan import MODES, NO_STOCK, LoopPlan, Plan, SegmentPlan, SitePlan
 from simulation.engine.plan import STEPS as PLAN_STEPS
 from simulation.errors import InputError
 from simulation.policies import allocation as _allocation  # noqa: F401  (registers)
@@ -20,6 +21,7 @@ from simulation.policies import replenishment as _replenishment  # noqa: F401  (
 from simulation.policies.fulfilment import Site, SourcingChain
 from simulation.policies.registry import resolve
 from simulation.scenario import Scenario, Segment
+from simulation.scenario.satisfaction import Satisfaction
 from simulation.types import MINUTES_PER_DAY, Channel, LocationId, SkuId
 
 
@@ -56,6 +58,44 @@ def plan_of(scenario: Scenario) -> Plan:
         regions=tuple((r.name, r.x, r.y) for r in regions),
         region_weights=np.array([r.weight for r in regions]) / sum(r.weight for r in regions),
         distances={k: dict(v) for k, v in scenario.network.distances.items()},
+        loop=_loop(scenario),
+    )
+
+
+def _loop(s: Scenario) -> LoopPlan | None:
+    table = s.satisfaction
+    if table is None:
+        return None
+    promises, carriers = s.promises, s.carriers
+    delivery = promises.delivery_days
+    if delivery is None:
+        delivery = carriers.ship_days_mean + carriers.ship_days_sd
+    return LoopPlan(
+        models=tuple(_satisfaction(table, seg.name) for seg in s.segments),
+        response_rate=table.response_rate,
+        answer_sd=table.answer_sd,
+        delivery_days=delivery,
+        collect_hours=promises.collect_hours,
+    )
+
+
+def _satisfaction(table: Satisfaction, segment: str) -> SatisfactionModel:
+    """One segment's model: the table's values, and the segment's own where it has them."""
+    own = table.segments.get(segment)
+    weights: dict[str, float] = table.weights.model_dump()
+    if own is not None:
+        weights.update({str(k): v for k, v in own.weights.items()})
+
+    def pick(name: str) -> float:
+        value = getattr(own, name) if own is not None else None
+        return float(getattr(table, name) if value is None else value)
+
+    return SatisfactionModel(
+        baseline=pick("baseline"),
+        weights={k: float(v) for k, v in weights.items() if v},
+        half_life=pick("half_life_days") * MINUTES_PER_DAY,
+        retention=pick("retention"),
+        delay=pick("delay"),
     )
 
 

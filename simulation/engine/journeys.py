@@ -35,7 +35,7 @@ from simulation.domain.events import (
     TouchpointVisited,
 )
 from simulation.engine import operations
-from simulation.engine.draws import Draws
+from simulation.engine.draws import Draws, Row
 from simulation.engine.plan import CHANNELS, MODES, NO_STOCK, STEPS, SegmentPlan, SitePlan
 from simulation.engine.streams import Streams
 from simulation.engine.tables import SegmentTables
@@ -98,6 +98,7 @@ class Visit:
     expiry: float = -1.0  # the deadline of the cart's newest reservations
     ordered: bool = False
     gone: bool = False
+    loop_row: tuple[Row, int] | None = None  # the customer loop's row of this visit, segment
 
     def note_left(self, why: str) -> None:
         self.world.note(
@@ -133,7 +134,9 @@ def visit(
     v.basket = _basket(v)
     # Drawn before the journey, from its start, so the next visit is the same whatever happens
     # in this one (common random numbers across policies).
-    if rng.below(seg.repeat_rate):
+    if world.loop is not None:  # the next visit depends on satisfaction
+        world.loop.plan_next(world, v, number, segment)
+    elif rng.below(seg.repeat_rate):
         again = rng.exponential(seg.repeat_days * MINUTES_PER_DAY)
         first = CHANNELS[rng.choice(tables.channels)]
         # A partial, not a closure: a long run has many next visits pending at once, and a
@@ -313,6 +316,8 @@ def _checkout(v: Visit) -> Step:
     if placed is None:
         yield from _no_stock(v, lines)
         return
+    if world.loop is not None:
+        world.loop.promise(world, v, order, mode, [loc for loc, _ in legs])
     amount = sum(_price(v, s) * q for s, q in lines.items())
     world.do(CapturePayment(at=world.now, order=order, amount=amount), v.customer)
     for loc, served in legs:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulation import scenario
+from simulation.customers.satisfaction import SatisfactionModel
 from simulation.engine.arrivals import RateProfile
 from simulation.policies.allocation import Allocation, Pooled
 from simulation.policies.fulfilment import Site, SourcingChain
@@ -65,6 +66,17 @@ class SitePlan:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LoopPlan:
+    """The customer loop (experience -> satisfaction -> surveys, retention) of a plan."""
+
+    models: tuple[SatisfactionModel, ...]  # one per segment, in the plan's segment order
+    response_rate: float  # share of settled orders whose customer answers the survey
+    answer_sd: float  # points of noise around an answer
+    delivery_days: float  # promised days for a carrier's leg
+    collect_hours: float  # promised hours for a click & collect leg to be ready
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
     name: str
     horizon: float  # minutes
@@ -89,6 +101,7 @@ class Plan:
     regions: tuple[tuple[str, float, float], ...] = (("all", 0.0, 0.0),)  # customer home areas
     region_weights: np.ndarray | None = None  # probabilities over regions (uniform if None)
     distances: dict[str, dict[str, float]] = field(default_factory=dict)  # region -> site -> km
+    loop: LoopPlan | None = None  # None: constant repeat rates, no promises, surveys or churn
 
     def site(self, location: str) -> SitePlan:
         return next(s for s in self.sites if s.id == location)

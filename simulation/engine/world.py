@@ -14,6 +14,7 @@ import itertools
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import simpy
@@ -30,6 +31,9 @@ from simulation.engine.streams import Streams
 from simulation.engine.tables import Tables, tables_of
 from simulation.eventlog import EventLog
 from simulation.types import MINUTES_PER_DAY, LocationId, OrderId, SimTime, SkuId
+
+if TYPE_CHECKING:
+    from simulation.engine.loop import CustomerLoop
 
 
 @dataclass(slots=True)
@@ -94,6 +98,9 @@ class World:
     watch: Callable[[LocationId, SkuId], None] | None = None
     """Called with each (location, sku) whose stock a command changed (continuous review)."""
     watching: bool = False
+    loop: CustomerLoop | None = None
+    """The customer loop (experience -> satisfaction -> retention), fed every logged event;
+    None keeps the constant repeat rates."""
 
     @classmethod
     def build(
@@ -138,6 +145,9 @@ class World:
             self.commands.record(command, customer, refused.rule)
             return None
         self.log.extend(events, self.commands.record(command, customer, ACCEPTED))
+        if self.loop is not None:
+            for event in events:
+                self.loop.observe(self, event)
         if self.watch is not None and not self.watching:  # a review's own orders: no re-review
             self.watching = True
             try:
@@ -180,6 +190,8 @@ class World:
         """Record an observation that changes no state (a visit, a stock check, a lost sale):
         the vocabulary's read or note of its type, whose record is this event."""
         self.log.append(event, self.commands.observe())
+        if self.loop is not None:
+            self.loop.observe(self, event)
 
     def next_id(self) -> int:
         return next(self.ids)
