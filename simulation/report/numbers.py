@@ -98,6 +98,21 @@ KPIS: dict[str, KpiInfo] = {
                                     "shipping cost of the units sent to an address, per order",
                                     "lower",
                                     "cost"),
+    "nps": _k("NPS", "number",
+              "net promoter score of the survey answers: % answering 9-10 less % answering 0-6 "
+              "(-100 to 100)", "higher", "customers"),
+    "csat": _k("CSAT", "number", "mean answer to 'how satisfied are you with this order' (1-5)",
+               "higher", "customers"),
+    "survey_responses": _k("Survey responses", "count", "orders whose customer answered the survey",
+                           "neither", "customers"),
+    "churn_rate": _k("Churn", "share", "customers who decided not to come back, out of customers",
+                     "lower", "customers"),
+    "retention_rate": _k("Retention", "share",
+                         "next-visit decisions in the horizon that brought the customer back",
+                         "higher", "customers"),
+    "late_delivery_rate": _k("Late deliveries", "share",
+                             "legs that reached the customer (or the desk) after the promised date",
+                             "lower", "customers"),
 }  # fmt: skip
 """What every KPI of ``kpis.csv`` is."""
 
