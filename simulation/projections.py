@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulation.customers.kpis import loop_kpis
+from simulation.customers.kpis import loop_kpis, loyalty_kpis
 from simulation.types import MINUTES_PER_DAY
 
 if TYPE_CHECKING:
@@ -436,7 +436,7 @@ def kpis(
         frame["fulfilment_cost_per_order"] = money["fulfilment_cost"] / frame["orders"].where(
             frame["orders"] > 0
         )
-    frame = frame.join(loop_kpis(log, reps))
+    frame = frame.join(loop_kpis(log, reps)).join(loyalty_kpis(log, reps))
     counts = ["visits", "customers", "orders", "stockouts"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame.reset_index()

@@ -33,6 +33,12 @@ KPI_NAMES = (
     "nps", "csat", "survey_responses", "churn_rate", "retention_rate", "late_delivery_rate",
 )  # fmt: skip
 _READ_REASONS = ("pickup_reneged", "contact_service")
+LOYALTY_EVENTS = ("LoyaltyEnrolled", "PointsEarned", "PointsRedeemed")
+"""Event types only a scenario with a loyalty table logs."""
+LOYALTY_KPI_NAMES = (
+    "members", "member_share", "points_earned", "points_redeemed", "rewards_cost",
+    "member_retention_rate", "other_retention_rate", "member_value", "other_value",
+)  # fmt: skip
 
 
 def _of(log: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -141,3 +147,53 @@ def experience_table(log: pd.DataFrame) -> pd.DataFrame:
                  "visits": known.visits, **counts}
             )  # fmt: skip
     return pd.DataFrame(rows, columns=["replication", "customer", "segment", "visits", *FACTORS])
+
+
+def loyalty_kpis(log: pd.DataFrame, reps: pd.Index) -> pd.DataFrame:
+    """Members against the other customers, per replication of ``reps`` (NaN without a
+    loyalty programme): members and their share of customers, points earned and redeemed,
+    the rewards' cost, retention (as ``retention_rate``) and net value per customer of each
+    group. A member is a customer who enrolled at some point in the horizon."""
+    on = log.loc[log["type"].isin(LOYALTY_EVENTS), "replication"].unique()
+    frame = pd.DataFrame(np.nan, index=reps, columns=list(LOYALTY_KPI_NAMES))
+    for rep in on:
+        part = log[log["replication"] == rep]
+        frame.loc[rep] = pd.Series(_loyalty_row(part))
+    return frame
+
+
+def _loyalty_row(log: pd.DataFrame) -> dict[str, float]:
+    members = set(_of(log, "LoyaltyEnrolled")["customer"].astype("int64"))
+    arrived = _of(log, "CustomerArrived")["customer"].astype("int64")
+    visits = arrived.value_counts()
+    churns = _of(log, "CustomerChurned")["customer"].astype("int64").value_counts()
+    value = _net_value(log)
+    is_member = visits.index.isin(list(members))
+    row: dict[str, float] = {
+        "members": float(len(members)),
+        "member_share": len(members) / len(visits) if len(visits) else float("nan"),
+        "points_earned": float(_of(log, "PointsEarned")["qty"].sum()),
+        "points_redeemed": float(_of(log, "PointsRedeemed")["qty"].sum()),
+        "rewards_cost": float(_of(log, "PointsRedeemed")["amount"].sum()),
+    }
+    for name, chosen in (("member", is_member), ("other", ~is_member)):
+        who = visits.index[chosen]
+        returned = float((visits[who] - 1).sum())
+        decided = returned + float(churns.reindex(who, fill_value=0).sum())
+        row[f"{name}_retention_rate"] = returned / decided if decided else float("nan")
+        row[f"{name}_value"] = (
+            float(value.reindex(who, fill_value=0.0).mean()) if len(who) else float("nan")
+        )
+    return row
+
+
+def _net_value(log: pd.DataFrame) -> pd.Series:
+    """Per customer: the value of their orders less refunds."""
+    placed = _of(log, "OrderPlaced")
+    owner = dict(
+        zip(placed["order"].astype("int64"), placed["customer"].astype("int64"), strict=True)
+    )
+    refunds = _of(log, "RefundIssued")
+    refunded = refunds["amount"].groupby(refunds["order"].astype("int64").map(owner)).sum()
+    spent = placed["amount"].groupby(placed["customer"].astype("int64")).sum()
+    return spent.sub(refunded, fill_value=0.0)

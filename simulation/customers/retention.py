@@ -13,11 +13,14 @@ from __future__ import annotations
 import math
 
 
-def come_back_probability(repeat_rate: float, slope: float, above: float) -> float:
-    """P(next visit) for a segment's ``repeat_rate``, link ``slope`` and a satisfaction
-    ``above`` the baseline (points; negative below). Exactly ``repeat_rate`` when
-    ``slope x above`` is 0, and 0 or 1 when the rate is."""
-    shift = slope * above
+def come_back_probability(
+    repeat_rate: float, slope: float, above: float, bonus: float = 0.0
+) -> float:
+    """P(next visit) for a segment's ``repeat_rate``, link ``slope``, a satisfaction ``above``
+    the baseline (points; negative below) and a ``bonus`` on the log-odds (a loyalty
+    member's). Exactly ``repeat_rate`` when ``slope x above + bonus`` is 0, and 0 or 1 when
+    the rate is."""
+    shift = slope * above + bonus
     if shift == 0.0 or repeat_rate <= 0.0 or repeat_rate >= 1.0:
         return repeat_rate
     odds = math.log(repeat_rate / (1.0 - repeat_rate)) + shift

@@ -492,6 +492,39 @@ class CustomerChurned(Event):
     amount: float
 
 
+@event
+class LoyaltyEnrolled(Event):
+    """A customer joined the loyalty programme when placing an order in ``channel``
+    (``reason``: the tier they start in). Noted only by a scenario with a loyalty table."""
+
+    customer: CustomerId
+    channel: Channel
+    segment: str
+    order: OrderId
+    reason: str
+
+
+@event
+class PointsEarned(Event):
+    """A member earned ``qty`` points on a paid order (``reason``: their tier then)."""
+
+    customer: CustomerId
+    order: OrderId
+    qty: int
+    reason: str
+
+
+@event
+class PointsRedeemed(Event):
+    """A member redeemed ``qty`` points at checkout for a discount of ``amount``, which the
+    retailer pays (a reward's cost)."""
+
+    customer: CustomerId
+    order: OrderId
+    qty: int
+    amount: float
+
+
 # ---------------------------------------------------------------- field metadata
 
 Converter = Callable[[Any], Any]

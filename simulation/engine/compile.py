@@ -11,9 +11,18 @@ from typing import Any
 
 import numpy as np
 
+from simulation.customers.loyalty import TierRule
 from simulation.customers.satisfaction import SatisfactionModel
 from simulation.engine.arrivals import Campaign, RateProfile
-from simulation.engine.plan import MODES, NO_STOCK, LoopPlan, Plan, SegmentPlan, SitePlan
+from simulation.engine.plan import (
+    MODES,
+    NO_STOCK,
+    LoopPlan,
+    LoyaltyPlan,
+    Plan,
+    SegmentPlan,
+    SitePlan,
+)
 from simulation.engine.plan import STEPS as PLAN_STEPS
 from simulation.errors import InputError
 from simulation.policies import allocation as _allocation  # noqa: F401  (registers)
@@ -76,6 +85,23 @@ def _loop(s: Scenario) -> LoopPlan | None:
         answer_sd=table.answer_sd,
         delivery_days=delivery,
         collect_hours=promises.collect_hours,
+        loyalty=_loyalty(s),
+    )
+
+
+def _loyalty(s: Scenario) -> LoyaltyPlan | None:
+    table = s.loyalty
+    if table is None:
+        return None
+    return LoyaltyPlan(
+        enrolment={Channel(k): v for k, v in table.enrolment.items()},
+        segments=tuple(table.segments.get(seg.name, 1.0) for seg in s.segments),
+        points_per_unit=table.points_per_unit,
+        point_value=table.point_value,
+        redeem_at=table.redeem_at,
+        tiers=tuple(TierRule(t.name, t.points, t.multiplier) for t in table.tiers),
+        retention_bonus=table.retention_bonus,
+        basket_bonus=table.basket_bonus,
     )
 
 

@@ -10,7 +10,7 @@ policy (common random numbers).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -131,7 +131,10 @@ def visit(
         home=world.tables.homes[where],
         where=where,
     )
-    v.basket = _basket(v)
+    extra: Sequence[float] = v.tables.extra_units
+    if world.loop is not None:  # a loyalty member's basket may be larger
+        extra = world.loop.extra_units(customer, tables)
+    v.basket = _basket(v, extra)
     # Drawn before the journey, from its start, so the next visit is the same whatever happens
     # in this one (common random numbers across policies).
     if world.loop is not None:  # the next visit depends on satisfaction
@@ -183,9 +186,9 @@ def start_visit(  # noqa: PLR0917 - positional: a partial of it waits for every 
     )  # fmt: skip
 
 
-def _basket(v: Visit) -> dict[SkuId, int]:
+def _basket(v: Visit, extra_units: Sequence[float]) -> dict[SkuId, int]:
     tables, rng = v.world.tables, v.rng
-    units = 1 + rng.choice(v.tables.extra_units)
+    units = 1 + rng.choice(extra_units)
     basket: dict[SkuId, int] = {}
     for _ in range(units):
         sku = tables.skus[rng.choice(tables.demand)]
@@ -320,6 +323,8 @@ def _checkout(v: Visit) -> Step:
         world.loop.promise(world, v, order, mode, [loc for loc, _ in legs])
     amount = sum(_price(v, s) * q for s, q in lines.items())
     world.do(CapturePayment(at=world.now, order=order, amount=amount), v.customer)
+    if world.loop is not None:
+        world.loop.paid(world, v, order, amount)
     for loc, served in legs:
         world.use_capacity(loc, sum(served.values()))
         world.env.process(operations.fulfil(world, v, order, location=loc, mode=mode, lines=served))

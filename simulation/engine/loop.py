@@ -16,6 +16,7 @@ row of the visit's own (:class:`LoopDraws`), fixed by the customer and the visit
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -24,10 +25,14 @@ import numpy as np
 
 from simulation.customers import retention, surveys
 from simulation.customers.experience import Experience
+from simulation.customers.loyalty import Programme, points_for, redeemable, tier_of
 from simulation.domain.events import (
     CustomerChurned,
     DeliveryPromised,
     Event,
+    LoyaltyEnrolled,
+    PointsEarned,
+    PointsRedeemed,
     SurveyAnswered,
 )
 from simulation.engine.draws import BLOCK, Draws, Row
@@ -47,12 +52,15 @@ from simulation.types import (
 
 if TYPE_CHECKING:
     from simulation.engine.journeys import Visit
+    from simulation.engine.tables import SegmentTables
     from simulation.engine.world import World
 
 LOOP_ROW = 6
-"""Uniforms per visit: delay and channel of the next visit, then the survey's three."""
+"""Uniforms per visit: delay and channel of the next visit, the survey's three, enrolment."""
 _SURVEY = 2
 """Where the survey's uniforms start in a visit's row: answers?, recommend, csat."""
+_ENROL = 5
+"""The uniform that decides whether a customer enrols at this visit's order."""
 CARRIER_MODES = frozenset(
     {FulfilmentMode.HOME_DELIVERY, FulfilmentMode.SHIP_FROM_STORE, FulfilmentMode.ENDLESS_AISLE}
 )
@@ -93,11 +101,12 @@ class _Survey:
 class CustomerLoop:
     """One replication's customer loop (see the module docstring)."""
 
-    __slots__ = ("draws", "experience", "plan", "surveys")
+    __slots__ = ("draws", "experience", "plan", "programme", "surveys")
 
     def __init__(self, plan: LoopPlan, streams: Streams) -> None:
         self.plan = plan
         self.experience = Experience()
+        self.programme = Programme()
         self.draws = LoopDraws(streams)
         self.surveys: dict[int, _Survey] = {}
         """Placed orders not yet settled: their visit's row and segment."""
@@ -105,6 +114,7 @@ class CustomerLoop:
     def observe(self, world: World, event: Event) -> None:
         """Fold a logged event in; answer the survey of the order it settled, if any."""
         settled = self.experience.apply(event)
+        self.programme.apply(event)
         if settled is not None:
             survey = self.surveys.pop(settled, None)
             if survey is not None:
@@ -115,6 +125,14 @@ class CustomerLoop:
         model = self.plan.models[segment]
         met = self.experience.met(customer)
         return model.score(met, t) - model.baseline if met else 0.0
+
+    def member(self, customer: int) -> bool:
+        return customer in self.programme.members
+
+    def extra_units(self, customer: int, tables: SegmentTables) -> Sequence[float]:
+        """The cumulative table a visit's basket size - 1 is drawn from: a member's, if any."""
+        member = self.plan.loyalty is not None and customer in self.programme.members
+        return tables.member_units if member else tables.extra_units
 
     # ------------------------------------------------------------ the visit's decisions
 
@@ -162,6 +180,42 @@ class CustomerLoop:
         if v.loop_row is not None:
             self.surveys[order] = _Survey(*v.loop_row)
 
+    def paid(self, world: World, v: Visit, order: OrderId, amount: float) -> None:
+        """After a payment: enrol a customer who is not a member (maybe), redeem a member's
+        points for a discount, and earn points on the order."""
+        loyalty, row = self.plan.loyalty, v.loop_row
+        if loyalty is None or row is None:
+            return
+        member = self.programme.members.get(v.customer)
+        if member is None:
+            chance = loyalty.enrolment.get(v.channel, 0.0) * loyalty.segments[row[1]]
+            if not row[0][_ENROL] < chance:
+                return
+            world.note(
+                LoyaltyEnrolled(
+                    t=world.now, customer=v.customer, channel=v.channel, segment=v.segment.name,
+                    order=order, reason=loyalty.tiers[0].name,
+                )
+            )  # fmt: skip
+            member = self.programme.members[v.customer]
+        else:
+            spent = redeemable(member.balance, loyalty.redeem_at, loyalty.point_value, amount)
+            if spent:
+                world.note(
+                    PointsRedeemed(
+                        t=world.now, customer=v.customer, order=order, qty=spent,
+                        amount=spent * loyalty.point_value,
+                    )
+                )  # fmt: skip
+        tier = tier_of(member.earned, loyalty.tiers)
+        earned = points_for(amount, loyalty.points_per_unit, tier.multiplier)
+        if earned:
+            world.note(
+                PointsEarned(
+                    t=world.now, customer=v.customer, order=order, qty=earned, reason=tier.name
+                )
+            )
+
     def _answer(self, world: World, order: OrderId, survey: _Survey) -> None:
         plan, row = self.plan, survey.row
         if not row[_SURVEY] < plan.response_rate:
@@ -202,7 +256,9 @@ def _decide(  # noqa: PLR0917 - positional: a partial of it waits for every deci
         return
     seg, model = world.plan.segments[segment], loop.plan.models[segment]
     above = loop.above_baseline(customer, segment, world.now)
-    if u < retention.come_back_probability(seg.repeat_rate, model.retention, above):
+    loyalty = loop.plan.loyalty
+    bonus = loyalty.retention_bonus if loyalty is not None and loop.member(customer) else 0.0
+    if u < retention.come_back_probability(seg.repeat_rate, model.retention, above, bonus):
         start_visit(world, customer, first, segment, number + 1, where)
         return
     met = loop.experience.met(customer)

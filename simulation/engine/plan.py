@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulation import scenario
+from simulation.customers.loyalty import TierRule
 from simulation.customers.satisfaction import SatisfactionModel
 from simulation.engine.arrivals import RateProfile
 from simulation.policies.allocation import Allocation, Pooled
@@ -66,6 +67,20 @@ class SitePlan:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LoyaltyPlan:
+    """A loyalty programme, compiled."""
+
+    enrolment: dict[Channel, float]  # P(enrol) at an order placed in each channel
+    segments: tuple[float, ...]  # a factor on it, per segment in the plan's order
+    points_per_unit: float
+    point_value: float
+    redeem_at: int
+    tiers: tuple[TierRule, ...]
+    retention_bonus: float  # added to a member's log-odds of coming back
+    basket_bonus: float  # added to a member's mean units per basket
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LoopPlan:
     """The customer loop (experience -> satisfaction -> surveys, retention) of a plan."""
 
@@ -74,6 +89,7 @@ class LoopPlan:
     answer_sd: float  # points of noise around an answer
     delivery_days: float  # promised days for a carrier's leg
     collect_hours: float  # promised hours for a click & collect leg to be ready
+    loyalty: LoyaltyPlan | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,6 +28,7 @@ from simulation.scenario.fields import (
     Positive,
     Probability,
 )
+from simulation.scenario.loyalty import Loyalty
 from simulation.scenario.satisfaction import Promises, Satisfaction
 
 STEPS = (
@@ -389,6 +390,8 @@ class Scenario(Model):
     satisfaction: Satisfaction | None = None
     """Experience -> satisfaction -> surveys and retention; None keeps each segment's constant
     repeat_rate and logs no promise, survey or churn."""
+    loyalty: Loyalty | None = None
+    """A loyalty programme (needs the satisfaction table); None: no programme."""
 
     _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())
     """The files it was read from (name, text), the scenario's first, then those it extends."""
@@ -420,6 +423,15 @@ class Scenario(Model):
                 if name not in names:
                     raise ValueError(
                         f"satisfaction.segments.{name}: expected a segment in {names}, got {name!r}"
+                    )
+        if self.loyalty is not None:
+            if self.satisfaction is None:
+                raise ValueError("loyalty: expected a [satisfaction] table too, got none")
+            names = [s.name for s in self.segments]
+            for name in self.loyalty.segments:
+                if name not in names:
+                    raise ValueError(
+                        f"loyalty.segments.{name}: expected a segment in {names}, got {name!r}"
                     )
         if sum(self.arrivals.channels.values()) <= 0:
             raise ValueError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulation.scenario import catalogue, model, satisfaction
+from simulation.scenario import catalogue, loyalty, model, satisfaction
 from simulation.scenario.fields import Model
 from simulation.scenario.reference import render
 
@@ -22,7 +22,7 @@ def test_every_field_of_every_table_is_there_with_a_description() -> None:
     page = render()
     tables = {
         c
-        for module in (model, catalogue, satisfaction)
+        for module in (model, catalogue, satisfaction, loyalty)
         for c in vars(module).values()
         if isinstance(c, type) and issubclass(c, Model) and c is not Model
     }

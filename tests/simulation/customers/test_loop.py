@@ -4,6 +4,7 @@ engine's, surveys and churn follow the scenario."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,6 +18,7 @@ from simulation.scenario.satisfaction import FACTORS
 from tests.simulation.plans import small_plan
 
 DAYS = 6.0
+SCENARIOS_DIR = Path(__file__).resolve().parents[3] / "scenarios"
 
 
 def loop(plan: Plan, *, response_rate: float = 0.5, **model: object) -> LoopPlan:
