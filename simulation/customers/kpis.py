@@ -75,7 +75,7 @@ def loop_kpis(log: pd.DataFrame, reps: pd.Index) -> pd.DataFrame:
     decided = returned + churns
     frame = pd.DataFrame(
         {
-            "nps": recommend.groupby("replication")["qty"].apply(_nps).reindex(reps),
+            "nps": _by_replication(recommend, _nps).reindex(reps),
             "csat": csat.groupby("replication")["qty"].mean().astype("float64").reindex(reps),
             "survey_responses": recommend.groupby("replication").size().reindex(reps, fill_value=0),
             "churn_rate": leavers / customers.where(customers > 0),
@@ -86,6 +86,11 @@ def loop_kpis(log: pd.DataFrame, reps: pd.Index) -> pd.DataFrame:
     )
     frame.loc[~frame.index.isin(loop_reps), list(KPI_NAMES)] = np.nan
     return frame
+
+
+def _by_replication(answers: pd.DataFrame, score: typing.Callable[[pd.Series], float]) -> pd.Series:
+    """``score`` of each replication's answers, as floats (an empty group-by keeps its type)."""
+    return answers.groupby("replication")["qty"].apply(score).astype("float64")
 
 
 def experiences(log: pd.DataFrame) -> dict[int, Experience]:

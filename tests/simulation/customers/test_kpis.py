@@ -124,3 +124,15 @@ def test_answers_stay_on_their_scales() -> None:
     assert surveys.csat_answer(10.0, 0.0, 0.5) == 5
     assert surveys.csat_answer(0.0, 0.0, 0.5) == 1
     assert surveys.nps([10, 9, 7, 3]) == 25.0
+
+
+def test_a_replication_without_answers_has_unknown_scores_not_missing_values() -> None:
+    frame = _log(
+        [_arrive(0.0, 1), e.CustomerChurned(t=_t(7.0), customer=CustomerId(1), segment="s",
+                                            reason="none", amount=7.0)]
+    )  # fmt: skip
+    row = loop_kpis(frame, pd.Index([0], name="replication")).iloc[0]
+    assert row.dtype == "float64"
+    assert math.isnan(row["nps"])
+    assert math.isnan(row["csat"])
+    assert row["churn_rate"] == 1.0
