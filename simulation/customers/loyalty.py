@@ -9,8 +9,9 @@ fold the log with it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from simulation.domain import events as e
 
@@ -39,17 +40,26 @@ class Programme:
     members: dict[int, Member] = field(default_factory=dict)
 
     def apply(self, event: e.Event) -> None:
-        match event:
-            case e.LoyaltyEnrolled(customer=customer):
-                self.members.setdefault(customer, Member())
-            case e.PointsEarned(customer=customer, qty=qty):
-                member = self.members.setdefault(customer, Member())
-                member.balance += qty
-                member.earned += qty
-            case e.PointsRedeemed(customer=customer, qty=qty):
-                self.members.setdefault(customer, Member()).balance -= qty
-            case _:
-                pass
+        """Fold one event in (every type but the programme's three passes through)."""
+        fold = _FOLDS.get(type(event))
+        if fold is not None:
+            fold(self.members.setdefault(event.customer, Member()), event)  # type: ignore[attr-defined]
+
+
+def _earned(member: Member, event: e.PointsEarned) -> None:
+    member.balance += event.qty
+    member.earned += event.qty
+
+
+def _redeemed(member: Member, event: e.PointsRedeemed) -> None:
+    member.balance -= event.qty
+
+
+_FOLDS: dict[type[e.Event], Callable[[Member, Any], None]] = {
+    e.LoyaltyEnrolled: lambda member, event: None,
+    e.PointsEarned: _earned,
+    e.PointsRedeemed: _redeemed,
+}
 
 
 def tier_of(earned: int, tiers: Sequence[TierRule]) -> TierRule:

@@ -114,7 +114,8 @@ class CustomerLoop:
     def observe(self, world: World, event: Event) -> None:
         """Fold a logged event in; answer the survey of the order it settled, if any."""
         settled = self.experience.apply(event)
-        self.programme.apply(event)
+        if self.plan.loyalty is not None:
+            self.programme.apply(event)
         if settled is not None:
             survey = self.surveys.pop(settled, None)
             if survey is not None:
