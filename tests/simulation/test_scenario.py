@@ -165,7 +165,7 @@ MISTAKES = [
      "satisfaction.segments.social.weights.lateness", None, "weights = { lateness"),
     ("a baseline above 10", BASE + "\n[satisfaction.segments.social]\nbaseline = 11.0\n",
      "satisfaction.segments.social.baseline", "11.0", "baseline = 11.0"),
-    ("a promise of no time", BASE + "\n[promises]\ndelivery_days = 0.0\n",
+    ("a promise of no time", _edit("delivery_days = 3.0 ", "delivery_days = 0.0 "),
      "promises.delivery_days", "0.0", "delivery_days = 0.0"),
     ("TOML syntax", _edit("seed = 1 ", "seed = = 1 "), "toml", None, "seed = = 1"),
     ("TOML cut short", BASE + "[[segments]]\nchannels = { web = 1,", "toml", None, "channels = { web = 1,"),
