@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from simulation import projections
+from simulation.customers.kpis import LOOP_EVENTS, experience_table, surveys
 from simulation.engine.compile import plan_of
 from simulation.engine.plan import Plan
 from simulation.errors import InputError
@@ -118,6 +119,9 @@ def write_outputs(  # noqa: PLR0917
         from simulation.customers.marketing import campaign_table
 
         campaign_table(measured, costs.campaigns).to_csv(folder.path / "campaigns.csv", index=False)
+    if frame["type"].isin(LOOP_EVENTS).any():  # a scenario with a satisfaction table
+        surveys(measured).to_csv(folder.path / "surveys.csv", index=False)
+        experience_table(measured).to_csv(folder.path / "experience.csv", index=False)
     drawn = figures.render_all(frame, folder.path / "figures")
     if horizon is not None:
         from simulation.experiments.warmup import steady_state, suggest_days

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.customers import marketing
+from simulation.customers.kpis import loop_kpis, loyalty_kpis
 from simulation.customers.lifetime import lifetime_values
 from simulation.types import MINUTES_PER_DAY
 
@@ -443,6 +444,7 @@ def kpis(
         )
         frame = frame.join(marketing.kpis(log, costs.campaigns, reps))
         frame = frame.join(_lifetime(log, costs, frame, horizon, reps))
+    frame = frame.join(loop_kpis(log, reps)).join(loyalty_kpis(log, reps))
     counts = ["visits", "customers", "orders", "stockouts"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame.reset_index()

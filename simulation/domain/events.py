@@ -459,6 +459,85 @@ class CampaignTouched(Event):
     reason: str
 
 
+# ---------------------------------------------------------------- customers (experience, surveys)
+# Noted by the engine only when the scenario has a ``satisfaction`` table: a scenario without
+# one logs none of them.
+
+
+@event
+class DeliveryPromised(Event):
+    """The retailer's promise for one leg of an order, made at checkout: ``until`` is when the
+    leg should reach the customer (a carrier's modes) or be ready at the desk (click &
+    collect), from the sourcing decision and the scenario's promised carrier days."""
+
+    customer: CustomerId
+    order: OrderId
+    location: LocationId
+    mode: FulfilmentMode
+    until: SimTime
+
+
+@event
+class SurveyAnswered(Event):
+    """A customer answered the survey sent once an order was settled (every leg received,
+    expired or cancelled). ``reason`` is the question: ``nps`` (``qty`` 0-10, how likely they
+    are to recommend the retailer) or ``csat`` (``qty`` 1-5, how satisfied they are with this
+    order); ``channel`` is the channel the order was placed in, ``mode`` its fulfilment mode."""
+
+    customer: CustomerId
+    order: OrderId
+    channel: Channel
+    mode: FulfilmentMode
+    segment: str
+    reason: str
+    qty: int
+
+
+@event
+class CustomerChurned(Event):
+    """A customer decided, when they would have come back, not to: ``reason`` is the
+    experience factor that weighed most against their satisfaction then (``none`` when none
+    did: the segment's base rate alone), ``amount`` their satisfaction (0-10)."""
+
+    customer: CustomerId
+    segment: str
+    reason: str
+    amount: float
+
+
+@event
+class LoyaltyEnrolled(Event):
+    """A customer joined the loyalty programme when placing an order in ``channel``
+    (``reason``: the tier they start in). Noted only by a scenario with a loyalty table."""
+
+    customer: CustomerId
+    channel: Channel
+    segment: str
+    order: OrderId
+    reason: str
+
+
+@event
+class PointsEarned(Event):
+    """A member earned ``qty`` points on a paid order (``reason``: their tier then)."""
+
+    customer: CustomerId
+    order: OrderId
+    qty: int
+    reason: str
+
+
+@event
+class PointsRedeemed(Event):
+    """A member redeemed ``qty`` points at checkout for a discount of ``amount``, which the
+    retailer pays (a reward's cost)."""
+
+    customer: CustomerId
+    order: OrderId
+    qty: int
+    amount: float
+
+
 # ---------------------------------------------------------------- field metadata
 
 Converter = Callable[[Any], Any]

@@ -244,6 +244,12 @@ KINDS: tuple[Kind, ...] = (
     Kind("leave", "note", "customer", e.CustomerLeft, "a visit ends (reason: why)"),
     Kind("lose_sale", "note", "customer", e.SaleLost, "demand that left unserved"),
     Kind("touch", "note", "customer", e.CampaignTouched, "a campaign brought the visit (reason)"),
+    Kind("promise", "note", "back_office", e.DeliveryPromised, "a leg's promised date (until)"),
+    Kind("answer_survey", "note", "customer", e.SurveyAnswered, "a survey answer (reason, qty)"),
+    Kind("churn", "note", "customer", e.CustomerChurned, "a customer decides not to come back"),
+    Kind("enrol", "note", "customer", e.LoyaltyEnrolled, "join the loyalty programme"),
+    Kind("earn_points", "note", "customer", e.PointsEarned, "loyalty points on a paid order"),
+    Kind("redeem_points", "note", "customer", e.PointsRedeemed, "points spent at checkout"),
 )
 """Every kind, customers' writes first, then the back office's, then reads and notes."""
 

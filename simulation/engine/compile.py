@@ -11,8 +11,18 @@ from typing import Any
 
 import numpy as np
 
+from simulation.customers.loyalty import TierRule
+from simulation.customers.satisfaction import SatisfactionModel
 from simulation.engine.arrivals import Campaign, RateProfile
-from simulation.engine.plan import MODES, NO_STOCK, Plan, SegmentPlan, SitePlan
+from simulation.engine.plan import (
+    MODES,
+    NO_STOCK,
+    LoopPlan,
+    LoyaltyPlan,
+    Plan,
+    SegmentPlan,
+    SitePlan,
+)
 from simulation.engine.plan import STEPS as PLAN_STEPS
 from simulation.errors import InputError
 from simulation.policies import allocation as _allocation  # noqa: F401  (registers)
@@ -21,6 +31,7 @@ from simulation.policies.fulfilment import Site, Sourcing
 from simulation.policies.registry import resolve
 from simulation.policies.replenishment import ReplenishmentPolicy
 from simulation.scenario import Scenario, Segment
+from simulation.scenario.satisfaction import Satisfaction
 from simulation.types import MINUTES_PER_DAY, Channel, LocationId, SkuId
 
 
@@ -60,6 +71,61 @@ def plan_of(scenario: Scenario) -> Plan:
         regions=tuple((r.name, r.x, r.y) for r in regions),
         region_weights=np.array([r.weight for r in regions]) / sum(r.weight for r in regions),
         distances={k: dict(v) for k, v in scenario.network.distances.items()},
+        loop=_loop(scenario),
+    )
+
+
+def _loop(s: Scenario) -> LoopPlan | None:
+    table = s.satisfaction
+    if table is None:
+        return None
+    promises, carriers = s.promises, s.carriers
+    delivery = promises.delivery_days
+    if delivery is None:
+        delivery = carriers.ship_days_mean + carriers.ship_days_sd
+    return LoopPlan(
+        models=tuple(_satisfaction(table, seg.name) for seg in s.segments),
+        response_rate=table.response_rate,
+        answer_sd=table.answer_sd,
+        delivery_days=delivery,
+        collect_hours=promises.collect_hours,
+        loyalty=_loyalty(s),
+    )
+
+
+def _loyalty(s: Scenario) -> LoyaltyPlan | None:
+    table = s.loyalty
+    if table is None:
+        return None
+    return LoyaltyPlan(
+        enrolment={Channel(k): v for k, v in table.enrolment.items()},
+        segments=tuple(table.segments.get(seg.name, 1.0) for seg in s.segments),
+        points_per_unit=table.points_per_unit,
+        point_value=table.point_value,
+        redeem_at=table.redeem_at,
+        tiers=tuple(TierRule(t.name, t.points, t.multiplier) for t in table.tiers),
+        retention_bonus=table.retention_bonus,
+        basket_bonus=table.basket_bonus,
+    )
+
+
+def _satisfaction(table: Satisfaction, segment: str) -> SatisfactionModel:
+    """One segment's model: the table's values, and the segment's own where it has them."""
+    own = table.segments.get(segment)
+    weights: dict[str, float] = table.weights.model_dump()
+    if own is not None:
+        weights.update({str(k): v for k, v in own.weights.items()})
+
+    def pick(name: str) -> float:
+        value = getattr(own, name) if own is not None else None
+        return float(getattr(table, name) if value is None else value)
+
+    return SatisfactionModel(
+        baseline=pick("baseline"),
+        weights={k: float(v) for k, v in weights.items() if v},
+        half_life=pick("half_life_days") * MINUTES_PER_DAY,
+        retention=pick("retention"),
+        delay=pick("delay"),
     )
 
 

@@ -10,7 +10,7 @@ policy (common random numbers).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -35,7 +35,7 @@ from simulation.domain.events import (
     TouchpointVisited,
 )
 from simulation.engine import operations, repeats
-from simulation.engine.draws import Draws
+from simulation.engine.draws import Draws, Row
 from simulation.engine.plan import CHANNELS, MODES, NO_STOCK, STEPS, SegmentPlan, SitePlan
 from simulation.engine.streams import Streams
 from simulation.engine.tables import SegmentTables
@@ -98,6 +98,7 @@ class Visit:
     expiry: float = -1.0  # the deadline of the cart's newest reservations
     ordered: bool = False
     gone: bool = False
+    loop_row: tuple[Row, int] | None = None  # the customer loop's row of this visit, segment
 
     def note_left(self, why: str) -> None:
         self.world.note(
@@ -130,10 +131,15 @@ def visit(
         home=world.tables.homes[where],
         where=where,
     )
-    v.basket = _basket(v)
+    extra: Sequence[float] = v.tables.extra_units
+    if world.loop is not None:  # a loyalty member's basket may be larger
+        extra = world.loop.extra_units(customer, tables)
+    v.basket = _basket(v, extra)
     # Drawn before the journey, from its start, so the next visit is the same whatever happens
     # in this one (common random numbers across policies).
-    if (again := repeats.next_visit(world, seg, customer, number, rng)) is not None:
+    if world.loop is not None:  # the next visit depends on satisfaction
+        world.loop.plan_next(world, v, number, segment)
+    elif (again := repeats.next_visit(world, seg, customer, number, rng)) is not None:
         first = CHANNELS[rng.choice(tables.channels)]
         # A partial, not a closure: a long run has many next visits pending at once, and a
         # closure over six names weighs about three times as much.
@@ -179,9 +185,9 @@ def start_visit(  # noqa: PLR0917 - positional: a partial of it waits for every 
     )  # fmt: skip
 
 
-def _basket(v: Visit) -> dict[SkuId, int]:
+def _basket(v: Visit, extra_units: Sequence[float]) -> dict[SkuId, int]:
     tables, rng = v.world.tables, v.rng
-    units = 1 + rng.choice(v.tables.extra_units)
+    units = 1 + rng.choice(extra_units)
     basket: dict[SkuId, int] = {}
     for _ in range(units):
         sku = tables.skus[rng.choice(tables.demand)]
@@ -313,8 +319,12 @@ def _checkout(v: Visit) -> Waiting:
     if placed is None:
         yield from _no_stock(v, lines)
         return
+    if world.loop is not None:
+        world.loop.promise(world, v, order, mode, [loc for loc, _ in legs])
     amount = sum(_price(v, s) * q for s, q in lines.items())
     world.do(CapturePayment(at=world.now, order=order, amount=amount), v.customer)
+    if world.loop is not None:
+        world.loop.paid(world, v, order, amount)
     for loc, served in legs:
         world.use_capacity(loc, sum(served.values()))
         world.env.process(operations.fulfil(world, v, order, location=loc, mode=mode, lines=served))

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulation import scenario
+from simulation.customers.loyalty import TierRule
+from simulation.customers.satisfaction import SatisfactionModel
 from simulation.engine.arrivals import RateProfile
 from simulation.policies.allocation import Allocation, Pooled
 from simulation.policies.fulfilment import Site, Sourcing, SourcingChain
@@ -67,6 +69,32 @@ class SitePlan:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LoyaltyPlan:
+    """A loyalty programme, compiled."""
+
+    enrolment: dict[Channel, float]  # P(enrol) at an order placed in each channel
+    segments: tuple[float, ...]  # a factor on it, per segment in the plan's order
+    points_per_unit: float
+    point_value: float
+    redeem_at: int
+    tiers: tuple[TierRule, ...]
+    retention_bonus: float  # added to a member's log-odds of coming back
+    basket_bonus: float  # added to a member's mean units per basket
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoopPlan:
+    """The customer loop (experience -> satisfaction -> surveys, retention) of a plan."""
+
+    models: tuple[SatisfactionModel, ...]  # one per segment, in the plan's segment order
+    response_rate: float  # share of settled orders whose customer answers the survey
+    answer_sd: float  # points of noise around an answer
+    delivery_days: float  # promised days for a carrier's leg
+    collect_hours: float  # promised hours for a click & collect leg to be ready
+    loyalty: LoyaltyPlan | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
     name: str
     horizon: float  # minutes
@@ -92,6 +120,7 @@ class Plan:
     region_weights: np.ndarray | None = None  # probabilities over regions (uniform if None)
     distances: dict[str, dict[str, float]] = field(default_factory=dict)  # region -> site -> km
     lifetime: tuple[float, float] | None = None  # CLTV: days after the run, yearly discount rate
+    loop: LoopPlan | None = None  # None: constant repeat rates, no promises, surveys or churn
 
     def site(self, location: str) -> SitePlan:
         return next(s for s in self.sites if s.id == location)

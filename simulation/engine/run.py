@@ -15,6 +15,7 @@ from simulation.domain.events import CampaignTouched
 from simulation.engine import arrivals, operations
 from simulation.engine.draws import VisitDraws
 from simulation.engine.journeys import start_visit
+from simulation.engine.loop import CustomerLoop
 from simulation.engine.plan import CHANNELS, Plan
 from simulation.engine.streams import Streams
 from simulation.engine.world import World
@@ -46,6 +47,8 @@ def run_replication(
     streams = Streams(seed, replication)
     draws = VisitDraws(streams, batched=batched_draws)
     world = World.build(plan, streams, log, draws=draws, commands=commands)
+    if plan.loop is not None:
+        world.loop = CustomerLoop(plan.loop, streams)
     with _collector_paused():
         _simulate(world)
     return world

@@ -27,6 +27,7 @@ class SegmentTables:
     modes: tuple[float, ...]
     no_stock: tuple[float, ...]
     extra_units: tuple[float, ...]  # basket size - 1, Poisson
+    member_units: tuple[float, ...]  # the same for a loyalty member (the programme's bonus)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,13 @@ def _segment(plan: Plan, seg: SegmentPlan) -> SegmentTables:
         modes=cumulative(seg.modes),
         no_stock=cumulative(seg.no_stock),
         extra_units=poisson_table(max(seg.basket_mean - 1.0, 0.0)),
+        member_units=poisson_table(max(seg.basket_mean - 1.0 + _basket_bonus(plan), 0.0)),
     )
+
+
+def _basket_bonus(plan: Plan) -> float:
+    loyalty = plan.loop.loyalty if plan.loop is not None else None
+    return loyalty.basket_bonus if loyalty is not None else 0.0
 
 
 def _without(weights: np.ndarray, i: int) -> tuple[float, ...] | None:

@@ -14,6 +14,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import simpy
@@ -30,6 +31,9 @@ from simulation.engine.streams import Streams
 from simulation.engine.tables import Tables, tables_of
 from simulation.eventlog import EventLog
 from simulation.types import MINUTES_PER_DAY, LocationId, SimTime, SkuId
+
+if TYPE_CHECKING:
+    from simulation.engine.loop import CustomerLoop
 
 
 @dataclass(slots=True)
@@ -88,6 +92,9 @@ class World:
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     watch: Callable[[list[Event]], None] | None = None
     """Called with the events of every accepted command (continuous review watches stock)."""
+    loop: CustomerLoop | None = None
+    """The customer loop (experience -> satisfaction -> retention), fed every logged event;
+    None keeps the constant repeat rates."""
 
     @classmethod
     def build(
@@ -134,6 +141,9 @@ class World:
             self.commands.record(command, customer, refused.rule)
             return None
         self.log.extend(events, self.commands.record(command, customer, ACCEPTED))
+        if self.loop is not None:
+            for event in events:
+                self.loop.observe(self, event)
         if self.watch is not None:
             self.watch(events)
         return events
@@ -166,6 +176,8 @@ class World:
         """Record an observation that changes no state (a visit, a stock check, a lost sale):
         the vocabulary's read or note of its type, whose record is this event."""
         self.log.append(event, self.commands.observe())
+        if self.loop is not None:
+            self.loop.observe(self, event)
 
     def next_id(self) -> int:
         return next(self.ids)

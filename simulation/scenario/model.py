@@ -28,6 +28,8 @@ from simulation.scenario.fields import (
     Positive,
     Probability,
 )
+from simulation.scenario.loyalty import Loyalty
+from simulation.scenario.satisfaction import Promises, Satisfaction
 
 STEPS = (
     "discover", "research", "check_stock", "add_to_cart", "move_cart", "checkout",
@@ -432,6 +434,13 @@ class Scenario(Model):
     lifetime: Lifetime | None = None
     """Customer lifetime value: with this table, kpis.csv has cltv and ltv_to_cac."""
     """Parcel transit times."""
+    promises: Promises = Field(default_factory=Promises)
+    """Delivery and pickup dates promised at checkout (a later leg is late)."""
+    satisfaction: Satisfaction | None = None
+    """Experience -> satisfaction -> surveys and retention; None keeps each segment's constant
+    repeat_rate and logs no promise, survey or churn."""
+    loyalty: Loyalty | None = None
+    """A loyalty programme (needs the satisfaction table); None: no programme."""
 
     _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())
     """The files it was read from (name, text), the scenario's first, then those it extends."""
@@ -457,6 +466,22 @@ class Scenario(Model):
                     f"arrivals.campaigns[{i}].end_day: expected at most horizon_days "
                     f"({self.horizon_days}), got {c.end_day}"
                 )
+        if self.satisfaction is not None:
+            names = [s.name for s in self.segments]
+            for name in self.satisfaction.segments:
+                if name not in names:
+                    raise ValueError(
+                        f"satisfaction.segments.{name}: expected a segment in {names}, got {name!r}"
+                    )
+        if self.loyalty is not None:
+            if self.satisfaction is None:
+                raise ValueError("loyalty: expected a [satisfaction] table too, got none")
+            names = [s.name for s in self.segments]
+            for name in self.loyalty.segments:
+                if name not in names:
+                    raise ValueError(
+                        f"loyalty.segments.{name}: expected a segment in {names}, got {name!r}"
+                    )
         if sum(self.arrivals.channels.values()) <= 0:
             raise ValueError(
                 "arrivals.channels: expected at least one channel with weight > 0, "

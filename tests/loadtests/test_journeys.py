@@ -10,6 +10,7 @@ import pytest
 from loadtests.commands import command_of
 from loadtests.journeys import OPERATIONS, Journey, initial_stock, journeys, schedule, shard
 from loadtests.reconcile import expected_backend
+from simulation.commandlog import OBSERVED
 from simulation.demo import run_demo
 from simulation.domain.errors import DomainError
 from simulation.engine.compile import plan_of
@@ -19,7 +20,7 @@ from simulation.eventlog import iter_events, rebuild
 from simulation.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-OBSERVATIONS = {"CustomerArrived", "TouchpointVisited", "StockChecked", "SaleLost", "CustomerLeft"}
+OBSERVATIONS = set(OBSERVED)  # the event types of the vocabulary's reads and notes
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulation.scenario import catalogue, model
+from simulation.scenario import catalogue, loyalty, model, satisfaction
 from simulation.scenario.fields import Model
 from simulation.scenario.reference import render
 
@@ -22,11 +22,12 @@ def test_every_field_of_every_table_is_there_with_a_description() -> None:
     page = render()
     tables = {
         c
-        for module in (model, catalogue)
+        for module in (model, catalogue, satisfaction, loyalty)
         for c in vars(module).values()
         if isinstance(c, type) and issubclass(c, Model) and c is not Model
     }
-    assert {"Scenario", "Location", "Sku", "Generate", "Catalogue"} <= {t.__name__ for t in tables}
+    names = {t.__name__ for t in tables}
+    assert {"Scenario", "Location", "Sku", "Generate", "Catalogue", "Satisfaction"} <= names
     for table in tables:
         for name, field in table.model_fields.items():
             assert f"| `{name}` |" in page, f"{table.__name__}.{name}"
