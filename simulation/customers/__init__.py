@@ -1,0 +1,1 @@
+"""Customers as the log shows them: their value, channels, cohorts and retention."""

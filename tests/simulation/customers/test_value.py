@@ -1,0 +1,67 @@
+"""Customers' value and channels: hand counts on the demo, the old per-customer projection as
+the oracle of the net value."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from simulation import projections as P
+from simulation.customers import value
+from simulation.demo import run_demo
+
+
+@pytest.fixture(scope="module")
+def demo() -> pd.DataFrame:
+    return run_demo().log.to_frame()
+
+
+def test_shopping_channels_by_hand(demo: pd.DataFrame) -> None:
+    people = value.customers(demo).set_index("customer")
+    # 1: discovered on instagram, researched on the web, cart in the app, bought in store.
+    assert people.loc[1, "channels"] == 4
+    assert people.loc[4, "channels"] == 2  # an email, then the web
+    assert people.loc[6, "channels"] == 1  # came through chat (a service line), carted on the web
+    assert people["channels"].sum() == 4 + 2 + 7 * 1
+    assert people["visits"].tolist() == [1] * 9
+    assert people.loc[1, "segment"] == "social"
+    assert people.loc[7, "first"] == 300.0
+
+
+def test_net_value_per_customer_is_the_old_projections(demo: pd.DataFrame) -> None:
+    old = P.customer_value(demo).set_index(["replication", "customer"])
+    new = value.customers(demo).set_index(["replication", "customer"])
+    pd.testing.assert_series_equal(new["net_value"], old["net_value"], check_dtype=False)
+    assert new["orders"].tolist() == old["orders"].tolist()
+
+
+def test_single_and_multi_channel_kpis_by_hand(demo: pd.DataFrame) -> None:
+    row = P.kpis(demo).iloc[0]
+    assert row["multichannel_customers"] == 2  # customers 1 and 4
+    assert row["multichannel_share"] == pytest.approx(2 / 9)
+    assert row["multichannel_orders_per_customer"] == 1.0
+    assert row["multichannel_customer_value"] == pytest.approx((39.8 + 0.0) / 2)  # 4's refunded
+    assert row["single_channel_orders_per_customer"] == pytest.approx(5 / 7)
+    assert row["single_channel_customer_value"] == pytest.approx(
+        (59.0 + 59.0 + 0.0 + 0.0 + 89.0 + 79.6 + 0.0) / 7
+    )
+    assert row["repeat_visit_rate"] == 0.0
+    assert row["repeat_purchase_rate"] == 0.0
+    # The demo lasts under a week: no cohort has a week after its first one.
+    assert pd.isna(row["retention_week_1"])
+    assert pd.isna(row["multichannel_retention"])
+
+
+def test_a_customer_first_seen_in_the_warm_up_is_left_out(demo: pd.DataFrame) -> None:
+    row = P.kpis(demo, warmup=100.0).iloc[0]
+    assert row["customers"] == 3  # 7, 8 and 9 arrive after minute 100
+    assert row["multichannel_customers"] == 0
+    assert row["customer_value"] == pytest.approx((89.0 + 79.6 + 0.0) / 3)
+
+
+def test_no_customers_gives_zero_counts_and_no_rates(demo: pd.DataFrame) -> None:
+    stock_only = demo[demo["customer"].isna() & ~demo["type"].isin(["RefundIssued"])]
+    row = P.kpis(stock_only).iloc[0]
+    assert row["multichannel_customers"] == 0
+    assert pd.isna(row["customer_value"])
+    assert pd.isna(row["multichannel_customer_value"])
