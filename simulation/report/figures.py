@@ -159,7 +159,10 @@ def render_comparison(result: pd.DataFrame, folder: Path) -> list[Path]:
     """One figure per headline KPI: each scenario's mean with its 95% CI."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for kpi in ("net_value", "fill_rate", "conversion_rate", "lead_time_days", "orders"):
+    for kpi in (
+        "net_value", "fill_rate", "conversion_rate", "lead_time_days", "orders",
+        "retention_week_1",
+    ):  # fmt: skip
         rows = result[result["kpi"] == kpi]
         if rows.empty or rows["mean"].isna().all():
             continue
