@@ -71,6 +71,9 @@ PARAMETERS: dict[str, Parameter] = {
            "longer near saturation)", strict=False),
         _P(name="customers", meaning="customers per replication", integer=True, minimum=100,
            strict=False),
+        _P(name="repeat_rate", meaning="P(another visit) after each visit (< 1)",
+           strict=False),
+        _P(name="repeat_days", meaning="mean days between a visit and the next"),
     )
 }  # fmt: skip
 """Every validation parameter by name."""
@@ -165,6 +168,11 @@ SPECS: dict[str, Spec] = {
             summary="each shipped segment's journey as an absorbing Markov chain",
             defaults={"customers": 5000},
             replications=20,
+        ),
+        Spec(
+            name="repeat_visits",
+            summary="visits per customer at a constant repeat rate: geometric mean and survival",
+            defaults={"repeat_rate": 0.5, "repeat_days": 0.25, "customers": 2400},
         ),
     )
 }

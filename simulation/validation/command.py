@@ -56,6 +56,8 @@ def validate_model(
     horizon_days: Annotated[float | None, _option("horizon_days")] = None,
     warmup_days: Annotated[float | None, _option("warmup_days")] = None,
     customers: Annotated[int | None, _option("customers")] = None,
+    repeat_rate: Annotated[float | None, _option("repeat_rate")] = None,
+    repeat_days: Annotated[float | None, _option("repeat_days")] = None,
     replications: Annotated[
         int | None, typer.Option(min=2, help="Replications (default: each case's own).")
     ] = None,
@@ -76,6 +78,7 @@ def validate_model(
         "demand_sd": demand_sd, "holding_cost": holding_cost, "penalty_cost": penalty_cost,
         "fixed_cost": fixed_cost, "stores": stores, "sweep_width": sweep_width, "days": days,
         "horizon_days": horizon_days, "warmup_days": warmup_days, "customers": customers,
+        "repeat_rate": repeat_rate, "repeat_days": repeat_days,
     }  # fmt: skip
     chosen: dict[str, float] = {k: v for k, v in given.items() if v is not None}
     names = case or list(SPECS)

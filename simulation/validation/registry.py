@@ -9,10 +9,13 @@ from simulation.validation.cases import Case
 from simulation.validation.catalogue import SPECS
 from simulation.validation.inventory import STUDIES
 from simulation.validation.journey import STUDY as _JOURNEY
+from simulation.validation.retention import STUDY as _REPEAT
 from simulation.validation.study import Study
 from simulation.validation.table import Budget, Row
 
-_ALL: dict[str, Case | Study] = {**_SINGLE, **STUDIES, _JOURNEY.name: _JOURNEY}
+_ALL: dict[str, Case | Study] = {
+    **_SINGLE, **STUDIES, _JOURNEY.name: _JOURNEY, _REPEAT.name: _REPEAT,
+}  # fmt: skip
 CASES: dict[str, Case | Study] = {name: _ALL[name] for name in SPECS}
 """Every case and study, in the catalogue's order."""
 
