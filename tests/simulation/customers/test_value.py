@@ -3,12 +3,17 @@ the oracle of the net value."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from simulation import projections as P
+from simulation.api import run
 from simulation.customers import value
 from simulation.demo import run_demo
+
+BASELINE = Path(__file__).resolve().parents[3] / "scenarios" / "baseline.toml"
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +70,16 @@ def test_no_customers_gives_zero_counts_and_no_rates(demo: pd.DataFrame) -> None
     assert row["multichannel_customers"] == 0
     assert pd.isna(row["customer_value"])
     assert pd.isna(row["multichannel_customer_value"])
+
+
+def test_the_fast_table_is_the_plain_group_by_on_a_run() -> None:
+    log = run(BASELINE, seed=4, out=None, replications=2, workers=1,
+              overrides={"horizon_days": 3, "arrivals.per_hour": 20}).log  # fmt: skip
+    fast = value.customers(log).set_index(["replication", "customer"])
+    mine = log[log["customer"].notna()]
+    shopping = mine[mine["channel"].notna() & ~mine["channel"].isin(value.SERVICE_CHANNELS)]
+    plain = shopping.groupby(["replication", "customer"])["channel"].nunique()
+    visits = mine[mine["type"] == "CustomerArrived"].groupby(["replication", "customer"]).size()
+    assert fast["channels"].to_dict() == plain.reindex(fast.index, fill_value=0).to_dict()
+    assert fast["visits"].to_dict() == visits.to_dict()
+    assert (fast["channels"] >= 2).any() and (fast["visits"] >= 2).any()
