@@ -1,11 +1,12 @@
 """Customers' value and channels within the horizon, each a projection of the log alone.
 
 A customer is someone with a ``CustomerArrived`` in the log. Their *shopping channels* are the
-distinct channels of every event that names them (visits, steps, carts, orders), leaving out
-the service lines ``chat`` and ``phone``: a question asked by phone does not make an online
-shopper a multi-channel one (a click & collect pickup is in the store, and counts). A customer who touched two or more shopping channels within the
-horizon is *multi-channel*; note that the more visits a customer makes, the more channels they
-can touch, so the split measures breadth and frequency together.
+distinct channels of every event that names them (visits, steps, carts, orders, pickups),
+leaving out the service lines ``chat`` and ``phone``: a question asked by phone does not make
+an online shopper a multi-channel one, a click & collect pickup in the store does. A customer
+who touched two or more shopping channels within the horizon is *multi-channel*; the more
+visits a customer makes, the more channels they can touch, so the split measures breadth and
+frequency together.
 """
 
 from __future__ import annotations
