@@ -29,15 +29,24 @@ def whole_weeks(log: pd.DataFrame, horizon: float | None, warmup: float) -> int:
 
 def visit_weeks(log: pd.DataFrame, warmup: float = 0.0) -> pd.DataFrame:
     """Every visit of a customer first seen at or after ``warmup``: replication, customer,
-    cohort (the week of their first visit), week (of this visit), weeks_since (week - cohort)."""
+    cohort (the week of their first visit), week (of this visit), weeks_since (week - cohort).
+    The log is in time order within a replication, as the engine writes it."""
     arrived = log.loc[log["type"] == "CustomerArrived", [*KEY, "t"]]
-    first = arrived.groupby(KEY, sort=False)["t"].transform("min").to_numpy(dtype="float64")
+    t = arrived["t"].to_numpy(dtype="float64")
+    _, firsts, person = np.unique(_key(arrived), return_index=True, return_inverse=True)
+    first = t[firsts][person]  # each visit's customer's first visit
     kept = first >= warmup
-    new = arrived[kept]
-    week = np.floor((new["t"].to_numpy(dtype="float64") - warmup) / WEEK).astype("int64")
+    week = np.floor((t[kept] - warmup) / WEEK).astype("int64")
     cohort = np.floor((first[kept] - warmup) / WEEK).astype("int64")
-    frame = new[KEY].assign(cohort=cohort, week=week)
-    return frame.assign(weeks_since=frame["week"] - frame["cohort"])
+    return arrived[KEY][kept].assign(cohort=cohort, week=week, weeks_since=week - cohort)
+
+
+def _key(rows: pd.DataFrame) -> np.ndarray:
+    """(replication, customer) as one sortable int64."""
+    replication: np.ndarray = rows["replication"].to_numpy(dtype="int64")
+    customer: np.ndarray = rows["customer"].to_numpy(dtype="int64")
+    key: np.ndarray = (replication << 40) | customer
+    return key
 
 
 def cohorts(visits: pd.DataFrame, weeks: int) -> pd.DataFrame:
@@ -69,11 +78,15 @@ def cohorts(visits: pd.DataFrame, weeks: int) -> pd.DataFrame:
 def came_back(visits: pd.DataFrame, weeks: int, after: int = 1) -> pd.Series:
     """Per (replication, customer) of a cohort: 1.0 if they were active ``after`` weeks after
     their cohort's week, 0.0 if not, NaN when that week is not a whole week of the horizon."""
-    cohort = visits.groupby(KEY, sort=True)["cohort"].first()
-    back = visits.loc[visits["weeks_since"] == after, KEY].drop_duplicates()
-    flag = pd.Series(0.0, index=cohort.index)
-    flag[pd.MultiIndex.from_frame(back)] = 1.0  # every one of them has a cohort
-    return flag.where(cohort + after < weeks)
+    keys = _key(visits)
+    people, firsts = np.unique(keys, return_index=True)
+    back = np.isin(people, keys[visits["weeks_since"].to_numpy() == after]).astype("float64")
+    cohort = visits["cohort"].to_numpy()[firsts]
+    index = pd.MultiIndex.from_arrays(
+        [visits["replication"].to_numpy()[firsts], visits["customer"].to_numpy()[firsts]],
+        names=KEY,
+    )
+    return pd.Series(np.where(cohort + after < weeks, back, np.nan), index=index)
 
 
 def pooled_retention(table: pd.DataFrame) -> pd.DataFrame:

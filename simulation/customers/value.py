@@ -41,7 +41,7 @@ def customers(log: pd.DataFrame) -> pd.DataFrame:
         {
             "replication": firsts["replication"].array,  # the log's types
             "customer": firsts["customer"].array,
-            "segment": firsts["segment"].astype("string").to_numpy(),
+            "segment": firsts["segment"].array,
             "first": firsts["t"].to_numpy(dtype="float64"),  # the log is in time order
             "visits": visits.astype("int64"),
             "channels": _channels(log, people),
@@ -58,10 +58,28 @@ def _key(rows: pd.DataFrame) -> np.ndarray:
     return key
 
 
+_CUSTOMER = (1 << 40) - 1
+
+
 def _where(people: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each key's position in ``people`` (sorted), and whether it is there."""
-    where = np.minimum(np.searchsorted(people, keys), len(people) - 1)
-    return where, people[where] == keys
+    """Each key's position in ``people`` (sorted), and whether it is there. Customer ids are
+    counted up from 1 by whoever issued them, so a table indexed by id is small, and reading it
+    costs far less than a binary search; ids too sparse for one fall back to the search."""
+    if len(people) == 0:
+        return np.zeros(len(keys), dtype="int64"), np.zeros(len(keys), dtype=bool)
+    reps, span = np.unique(people >> 40), int((people & _CUSTOMER).max()) + 1
+    if len(reps) * span > 16 * len(people) + 4096:
+        where = np.minimum(np.searchsorted(people, keys), len(people) - 1)
+        return where, people[where] == keys
+    table = np.full(len(reps) * span, -1, dtype="int64")
+    table[np.searchsorted(reps, people >> 40) * span + (people & _CUSTOMER)] = np.arange(
+        len(people)
+    )
+    rep = np.minimum(np.searchsorted(reps, keys >> 40), len(reps) - 1)
+    customer = keys & _CUSTOMER
+    inside = (reps[rep] == keys >> 40) & (customer < span)
+    where = np.where(inside, table[rep * span + np.where(inside, customer, 0)], -1)
+    return np.maximum(where, 0), where >= 0
 
 
 def _count_by(
@@ -106,10 +124,6 @@ def _orders(log: pd.DataFrame, people: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _mean_where(values: pd.Series, mask: pd.Series, by: pd.Series) -> pd.Series:
-    return values[mask].groupby(by[mask]).mean()
-
-
 def channel_kpis(people: pd.DataFrame, came_back: pd.Series) -> pd.DataFrame:
     """Per replication: single- against multi-channel customers, from :func:`customers`.
 
@@ -117,24 +131,41 @@ def channel_kpis(people: pd.DataFrame, came_back: pd.Series) -> pd.DataFrame:
     the week after (NaN: that week is not inside the horizon): see
     :func:`simulation.customers.cohorts.came_back`.
     """
-    rep = people["replication"]
-    multi = people["channels"] >= 2
-    ours = came_back.reindex(pd.MultiIndex.from_frame(people[KEY]))
-    back = pd.Series(ours.to_numpy(dtype="float64"), index=people.index)
-    seen = back.notna()
-    buyers = people["orders"] > 0
-    frame = pd.DataFrame(
-        {
-            "repeat_visit_rate": (people["visits"] > 1).groupby(rep).mean(),
-            "repeat_purchase_rate": _mean_where(people["orders"] > 1, buyers, rep),
-            "customer_value": people["net_value"].groupby(rep).mean(),
-            "retention_week_1": _mean_where(back, seen, rep),
-            "multichannel_customers": multi.groupby(rep).sum(),
-            "multichannel_share": multi.groupby(rep).mean(),
-        }
-    )
+    multi = (people["channels"] >= 2).to_numpy()
+    orders = people["orders"].to_numpy(dtype="float64")
+    spent = people["net_value"].to_numpy(dtype="float64")
+    back = _aligned(came_back, people)
+
+    def only(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+        return np.where(where, values, np.nan)  # a mean over NaN-masked rows: one group-by
+
+    columns = {
+        "repeat_visit_rate": (people["visits"] > 1).to_numpy(dtype="float64"),
+        "repeat_purchase_rate": only((orders > 1).astype("float64"), orders > 0),
+        "customer_value": spent,
+        "retention_week_1": back,
+        "multichannel_customers": multi.astype("float64"),
+        "multichannel_share": multi.astype("float64"),
+    }
     for name, group in (("multichannel", multi), ("single_channel", ~multi)):
-        frame[f"{name}_orders_per_customer"] = _mean_where(people["orders"], group, rep)
-        frame[f"{name}_customer_value"] = _mean_where(people["net_value"], group, rep)
-        frame[f"{name}_retention"] = _mean_where(back, group & seen, rep)
-    return frame.astype({"multichannel_customers": "int64"}).rename_axis("replication")
+        columns[f"{name}_orders_per_customer"] = only(orders, group)
+        columns[f"{name}_customer_value"] = only(spent, group)
+        columns[f"{name}_retention"] = only(back, group)
+    grouped = pd.DataFrame(columns).groupby(people["replication"].to_numpy())
+    frame = grouped.mean()
+    frame["multichannel_customers"] = grouped["multichannel_customers"].sum().astype("int64")
+    return frame.rename_axis("replication")
+
+
+def _aligned(came_back: pd.Series, people: pd.DataFrame) -> np.ndarray:
+    """``came_back``'s values in the order of ``people`` (NaN for the customers it lacks)."""
+    if came_back.empty:
+        return np.full(len(people), np.nan)
+    index = came_back.index
+    replication = index.get_level_values(0).to_numpy(dtype="int64")
+    customer = index.get_level_values(1).to_numpy(dtype="int64")
+    keys = (replication << 40) | customer
+    order = np.argsort(keys, kind="stable")
+    where, known = _where(keys[order], _key(people))
+    values = came_back.to_numpy(dtype="float64")[order]
+    return np.where(known, values[where], np.nan)

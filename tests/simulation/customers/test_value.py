@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulation import projections as P
 from simulation.api import run
@@ -84,3 +87,23 @@ def test_the_fast_table_is_the_plain_group_by_on_a_run() -> None:
     assert fast["visits"].to_dict() == visits.to_dict()
     assert (fast["channels"] >= 2).any()
     assert (fast["visits"] >= 2).any()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    people=st.sets(st.tuples(st.integers(0, 3), st.integers(1, 10**9)), min_size=1, max_size=30),
+    others=st.lists(st.tuples(st.integers(0, 4), st.integers(1, 10**9)), max_size=30),
+    dense=st.booleans(),
+)
+def test_a_customers_position_is_the_binary_searchs(
+    people: set[tuple[int, int]], others: list[tuple[int, int]], dense: bool
+) -> None:
+    """The table read by id (dense ids) and the binary search (sparse ones) agree."""
+    pairs = {(r, c % 50 + 1) for r, c in people} if dense else people
+    key = np.array(sorted((r << 40) | c for r, c in pairs), dtype="int64")
+    asked = np.array([*key, *((r << 40) | (c % 60 + 1 if dense else c) for r, c in others)],
+                     dtype="int64")  # fmt: skip
+    where, known = value._where(key, asked)
+    expected = np.isin(asked, key)
+    assert known.tolist() == expected.tolist()
+    assert (key[where[known]] == asked[known]).all()
