@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from simulation import projections
+from simulation.customers import cohorts
 from simulation.customers.kpis import LOOP_EVENTS, experience_table, surveys
 from simulation.engine.compile import plan_of
 from simulation.engine.plan import Plan
@@ -32,7 +33,7 @@ from simulation.errors import InputError
 from simulation.eventlog import LogWriter, read_log, table_to_frame
 from simulation.experiments.replications import Logs
 from simulation.projections import Costs
-from simulation.results import COMMANDS, EVENTS, KPIS, REPORT, RunFolder
+from simulation.results import COHORTS, COMMANDS, EVENTS, KPIS, REPORT, RunFolder
 from simulation.scenario import Scenario, load_scenario
 
 ScenarioLike = Scenario | str | Path
@@ -97,8 +98,9 @@ def write_outputs(  # noqa: PLR0917
     costs: Costs | None = None,
     commands: list[pa.Table] | None = None,
 ) -> pd.DataFrame:
-    """events.parquet, commands.parquet (given ``commands``), kpis.csv, campaigns.csv (with
-    campaigns), figures/*.png and report.html; returns the KPI table."""
+    """events.parquet, commands.parquet (given ``commands``), kpis.csv, cohorts.csv,
+    campaigns.csv (with campaigns), surveys.csv and experience.csv (with the customer loop),
+    figures/*.png and report.html; returns the KPI table."""
     from simulation.commandlog import COMMAND_SCHEMA
     from simulation.report import figures, page
 
@@ -123,6 +125,11 @@ def write_outputs(  # noqa: PLR0917
         surveys(measured).to_csv(folder.path / "surveys.csv", index=False)
         experience_table(measured).to_csv(folder.path / "experience.csv", index=False)
     drawn = figures.render_all(frame, folder.path / "figures")
+    weeks = cohorts.whole_weeks(frame, horizon, warmup)
+    by_cohort = cohorts.cohorts(cohorts.visit_weeks(frame, warmup), weeks)
+    by_cohort.to_csv(folder.path / COHORTS, index=False)
+    retention = figures.retention_plot(by_cohort, folder.path / "figures")
+    drawn += [retention] if retention is not None else []
     if horizon is not None:
         from simulation.experiments.warmup import steady_state, suggest_days
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulation.customers import marketing
+from simulation.customers import cohorts, marketing
+from simulation.customers import value as customer_values
 from simulation.customers.kpis import loop_kpis, loyalty_kpis
 from simulation.customers.lifetime import lifetime_values
 from simulation.types import MINUTES_PER_DAY
@@ -41,7 +42,11 @@ _STOCK_KEY = ["replication", "location", "sku"]
 
 
 def _of(log: pd.DataFrame, *types: str) -> pd.DataFrame:
-    return log[log["type"].isin(types)]
+    kinds = log["type"]
+    if isinstance(kinds.dtype, pd.CategoricalDtype):  # as read: compare codes, not strings
+        wanted = np.flatnonzero(kinds.cat.categories.isin(types))
+        return log[np.isin(kinds.cat.codes.to_numpy(), wanted)]
+    return log[kinds.isin(types)]
 
 
 def _signed(log: pd.DataFrame, signs: dict[str, int]) -> pd.Series:
@@ -428,10 +433,8 @@ def kpis(
         .sum()
         .reindex(reps, fill_value=0)
     )
-    value = customer_value(log)
-    buyers = value[value["orders"] > 0].groupby("replication")
-    frame["repeat_purchase_rate"] = buyers["orders"].apply(lambda o: (o > 1).mean()).reindex(reps)
-    frame["customer_value"] = value.groupby("replication")["net_value"].mean().reindex(reps)
+    frame = frame.join(_customer_kpis(full, log, horizon, warmup).reindex(reps))
+    frame["multichannel_customers"] = frame["multichannel_customers"].fillna(0)
     if horizon is not None:
         turns = inventory_turns(full, horizon, since=warmup)
         frame["inventory_turns"] = turns.groupby("replication")["turns"].mean().reindex(reps)
@@ -445,7 +448,7 @@ def kpis(
         frame = frame.join(marketing.kpis(log, costs.campaigns, reps))
         frame = frame.join(_lifetime(log, costs, frame, horizon, reps))
     frame = frame.join(loop_kpis(log, reps)).join(loyalty_kpis(log, reps))
-    counts = ["visits", "customers", "orders", "stockouts"]
+    counts = ["visits", "customers", "orders", "stockouts", "multichannel_customers"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame.reset_index()
 
@@ -477,6 +480,16 @@ def _lifetime(
         if len(acquired) and np.isfinite(cac) and cac > 0:
             table.loc[rep, "ltv_to_cac"] = acquired["cltv"].mean() / cac
     return table
+
+
+def _customer_kpis(
+    full: pd.DataFrame, log: pd.DataFrame, horizon: float | None, warmup: float
+) -> pd.DataFrame:
+    """Repeat visits and purchases, value per customer, week-1 retention of the cohorts, and
+    single- against multi-channel customers, per replication (:mod:`simulation.customers`)."""
+    visits = cohorts.visit_weeks(full, warmup)
+    back = cohorts.came_back(visits, cohorts.whole_weeks(full, horizon, warmup))
+    return customer_values.channel_kpis(customer_values.customers(log), back)
 
 
 def time_average(

@@ -25,6 +25,7 @@ MANIFEST = "manifest.json"
 EVENTS = "events.parquet"
 COMMANDS = "commands.parquet"
 KPIS = "kpis.csv"
+COHORTS = "cohorts.csv"
 REPORT = "report.html"
 _PACKAGES = ("omnicanal", "simpy", "numpy", "pandas", "pyarrow", "pydantic")
 

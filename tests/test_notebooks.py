@@ -29,9 +29,9 @@ def test_the_notebook_runs_top_to_bottom(
     assert any(o.get("output_type") in ("display_data", "execute_result") for o in shown)
 
 
-def test_there_are_the_eight_notebooks_the_readme_lists() -> None:
+def test_there_are_the_nine_notebooks_the_readme_lists() -> None:
     names = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-    assert len(names) >= 8
+    assert len(names) >= 9
     readme = (NOTEBOOKS.parent / "README.md").read_text(encoding="utf-8")
     assert all(f"`{name}`" in readme for name in names), names
 

@@ -99,6 +99,7 @@ class Visit:
     ordered: bool = False
     gone: bool = False
     loop_row: tuple[Row, int] | None = None  # the customer loop's row of this visit, segment
+    looked: bool = False  # the first page is behind: a visit decides once to only browse
 
     def note_left(self, why: str) -> None:
         self.world.note(
@@ -487,8 +488,19 @@ def _price(v: Visit, sku: SkuId) -> float:
     return v.world.tables.prices[sku]
 
 
+def _discover(v: Visit) -> None:
+    """The first page; a share of the visits through each channel stop there (a bounce)."""
+    _look(v, "discover")
+    if v.looked:
+        return
+    v.looked = True
+    bounce = v.world.plan.browse_only.get(v.channel)
+    if bounce is not None and v.rng.below(bounce):  # no draw where none bounce: same logs
+        v.note_left("browsed")
+
+
 _INSTANT: dict[str, Callable[[Visit], None]] = {
-    "discover": lambda v: _look(v, "discover"),
+    "discover": _discover,
     "research": lambda v: _look(v, "research"),
     "check_stock": _check_stock,
     "move_cart": _move_cart,

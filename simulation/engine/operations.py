@@ -68,7 +68,7 @@ def fulfil(
     env = world.env
     if mode is FulfilmentMode.CARRY_OUT:
         world.do(HandOverLeg(at=world.now, order=order, location=location), v.customer)
-        yield from _maybe_return(world, v, order, lines)
+        yield from _maybe_return(world, v, order, lines, carried=True)
         return
     site = world.sites[location]
     with site.pickers.request() as turn:
@@ -147,9 +147,14 @@ def expire_cart(world: World, cart: CartId, customer: int) -> None:
         world.do(ExpireReservations(at=world.now, cart=cart), customer)
 
 
-def _maybe_return(world: World, v: Visit, order: OrderId, lines: dict[SkuId, int]) -> Process:
+def _maybe_return(
+    world: World, v: Visit, order: OrderId, lines: dict[SkuId, int], *, carried: bool = False
+) -> Process:
     seg, rng = v.segment, v.ops
-    if not rng.below(seg.return_rate):
+    rate = seg.return_rate
+    if carried and seg.store_return_rate is not None:
+        rate = seg.store_return_rate
+    if not rng.below(rate):
         return
     yield world.env.timeout(rng.exponential(seg.return_days * MINUTES_PER_DAY))
     sku = list(lines)[rng.integer(0, len(lines))]

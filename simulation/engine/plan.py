@@ -41,6 +41,7 @@ class SegmentPlan:
     channel_switch: float  # probability that a step happens in another channel
     return_rate: float
     return_by_mail: float
+    store_return_rate: float | None = None  # of carry-out purchases (None: return_rate)
     restock_rate: float = 0.9
     return_days: float = 7.0
     pickup_delay_hours: float = 20.0  # mean time from hold to the customer's visit
@@ -121,6 +122,7 @@ class Plan:
     distances: dict[str, dict[str, float]] = field(default_factory=dict)  # region -> site -> km
     lifetime: tuple[float, float] | None = None  # CLTV: days after the run, yearly discount rate
     loop: LoopPlan | None = None  # None: constant repeat rates, no promises, surveys or churn
+    browse_only: dict[Channel, float] = field(default_factory=dict)  # P(a visit only looks)
 
     def site(self, location: str) -> SitePlan:
         return next(s for s in self.sites if s.id == location)

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure as Canvas
 
 from simulation import projections
-from simulation.report.numbers import kpi_axis, label, plain_axis
+from simulation.report.numbers import formatted, kpi_axis, label, plain_axis
 from simulation.types import MINUTES_PER_DAY
 
 Figure = Callable[[pd.DataFrame, Axes], bool]
@@ -127,11 +127,42 @@ def welch_plot(log: pd.DataFrame, horizon: float, folder: Path) -> Path | None:
     return path
 
 
+def retention_plot(table: pd.DataFrame, folder: Path) -> Path | None:
+    """Retention curves from a cohort table (``cohorts.csv``): the share of each first-visit
+    week's customers who visit again k weeks later (mean over replications), and all cohorts
+    pooled. None when the horizon holds no week after a first one."""
+    later = table[table["weeks_since"] >= 1]
+    if later.empty:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    fig = Canvas(figsize=(7, 4), layout="constrained")
+    ax = fig.subplots()
+    for cohort, part in later.groupby("cohort_week", sort=True):
+        curve = part.groupby("weeks_since")["retention"].mean()
+        ax.plot(curve.index, curve.to_numpy(), marker=".", alpha=0.5, label=f"week {cohort}")
+    pooled = later.groupby("weeks_since")[["active", "customers"]].sum()
+    ax.plot(pooled.index, pooled["active"] / pooled["customers"], color="black", linewidth=2,
+            marker="o", label="all cohorts")  # fmt: skip
+    ax.set_xlabel("weeks since the first visit")
+    ax.set_ylabel("customers who visit again that week")
+    ax.yaxis.set_major_formatter(lambda v, _: formatted(v, "share"))
+    ax.set_xticks(sorted(pooled.index))
+    ax.set_ylim(bottom=0)
+    ax.set_title("Retention by first-visit week (cohort)")
+    ax.legend(title="first visit in", fontsize="small", ncol=2)
+    path = folder / "retention.png"
+    fig.savefig(path, dpi=100)
+    return path
+
+
 def render_comparison(result: pd.DataFrame, folder: Path) -> list[Path]:
     """One figure per headline KPI: each scenario's mean with its 95% CI."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for kpi in ("net_value", "fill_rate", "conversion_rate", "lead_time_days", "orders"):
+    for kpi in (
+        "net_value", "fill_rate", "conversion_rate", "lead_time_days", "orders",
+        "retention_week_1",
+    ):  # fmt: skip
         rows = result[result["kpi"] == kpi]
         if rows.empty or rows["mean"].isna().all():
             continue

@@ -83,7 +83,12 @@ def render_comparison(manifest: dict[str, Any], table: pd.DataFrame, figures: li
 
 def render_sweep(manifest: dict[str, Any], summary: pd.DataFrame, figures: list[Path]) -> str:
     """The report page of a sweep: every point's mean and CI of the headline KPIs, the figures."""
-    headline = summary[summary["kpi"].isin(["net_value", "fill_rate", "orders", "lead_time_days"])]
+    headline = summary[
+        summary["kpi"].isin(
+            ["net_value", "fill_rate", "orders", "lead_time_days", "customer_value",
+             "retention_week_1"]
+        )
+    ]  # fmt: skip
     shown = _by_kpi(headline, ["mean", "ci_low", "ci_high"])
     return _page(manifest, "Sweep (95% CIs over replications)", shown, figures)
 

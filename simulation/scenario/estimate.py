@@ -8,7 +8,8 @@
 - visits: each segment's repeat visits, ``repeat_rate`` then ``repeat_days`` after each visit,
   counted within the horizon;
 - events: about 12 per visit and 1.2 more per basket unit beyond the first, fitted to the
-  shipped scenarios and to the baseline with larger baskets, plus one per stock line
+  shipped scenarios and to the baseline with larger baskets, 3 for a visit that only browses
+  (``arrivals.browse_only``, over the arrivals' channel mix), plus one per stock line
   (location x sku) at the start;
 - memory and time: the per-event, per-stock-line and per-hour figures below, measured on
   ``omnicanal run`` (one replication) on the 2-core development machine; the table is in
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 EVENTS_PER_VISIT = 12.0
 EVENTS_PER_EXTRA_UNIT = 1.2
+EVENTS_PER_BOUNCE = 3.0  # arrived, the first page, left
 BYTES_FIXED = 268e6  # the interpreter, numpy, pandas, pyarrow, matplotlib
 BYTES_PER_EVENT = 256.0  # the log's batches, the KPI frame and the world's state
 BYTES_PER_STOCK_LINE = 400.0  # beyond its event: plan entry, stock state, policy slot
@@ -76,6 +78,12 @@ class RunEstimate:
         )
 
 
+def _bounce(arrivals: Arrivals) -> float:
+    """The share of visits that only browse, over the arrivals' channel mix."""
+    total = sum(arrivals.channels.values())
+    return sum(w * arrivals.browse_only.get(c, 0.0) for c, w in arrivals.channels.items()) / total
+
+
 def check_size(scenario: Scenario, replications: int = 1) -> RunEstimate:
     """The estimate, or an :class:`InputError` if the run cannot fit or finish on this machine:
     at the scenario's field that makes it big, or at ``--replications`` if one would fit."""
@@ -105,7 +113,12 @@ def estimate(scenario: Scenario, replications: int = 1) -> RunEstimate:
     base = customers_of(scenario.arrivals, days, campaigns=False)
     customers = customers_of(scenario.arrivals, days)
     per_customer = [1.0 + _repeats(s.repeat_rate, s.repeat_days, days) for s in segments]
-    per_visit = [EVENTS_PER_VISIT + EVENTS_PER_EXTRA_UNIT * (s.basket_mean - 1.0) for s in segments]
+    bounce = _bounce(scenario.arrivals)
+    per_visit = [
+        (1 - bounce) * (EVENTS_PER_VISIT + EVENTS_PER_EXTRA_UNIT * (s.basket_mean - 1.0))
+        + bounce * EVENTS_PER_BOUNCE
+        for s in segments
+    ]
     shares = [s.share for s in segments]
     visits = customers * sum(w * n for w, n in zip(shares, per_customer, strict=True))
     weighted = [w * n * e for w, n, e in zip(shares, per_customer, per_visit, strict=True)]

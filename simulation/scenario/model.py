@@ -155,7 +155,10 @@ class Segment(Model):
     channel_switch: Probability = 0.2
     """Probability that a step happens in another channel."""
     return_rate: Probability = 0.1
-    """Probability that a received unit is returned."""
+    """Probability that an order leg the customer received is returned (some of its units)."""
+    store_return_rate: Probability | None = None
+    """The same for a purchase carried out of the store (default: return_rate): store buyers
+    have tried the goods on, and return far less than online ones."""
     return_by_mail: Probability = 0.5
     """Share of returns sent by mail (the rest come back to a store)."""
     restock_rate: Probability = 0.9
@@ -276,6 +279,9 @@ class Arrivals(Model):
     """7 multipliers, Monday first (day 0 of a run is a Monday)."""
     campaigns: list[Campaign] = Field(default_factory=list)
     """Campaigns that multiply arrivals on some channels for a while."""
+    browse_only: dict[ChannelName, Probability] = Field(default_factory=dict)
+    """Share of the visits arriving through each channel that only look: they see the first
+    page (discover) and leave, reason ``browsed`` (a bounce); channels not listed: none."""
 
 
 def _policy_default(policy: type, name: str) -> Any:

@@ -7,6 +7,7 @@
   desk as a queue, base stock);
 - :mod:`.inventory`: the studies that sweep or pair scenarios (newsvendor, (s, S), pooling);
 - :mod:`.journey`: each shipped segment's journey against its absorbing Markov chain;
+- :mod:`.retention`: visits per customer at a constant repeat rate against the geometric law;
 - :mod:`.registry`: every case by name (``CASES``), and :func:`run_rows`;
 - :mod:`.table`: the rows of the validation table.
 

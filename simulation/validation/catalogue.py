@@ -75,6 +75,9 @@ PARAMETERS: dict[str, Parameter] = {
         _P(name="alpha", meaning="bg_nbd: rate of that Gamma law, in days"),
         _P(name="a", meaning="bg_nbd: first shape of the Beta law of dropouts"),
         _P(name="b", meaning="bg_nbd: second shape of that Beta law"),
+        _P(name="repeat_rate", meaning="P(another visit) after each visit (< 1)",
+           strict=False),
+        _P(name="repeat_days", meaning="mean days between a visit and the next"),
     )
 }  # fmt: skip
 """Every validation parameter by name."""
@@ -141,6 +144,11 @@ SPECS: dict[str, Spec] = {
         summary="repeat visits by the BG/NBD law against E[X(T)] and P(X(T) = 0)",
         defaults={"r": 2.0, "alpha": 10.0, "a": 3.0, "b": 4.0, "customers": 1000, "days": 42},
         replications=8,
+    ),
+    "repeat_visits": Spec(
+        name="repeat_visits",
+        summary="visits per customer at a constant repeat rate: geometric mean and survival",
+        defaults={"repeat_rate": 0.5, "repeat_days": 0.25, "customers": 2400},
     ),
     "journey": Spec(
         name="journey",

@@ -60,6 +60,8 @@ def validate_model(
     alpha: Annotated[float | None, _option("alpha")] = None,
     a: Annotated[float | None, _option("a")] = None,
     b: Annotated[float | None, _option("b")] = None,
+    repeat_rate: Annotated[float | None, _option("repeat_rate")] = None,
+    repeat_days: Annotated[float | None, _option("repeat_days")] = None,
     replications: Annotated[
         int | None, typer.Option(min=2, help="Replications (default: each case's own).")
     ] = None,
@@ -81,6 +83,7 @@ def validate_model(
         "fixed_cost": fixed_cost, "stores": stores, "sweep_width": sweep_width, "days": days,
         "horizon_days": horizon_days, "warmup_days": warmup_days, "customers": customers,
         "r": r, "alpha": alpha, "a": a, "b": b,
+        "repeat_rate": repeat_rate, "repeat_days": repeat_days,
     }  # fmt: skip
     chosen: dict[str, float] = {k: v for k, v in given.items() if v is not None}
     names = case or list(SPECS)

@@ -193,7 +193,9 @@ def scenario_of(customers: float) -> Scenario:
     returns) and ``customers`` expected on the first day."""
     segments = shipped_segments()
     share = 1.0 / len(segments)
-    update: dict[str, Any] = {"share": share, "repeat_rate": 0.0, "return_rate": 0.0}
+    update: dict[str, Any] = {
+        "share": share, "repeat_rate": 0.0, "return_rate": 0.0, "store_return_rate": 0.0,
+    }  # fmt: skip
     path = FOLDER / FILE
     return load_scenario(path).with_overrides(
         {

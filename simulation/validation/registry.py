@@ -10,6 +10,7 @@ from simulation.validation.cases import Case
 from simulation.validation.catalogue import SPECS
 from simulation.validation.inventory import STUDIES
 from simulation.validation.journey import STUDY as _JOURNEY
+from simulation.validation.retention import STUDY as _REPEAT
 from simulation.validation.study import Study
 from simulation.validation.table import Budget, Row
 
@@ -18,6 +19,7 @@ _ALL: dict[str, Case | Study] = {
     **STUDIES,
     _JOURNEY.name: _JOURNEY,
     _BG_NBD.name: _BG_NBD,
+    _REPEAT.name: _REPEAT,
 }
 CASES: dict[str, Case | Study] = {name: _ALL[name] for name in SPECS}
 """Every case and study, in the catalogue's order."""

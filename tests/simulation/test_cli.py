@@ -14,7 +14,7 @@ from simulation import projections
 from simulation.cli import app
 from simulation.domain.events import SCHEMA_VERSION
 from simulation.eventlog import read_log
-from simulation.results import COMMANDS, EVENTS, KPIS, MANIFEST, REPORT, sha256
+from simulation.results import COHORTS, COMMANDS, EVENTS, KPIS, MANIFEST, REPORT, sha256
 
 runner = CliRunner()
 
@@ -31,7 +31,17 @@ def test_demo_writes_a_complete_results_folder(tmp_path: Path) -> None:
     run = _only_run(tmp_path)
     assert run.name.startswith("demo-")
     assert sorted(p.name for p in run.iterdir()) == sorted(
-        [COMMANDS, EVENTS, "conversion.csv", "figures", KPIS, MANIFEST, REPORT, "stockouts.csv"]
+        [
+            COHORTS,
+            COMMANDS,
+            EVENTS,
+            "conversion.csv",
+            "figures",
+            KPIS,
+            MANIFEST,
+            REPORT,
+            "stockouts.csv",
+        ]
     )
     assert sorted(p.name for p in (run / "figures").iterdir()) == [
         "conversion_by_channel.png", "fill_rate_by_channel.png", "lead_time.png",

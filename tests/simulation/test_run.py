@@ -89,7 +89,7 @@ def test_warmup_events_are_logged_but_not_counted(small: Path, tmp_path: Path) -
 def test_a_bad_scenario_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(
-        (SCENARIOS / "baseline.toml").read_text().replace("per_hour = 45", "per_hour = -1")
+        (SCENARIOS / "baseline.toml").read_text().replace("per_hour = 90", "per_hour = -1")
     )
     result = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2

@@ -71,7 +71,7 @@ MISTAKES = [
      "network.locations[0].pick_capacity", "-5", "pick_capacity = -5"),
     ("misspelt key", _edit("pickers = 12", "pickerz = 12"),
      "network.locations[0].pickerz", "12", "pickerz = 12"),
-    ("missing field", _edit("per_hour = 45", "# no rate"), "arrivals.per_hour", "None", "[arrivals]"),
+    ("missing field", _edit("per_hour = 90", "# no rate"), "arrivals.per_hour", "None", "[arrivals]"),
     ("unknown location kind", _edit('kind = "warehouse"', 'kind = "depot"'),
      "network.locations[0].kind", "'depot'", 'kind = "depot"'),
     ("duplicate location id", _edit('id = "S02"', 'id = "S01"'),
@@ -79,7 +79,7 @@ MISTAKES = [
     ("closing before opening", _edit("desk_servers = 2        # click", "opens = 20\ncloses = 8\ndesk_servers = 2  # click"),
      "network.locations[1].closes", "8", None),
     ("segment shares", _edit("share = 0.35", "share = 0.5"), "segments[*].share", "1.15", None),
-    ("probability above 1", _edit("return_rate = 0.22", "return_rate = 1.5"),
+    ("probability above 1", _edit("return_rate = 0.45", "return_rate = 1.5"),
      "segments[0].return_rate", "1.5", "return_rate = 1.5"),
     ("unknown channel", _edit("instagram = 0.35, app = 0.4", "tiktok = 0.35, app = 0.4"),
      "segments[0].channels.tiktok", "'tiktok'", None),
@@ -146,14 +146,14 @@ MISTAKES = [
      "network.locations[0].pick_capacity", "3000.0", "pick_capacity = 3000.0"),
     ("a number for a boolean", _edit("ship_from_store = true  #", "ship_from_store = 1  #"),
      "network.locations[1].ship_from_store", "1", "ship_from_store = 1"),
-    ("a boolean for a probability", _edit("return_rate = 0.22", "return_rate = true"),
+    ("a boolean for a probability", _edit("return_rate = 0.45", "return_rate = true"),
      "segments[0].return_rate", "True", "return_rate = true"),
     ("a boolean in a table of numbers", _edit("params.store = { s = 2,", "params.store = { s = false,"),
      "policies.replenishment.params.store.s", "False", "params.store = { s = false"),
-    ("an infinite rate", _edit("per_hour = 45 ", "per_hour = inf "), "arrivals.per_hour", "inf", "per_hour = inf"),
+    ("an infinite rate", _edit("per_hour = 90 ", "per_hour = inf "), "arrivals.per_hour", "inf", "per_hour = inf"),
     ("nan in a list", _edit("[0.2, 0.1, 0.1,", "[nan, 0.1, 0.1,"), "arrivals.hour_of_day[0]", "nan", "hour_of_day ="),
     ("an infinite coordinate", _edit("y = -12", "y = -inf"), "network.regions[1].y", "-inf", "y = -inf"),
-    ("a rate this machine cannot simulate", _edit("per_hour = 45 ", "per_hour = 1e12 "),
+    ("a rate this machine cannot simulate", _edit("per_hour = 90 ", "per_hour = 1e12 "),
      "arrivals.per_hour", "about 6.2e+14 customers", "per_hour = 1e12"),
     ("a horizon this machine cannot simulate", _edit("horizon_days = 28 ", "horizon_days = 1e9 "),
      "horizon_days", None, "horizon_days = 1e9"),
@@ -223,11 +223,11 @@ def test_a_missing_key_is_placed_at_its_table(tmp_path: Path) -> None:
 
 
 def test_an_inherited_mistake_is_placed_in_the_file_that_makes_it(tmp_path: Path) -> None:
-    (tmp_path / "base.toml").write_text(_edit("return_rate = 0.22", "return_rate = 1.5"))
+    (tmp_path / "base.toml").write_text(_edit("return_rate = 0.45", "return_rate = 1.5"))
     (tmp_path / "child.toml").write_text('extends = "base.toml"\n\n[arrivals]\nper_hour = 9\n')
     with pytest.raises(InputError) as raised:
         load_scenario(tmp_path / "child.toml")
-    line = _line(BASE, "return_rate = 0.22")
+    line = _line(BASE, "return_rate = 0.45")
     assert str(raised.value).startswith(f"{tmp_path / 'base.toml'}:{line}: segments[0].return_rate")
     (tmp_path / "child.toml").write_text('extends = "baseline.toml"\n\n[arrivals]\nper_hour = -9\n')
     (tmp_path / "baseline.toml").write_text(BASE)

@@ -53,6 +53,7 @@ from simulation.validation.closed_forms.queueing import (
     mmc_wait_exceeds,
     mmc_wq,
 )
+from simulation.validation.closed_forms.retention import RepeatVisits
 
 __all__ = [
     "ChannelSwitching",
@@ -62,6 +63,7 @@ __all__ = [
     "NewsvendorSolution",
     "PoissonPooling",
     "PoolingComparison",
+    "RepeatVisits",
     "SSPolicy",
     "Sighting",
     "base_stock_expected_backorders",

@@ -54,6 +54,10 @@ def test_json_exits_1_when_a_row_misses(monkeypatch: pytest.MonkeyPatch) -> None
         (["--case", "lost_sales", "--base-stock", "-1"], "--base-stock: expected an integer >= 0"),
         (["--case", "newsvendor", "--demand-sd", "5"], "--demand-sd: expected demand_sd >= sqrt"),
         (["--case", "journey", "--customers", "10"], "--customers: expected an integer >= 100"),
+        (["--case", "repeat_visits", "--repeat-rate", "1"],
+         "--repeat-rate: expected a probability in [0, 1), got 1.0"),
+        (["--case", "repeat_visits", "--repeat-days", "0"],
+         "--repeat-days: expected a finite number > 0, got 0"),
         (["--case", "lost_sales", "--servers", "3"],
          "--servers: expected a case that takes it (mmc, little_desk, erlang_a), not lost_sales"),
         (["--servers", "3"], "--servers: expected a case that takes it"),  # all cases: not all
@@ -67,7 +71,7 @@ def test_bad_input_is_one_line_and_exit_2(
     def no_runs(*args: object, **kwargs: object) -> None:
         raise AssertionError("simulated despite bad input")
 
-    for module in ("cases", "inventory", "journey"):
+    for module in ("cases", "inventory", "journey", "retention"):
         monkeypatch.setattr(f"simulation.validation.{module}.run_replications", no_runs)
     code, out, err = _invoke(*args)
     assert code == 2, out + err
