@@ -4,9 +4,9 @@ Every step carries the simulation's own outcome (``ok``, or the rule that refuse
 the target decided otherwise (refused, partly did, did not find, or never answered what the
 simulation accepted; accepted what it refused) is a divergence: the replay marks the first
 of a journey ``first`` and the later ones ``consequence``; the reconciliation then tells which
-first ones are root causes (:mod:`loadtests.reconcile`). A journey also loses the carts and orders the
-target never created (refused, unanswered, unsupported, or not sent): a later step that names
-one is not sent, since the target has nothing it could apply it to (:class:`Course`).
+first ones are root causes (:mod:`loadtests.reconcile`). A journey also loses the carts and
+orders the target never created (refused, unanswered, unsupported, or not sent): a later step
+that names one is not sent, since the target has nothing to apply it to (:class:`Course`).
 """
 
 from __future__ import annotations
