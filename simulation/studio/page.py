@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nicegui import ui
+
+from simulation.studio.draft import Draft
 
 
 @dataclass
@@ -22,8 +24,19 @@ def configure(*, results: Path) -> None:
     SETTINGS.results = results
 
 
+@dataclass
+class Session:
+    """One browser tab's state: the draft being edited and the results it made."""
+
+    draft: Draft = field(default_factory=lambda: Draft("baseline"))
+    results: Path = field(default_factory=lambda: SETTINGS.results)
+
+
 def root() -> None:
     """Build the page for one browser tab (each tab has its own session)."""
+    from simulation.studio.build import BuildTab
+
+    session = Session()
     ui.page_title("omnicanal studio")
     with ui.header().classes("items-center"):
         ui.label("omnicanal studio").classes("text-h6")
@@ -31,11 +44,13 @@ def root() -> None:
             "text-caption"
         )
     with ui.tabs() as tabs:
-        build = ui.tab("Build")
-        run = ui.tab("Run")
-        compare = ui.tab("Compare")
-        inside = ui.tab("Inside")
+        build = ui.tab("Build").props("data-testid=tab-build")
+        run = ui.tab("Run").props("data-testid=tab-run")
+        compare = ui.tab("Compare").props("data-testid=tab-compare")
+        inside = ui.tab("Inside").props("data-testid=tab-inside")
     with ui.tab_panels(tabs, value=build).classes("w-full"):
-        for tab in (build, run, compare, inside):
+        with ui.tab_panel(build):
+            BuildTab(session.draft, on_change=lambda d: setattr(session, "draft", d))
+        for tab in (run, compare, inside):
             with ui.tab_panel(tab):
-                ui.label(f"{tab.props['name']}: coming")
+                ui.label("coming")
