@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,14 +31,25 @@ class Session:
 
     draft: Draft = field(default_factory=lambda: Draft("baseline"))
     results: Path = field(default_factory=lambda: SETTINGS.results)
+    made: list[Path] = field(default_factory=list)
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def use(self, draft: Draft) -> None:
+        """The draft changed (a field, or another base): tell the other tabs."""
+        self.draft = draft
+        for listener in self.listeners:
+            listener()
 
 
 def root() -> None:
     """Build the page for one browser tab (each tab has its own session)."""
+    from simulation.studio import tables
     from simulation.studio.build import BuildTab
+    from simulation.studio.run import RunTab
 
     session = Session()
     ui.page_title("omnicanal studio")
+    ui.add_css(tables.STYLE)
     with ui.header().classes("items-center"):
         ui.label("omnicanal studio").classes("text-h6")
         ui.label("what-if scenarios, run and compared on the same customers").classes(
@@ -50,7 +62,10 @@ def root() -> None:
         inside = ui.tab("Inside").props("data-testid=tab-inside")
     with ui.tab_panels(tabs, value=build).classes("w-full"):
         with ui.tab_panel(build):
-            BuildTab(session.draft, on_change=lambda d: setattr(session, "draft", d))
-        for tab in (run, compare, inside):
+            BuildTab(session.draft, on_change=session.use)
+        with ui.tab_panel(run):
+            runner = RunTab(lambda: session.draft, session.results, on_done=session.made.append)
+        for tab in (compare, inside):
             with ui.tab_panel(tab):
                 ui.label("coming")
+    session.listeners.append(runner.refresh)

@@ -45,7 +45,9 @@ def serve(
 
     chosen = free_port() if port is None else port
     check_port(chosen)
+    results.mkdir(parents=True, exist_ok=True)
     page.configure(results=results)
+    app.add_static_files("/results", results)
     app.on_startup(lambda: announce(f"studio: serving http://{HOST}:{chosen} (Ctrl+C stops it)"))
     app.on_shutdown(jobs.stop_all)
     ui.run(
