@@ -35,6 +35,7 @@ class BuildTab:
             self.path.props("data-testid=base-file")
             ui.button("Open", on_click=lambda: self.load(self.path.value)).props("data-testid=open")
         self.banner = ui.label("").classes("text-negative").props("data-testid=error")
+        self.changes = ui.label("").classes("text-caption").props("data-testid=changes")
         with ui.row().classes("w-full no-wrap items-start"):
             self.form_box = ui.column().classes("w-3/5")
             with ui.column().classes("w-2/5"):
@@ -64,6 +65,14 @@ class BuildTab:
         with self.form_box:
             self._group(form(scenario))
         self.map.set_content(charts.network_map(scenario))
+        self._count()
+
+    def _count(self) -> None:
+        changed = list(self.draft.changes)
+        self.changes.set_text(
+            f"{len(changed)} change(s) from {self.draft.base}: {', '.join(changed)}"
+            if changed else f"no change from {self.draft.base} yet"
+        )  # fmt: skip
 
     def _group(self, group: Group) -> None:
         for made in group.fields:
@@ -125,6 +134,7 @@ class BuildTab:
             self.show(e)
             return
         self.show(self.draft.set(made.path, value))
+        self._count()
         if made.path.startswith("network.") or made.path == "name":
             with contextlib.suppress(InputError):  # the error is shown; the map waits for a fix
                 self.map.set_content(charts.network_map(self.draft.scenario()))

@@ -45,6 +45,7 @@ def root() -> None:
     """Build the page for one browser tab (each tab has its own session)."""
     from simulation.studio import tables
     from simulation.studio.build import BuildTab
+    from simulation.studio.compare import CompareTab
     from simulation.studio.run import RunTab
 
     session = Session()
@@ -64,8 +65,15 @@ def root() -> None:
         with ui.tab_panel(build):
             BuildTab(session.draft, on_change=session.use)
         with ui.tab_panel(run):
-            runner = RunTab(lambda: session.draft, session.results, on_done=session.made.append)
-        for tab in (compare, inside):
-            with ui.tab_panel(tab):
-                ui.label("coming")
+            runner = RunTab(lambda: session.draft, session.results, on_done=lambda _: None)
+        with ui.tab_panel(compare):
+            comparer = CompareTab(lambda: session.draft, session.results)
+        with ui.tab_panel(inside):
+            ui.label("coming")
     session.listeners.append(runner.refresh)
+
+    def finished(folder: Path) -> None:
+        session.made.append(folder)
+        comparer.refresh()
+
+    runner.on_done = finished
