@@ -25,6 +25,7 @@ class BuildTab:
         self.draft = draft
         self.on_change = on_change
         self.inputs: dict[str, Element] = {}
+        self.closed: dict[str, tuple[ui.expansion, Group]] = {}
         self.in_error: list[Element] = []
         with ui.row().classes("items-end w-full"):
             self.base = ui.select(
@@ -58,6 +59,7 @@ class BuildTab:
 
     def render(self) -> None:
         self.inputs.clear()
+        self.closed.clear()
         self.in_error.clear()
         self.form_box.clear()
         self.banner.set_text("")
@@ -80,12 +82,29 @@ class BuildTab:
         for note in group.notes:
             ui.label(note).classes("text-caption text-grey-7")
         for inner in group.groups:
-            with (
-                ui.expansion(inner.title, caption=inner.doc)
-                .classes("w-full")
-                .props(f"dense data-testid=group-{inner.path}")
-            ):
-                self._group(inner)
+            expansion = ui.expansion(inner.title, caption=inner.doc).classes("w-full")
+            expansion.props(f"dense data-testid=group-{inner.path}")
+            self.closed[inner.path] = (expansion, inner)
+            expansion.on_value_change(lambda e, path=inner.path: self._opened(path, e.value))
+
+    def _opened(self, path: str, is_open: bool) -> None:
+        if is_open:
+            self._open(path)
+
+    def _open(self, path: str) -> None:
+        """Build a group's inputs the first time it is opened: a page of hundreds of inputs
+        would be slow to load."""
+        if path not in self.closed:
+            return
+        expansion, inner = self.closed.pop(path)
+        with expansion:
+            self._group(inner)
+        expansion.value = True
+
+    def _reveal(self, path: str) -> None:
+        """Open every group on the way to ``path``, so that its input exists."""
+        while on_the_way := [p for p in self.closed if path == p or path.startswith(p + ".")]:
+            self._open(min(on_the_way, key=len))  # which adds the groups inside it
 
     def _input(self, made: Field) -> None:
         label = f"{made.label} ({made.unit})" if made.unit else made.label
@@ -150,6 +169,7 @@ class BuildTab:
             return
         text = message(error)
         self.banner.set_text(text)
+        self._reveal(dotted(error.field))
         found = self._at(dotted(error.field))
         if found is not None:
             _mark(found, text)

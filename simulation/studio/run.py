@@ -38,7 +38,7 @@ class RunTab:
             self.seed = ui.number("Seed (empty: the scenario's)", precision=0).classes("w-56")
             self.seed.props("data-testid=seed")
             self.workers = ui.number("Worker processes", value=min(2, os.cpu_count() or 1),
-                                     min=1, precision=0)  # fmt: skip
+                                     min=1, precision=0).props("data-testid=workers")  # fmt: skip
             self.start_button = ui.button("Run", on_click=self.start).props("data-testid=run")
             self.cancel_button = ui.button("Cancel", on_click=self.cancel, color="negative")
             self.cancel_button.props("data-testid=cancel").set_enabled(False)

@@ -42,9 +42,10 @@ def make_tiny(page: Any) -> None:
     expect(page.get_by_test_id("changes")).to_contain_text(f"{len(TINY)} change(s)")
 
 
-def run_on_page(page: Any, replications: int) -> None:
+def run_on_page(page: Any, replications: int, workers: int = 1) -> None:
     page.get_by_test_id("tab-run").click()
     page.get_by_test_id("replications").fill(str(replications))
+    page.get_by_test_id("workers").fill(str(workers))
     page.get_by_test_id("run").click()
     expect(page.get_by_test_id("run-status")).to_contain_text("done:", timeout=90_000)
 
