@@ -46,6 +46,7 @@ def root() -> None:
     from simulation.studio import tables
     from simulation.studio.build import BuildTab
     from simulation.studio.compare import CompareTab
+    from simulation.studio.inside import InsideTab
     from simulation.studio.run import RunTab
 
     session = Session()
@@ -69,11 +70,12 @@ def root() -> None:
         with ui.tab_panel(compare):
             comparer = CompareTab(lambda: session.draft, session.results)
         with ui.tab_panel(inside):
-            ui.label("coming")
+            looker = InsideTab(session.results)
     session.listeners.append(runner.refresh)
 
     def finished(folder: Path) -> None:
         session.made.append(folder)
         comparer.refresh()
+        looker.refresh()
 
     runner.on_done = finished
