@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from simulation.report.numbers import kpi_axis
+from simulation.report.numbers import kpi_axis, label
 from simulation.scenario import Scenario
 
 _MARKS = {"warehouse": ("s", "#1f4e79"), "store": ("o", "#2e8b57"), "dark_store": ("^", "#7f3f98")}
@@ -72,6 +72,6 @@ def ci_bars(kpi: str, rows: Sequence[dict[str, Any]]) -> str:
     high = [float(r["ci_high"]) - m for m, r in zip(means, rows, strict=True)]
     ax.bar(names, means, yerr=[low, high], capsize=6, color="#9dc3e6", edgecolor="#1f4e79")
     kpi_axis(ax, kpi)
-    ax.set_title(f"{kpi}: mean and 95% CI", fontsize=10)
+    ax.set_title(f"{label(kpi)}: mean and 95% CI", fontsize=10)
     ax.tick_params(axis="x", labelrotation=15, labelsize=8)
     return svg(figure)

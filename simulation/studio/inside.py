@@ -36,7 +36,7 @@ class InsideTab:
         with ui.row().classes("items-end"):
             self.pick = ui.select({}, label="A run").classes("w-[32rem]")
             self.pick.props("data-testid=inside-run")
-            ui.button("Refresh", on_click=self.refresh).props("flat")
+            ui.button("Refresh", on_click=self.refresh).props("flat data-testid=inside-refresh")
             ui.button("Look inside", on_click=self.look).props("data-testid=look")
         self.outcome = ui.column().classes("w-full")
         self.refresh()

@@ -1,4 +1,4 @@
-"""The studio's one page: four tabs, Build, Run, Compare and Inside, over one session."""
+"""The studio's one page: five tabs, Build, Run, Compare, Sweep and Inside, over one session."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def root() -> None:
     from simulation.studio.compare import CompareTab
     from simulation.studio.inside import InsideTab
     from simulation.studio.run import RunTab
+    from simulation.studio.sweep import SweepTab
 
     session = Session()
     ui.page_title("omnicanal studio")
@@ -61,6 +62,7 @@ def root() -> None:
         build = ui.tab("Build").props("data-testid=tab-build")
         run = ui.tab("Run").props("data-testid=tab-run")
         compare = ui.tab("Compare").props("data-testid=tab-compare")
+        sweep = ui.tab("Sweep").props("data-testid=tab-sweep")
         inside = ui.tab("Inside").props("data-testid=tab-inside")
     with ui.tab_panels(tabs, value=build).classes("w-full"):
         with ui.tab_panel(build):
@@ -69,9 +71,11 @@ def root() -> None:
             runner = RunTab(lambda: session.draft, session.results, on_done=lambda _: None)
         with ui.tab_panel(compare):
             comparer = CompareTab(lambda: session.draft, session.results)
+        with ui.tab_panel(sweep):
+            sweeper = SweepTab(lambda: session.draft, session.results)
         with ui.tab_panel(inside):
             looker = InsideTab(session.results)
-    session.listeners.append(runner.refresh)
+    session.listeners += [runner.refresh, sweeper.refresh]
 
     def finished(folder: Path) -> None:
         session.made.append(folder)

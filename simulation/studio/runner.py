@@ -28,7 +28,7 @@ def say(**message: Any) -> None:
 
 
 def run(spec: dict[str, Any]) -> Path | None:
-    """The spec's run or comparison; its results folder."""
+    """The spec's run, comparison or sweep; its results folder."""
     from simulation import api, studies
 
     out = Path(spec.get("out", "results"))
@@ -40,12 +40,20 @@ def run(spec: dict[str, Any]) -> Path | None:
             progress=lambda n: say(done=n),
         )  # fmt: skip
         return done.folder
-    scenarios = [api.scenario_of(s["scenario"], s.get("overrides")) for s in spec["scenarios"]]
     ticks = [0]
 
     def tick(_: str) -> None:
         ticks[0] += 1
         say(done=ticks[0])
+
+    if spec["kind"] == "sweep":
+        base = api.scenario_of(spec["scenario"], spec.get("overrides"))
+        swept = studies.sweep(
+            base, spec["grid"], replications=int(spec["replications"]), seed=seed, out=out,
+            run=studies.Execution(workers=spec.get("workers")), tick=tick,
+        )  # fmt: skip
+        return swept.folder
+    scenarios = [api.scenario_of(s["scenario"], s.get("overrides")) for s in spec["scenarios"]]
 
     compared = studies.compare(
         scenarios, replications=int(spec["replications"]), seed=seed, out=out,

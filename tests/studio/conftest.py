@@ -102,10 +102,10 @@ def page(browser: Any, studio: Studio) -> Iterator[Any]:
 
 
 def shot(page: Any, name: str) -> Path:
-    """A screenshot of the whole page, kept as a test artefact."""
+    """A screenshot of what the browser shows, kept as a test artefact."""
     ARTEFACTS.joinpath("studio").mkdir(parents=True, exist_ok=True)
     target = ARTEFACTS / "studio" / f"{name}.png"
-    page.screenshot(path=str(target), full_page=True)
+    page.screenshot(path=str(target))
     return target
 
 

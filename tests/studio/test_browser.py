@@ -73,6 +73,8 @@ def test_a_tiny_run_completes_and_its_kpis_on_the_page_equal_kpis_csv(
     run_on_page(page, replications=2)
     for r in range(2):
         expect(page.get_by_test_id(f"replication-{r}")).to_contain_text("done")
+    expect(page.get_by_test_id("cancel")).to_be_disabled()
+    expect(page.get_by_test_id("run")).to_be_enabled()
     folder = newest(studio.results)
     kpis = pd.read_csv(folder / "kpis.csv")
     for kpi in ("orders", "fill_rate", "net_value"):
@@ -108,6 +110,18 @@ def test_two_results_are_compared_with_cis_and_a_verdict(page: Any, studio: Stud
     assert verdict in {"better", "worse", "no clear difference"}
     expect(page.get_by_test_id("ci-chart").locator("svg")).to_be_visible()
     shot(page, "compare")
+    page.get_by_test_id("tab-inside").click()
+    page.get_by_test_id("inside-refresh").click()
+    page.get_by_test_id("inside-run").click()
+    page.locator(".q-menu .q-item", has_text=made[0].name).click()  # type: ignore[union-attr]
+    page.get_by_test_id("look").click()
+    revenue = page.get_by_test_id("pnl").locator("tr", has_text="Revenue").locator("td").nth(1)
+    expect(revenue).to_have_text(kpi_value("revenue", float(first["revenue"].mean())))
+    expect(page.get_by_test_id("orders-by-mode")).to_contain_text("click_and_collect")
+    page.get_by_role("button", name="Export OCEL 2.0").click()
+    expect(page.get_by_text("OCEL 2.0 export")).to_be_visible()
+    assert (made[0] / "events.ocel.json").is_file()  # type: ignore[operator]
+    shot(page, "inside")
 
 
 def test_a_cancel_stops_the_run_and_writes_nothing(page: Any, studio: Studio) -> None:

@@ -90,3 +90,13 @@ def test_the_form_has_an_input_for_every_scalar_of_the_scenario() -> None:
     for path, made in fields.items():
         assert draft.set(path, made.value) is None, path  # every path is settable
     assert draft.changes == {}
+
+
+def test_sweep_values_are_two_or_more_numbers_or_an_error_naming_the_field() -> None:
+    from simulation.studio.sweep import parse_values
+
+    assert parse_values("arrivals.per_hour", "4, 8.5") == [4, 8.5]
+    with pytest.raises(InputError, match=r"arrivals\.per_hour values: expected numbers"):
+        parse_values("arrivals.per_hour", "4, eight")
+    with pytest.raises(InputError, match="expected two or more numbers"):
+        parse_values("arrivals.per_hour", "4")
