@@ -70,11 +70,18 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
                 pytest.fail(f"the studio did not serve {url} within 20 s")
             time.sleep(0.2)
     yield Studio(url, folder / "results", folder, process)
+    if process.poll() is None:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> list[int]:
+    """SIGTERM the studio; the processes it had, every one of them gone (checked)."""
     family = [process.pid, *(c.pid for c in psutil.Process(process.pid).children(True))]
     process.terminate()
-    process.wait(timeout=15)
-    time.sleep(0.2)
+    process.wait(timeout=20)
+    time.sleep(0.3)
     assert [p for p in family if _alive(p)] == [], "the studio left processes behind"
+    return family
 
 
 @pytest.fixture(scope="module")

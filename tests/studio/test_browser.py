@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pandas as pd
 import pytest
 
 from simulation.report.numbers import kpi_value
-from tests.studio.conftest import Studio, shot
+from tests.studio.conftest import Studio, shot, stop
 
 pytest.importorskip("playwright", reason="playwright is not installed (it is in the dev extra)")
 from playwright.sync_api import expect
@@ -150,3 +151,21 @@ def test_a_scenario_saved_from_the_page_runs_with_omnicanal_run(page: Any, studi
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "tiny-from-page: 1 replication(s)" in done.stdout
+
+
+def test_stopping_the_studio_mid_run_leaves_no_process(page: Any, studio: Studio) -> None:
+    """The last test of the module: it stops the studio."""
+    import psutil
+
+    page.get_by_test_id("tab-run").click()
+    page.get_by_test_id("replications").fill("2")
+    page.get_by_test_id("workers").fill("2")
+    page.get_by_test_id("run").click()
+    expect(page.get_by_test_id("run-status")).to_contain_text("running")
+    deadline = time.monotonic() + 30
+    while len(psutil.Process(studio.process.pid).children(recursive=True)) < 3:  # child+workers
+        assert time.monotonic() < deadline, "the run's workers never started"
+        time.sleep(0.1)
+    family = stop(studio.process)
+    assert len(family) >= 4
+    assert not any(p.name.endswith(".tmp") for p in studio.results.iterdir())
