@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,7 @@ class BuildTab:
 
     def _reveal(self, path: str) -> None:
         """Open every group on the way to ``path``, so that its input exists."""
+        path = path.replace("*", "0")  # a rule over every item: open the first item
         while on_the_way := [p for p in self.closed if path == p or path.startswith(p + ".")]:
             self._open(min(on_the_way, key=len))  # which adds the groups inside it
 
@@ -176,6 +178,9 @@ class BuildTab:
             self.in_error.append(found)
 
     def _at(self, path: str) -> Element | None:
+        if "*" in path:  # a rule over every item (segments[*].share): the first item's field
+            pattern = re.compile(re.escape(path).replace(r"\*", r"\d+"))
+            return next((e for p, e in self.inputs.items() if pattern.fullmatch(p)), None)
         if path in self.inputs:
             return self.inputs[path]
         below = [p for p in self.inputs if p.startswith(path + ".")]

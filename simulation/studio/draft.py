@@ -11,7 +11,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel, TypeAdapter
+from pydantic.fields import FieldInfo
 
 from simulation.errors import InputError, OmnicanalError
 from simulation.scenario import Scenario, load_scenario
@@ -75,10 +78,11 @@ class Draft:
         by key, arrays are replaced whole, a policy of another kind replaces its table."""
         new = self.scenario().model_dump(mode="json")
         old = self.base_scenario().model_dump(mode="json")
-        return _difference(
+        changed = _difference(
             {k: v for k, v in old.items() if k not in _OWN},
             {k: v for k, v in new.items() if k not in _OWN},
         )
+        return _without_defaults(changed, Scenario)
 
     def toml(self, target: Path, *, description: str = "") -> str:
         """The text of a file at ``target`` that extends the base with this draft's changes."""
@@ -87,7 +91,11 @@ class Draft:
             head["name"] = self.changes["name"]
         if description or "description" in self.changes:
             head["description"] = description or self.changes["description"]
-        made = "# Saved by omnicanal studio: only what differs from the scenario it extends.\n"
+        made = (
+            "# Saved by omnicanal studio: only what differs from the scenario it extends.\n"
+            "# An array of tables ([[network.locations]], [[segments]]) replaces the inherited\n"
+            "# one, so it is written whole; fields at their defaults are left out.\n"
+        )
         return made + tomlfile.dumps(head | self.changed())
 
     def save(self, target: Path, *, description: str = "") -> Path:
@@ -118,6 +126,45 @@ def _difference(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def _without_defaults(data: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """``data`` with the items of its arrays of tables (written whole: an array replaces the
+    inherited one) stripped of the fields that equal their model's default."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        info = model.model_fields.get(key)
+        inner = _model_in(info.annotation) if info is not None else None
+        if inner is not None and isinstance(value, dict):
+            out[key] = _without_defaults(value, inner)
+        elif inner is not None and isinstance(value, list):
+            out[key] = [_item(v, inner) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _item(item: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    kept = {}
+    for key, value in item.items():
+        info = model.model_fields.get(key)
+        if info is not None and not info.is_required() and _dumped(info) == value:
+            continue
+        kept[key] = value
+    return kept
+
+
+def _dumped(info: FieldInfo) -> Any:
+    default = info.get_default(call_default_factory=True)
+    return TypeAdapter(Any).dump_python(default, mode="json")
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds (``Network``, ``list[Segment]``, ``Generate | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    found = [m for arg in get_args(annotation) if (m := _model_in(arg)) is not None]
+    return found[0] if found else None
 
 
 def _reference(file: Path, folder: Path) -> str:

@@ -100,3 +100,16 @@ def test_sweep_values_are_two_or_more_numbers_or_an_error_naming_the_field() -> 
         parse_values("arrivals.per_hour", "4, eight")
     with pytest.raises(InputError, match="expected two or more numbers"):
         parse_values("arrivals.per_hour", "4")
+
+
+def test_an_array_is_saved_whole_but_without_the_fields_at_their_defaults(tmp_path: Path) -> None:
+    draft = Draft("baseline")
+    assert draft.set("network.locations.1.pick_capacity", 250) is None
+    saved = draft.save(tmp_path / "bigger-s01.toml")
+    data = tomllib.loads(saved.read_text(encoding="utf-8"))
+    locations = data["network"]["locations"]
+    assert len(locations) == len(draft.base_scenario().network.locations)
+    assert locations[1]["pick_capacity"] == 250
+    assert "pickers" not in locations[1]  # 2, the model's default
+    assert locations[0]["pickers"] == 12  # the base's own value
+    assert set(data) == {"extends", "network"}
