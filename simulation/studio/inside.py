@@ -15,7 +15,7 @@ from simulation.eventlog import read_log
 from simulation.report import figures
 from simulation.report.numbers import kpi_value, label
 from simulation.results import EVENTS, KPIS, REPORT
-from simulation.studio import charts
+from simulation.studio import charts, journeys
 from simulation.studio.compare import past_runs
 from simulation.studio.run import results_url
 
@@ -52,12 +52,18 @@ class InsideTab:
         with self.outcome:
             ui.spinner()
         log = await run.io_bound(read_log, folder / EVENTS)
+        found = await run.io_bound(journeys.flows, log) if log is not None else None
         self.outcome.clear()
-        if log is None:  # the studio is stopping
+        if log is None or found is None:  # the studio is stopping
             return
         with self.outcome:
             self._links(folder)
             self._pnl(pd.read_csv(folder / KPIS))
+            ui.label(
+                f"Journeys: each visit's first {journeys.STEPS} touchpoints, then how it ended "
+                "(first replication)"
+            ).classes("text-subtitle1")
+            ui.echart(journeys.echart(found)).classes("w-full h-96").props("data-testid=journeys")
             ui.label("Orders by channel and fulfilment mode (all replications)").classes(
                 "text-subtitle1"
             )
