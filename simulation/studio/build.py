@@ -22,9 +22,15 @@ from simulation.studio.fields import Field, Group, form
 class BuildTab:
     """The form of one draft; ``on_change`` is told when the draft changes."""
 
-    def __init__(self, draft: Draft, on_change: Callable[[Draft], None]) -> None:
+    def __init__(
+        self,
+        draft: Draft,
+        on_change: Callable[[Draft], None],
+        on_save: Callable[[Path], None] = lambda _: None,
+    ) -> None:
         self.draft = draft
         self.on_change = on_change
+        self.on_save = on_save
         self.inputs: dict[str, Element] = {}
         self.closed: dict[str, tuple[ui.expansion, Group]] = {}
         self.in_error: list[Element] = []
@@ -215,6 +221,7 @@ class BuildTab:
             return
         self.saved.set_content(written.read_text(encoding="utf-8"))
         self.saved.set_visibility(True)
+        self.on_save(written)
         ui.notify(f"wrote {written}; run it with: omnicanal run {written}", type="positive")
 
 

@@ -82,7 +82,8 @@ class CompareTab:
                     "text-caption"
                 )  # fmt: skip
                 self.chosen = ui.select([DRAFT, *shipped_names()], multiple=True,
-                                        label="Scenarios").classes("w-full")  # fmt: skip
+                                        label="Scenarios (or type a file's path, then Enter)",
+                                        new_value_mode="add-unique").classes("w-full")  # fmt: skip
                 self.chosen.props("use-chips data-testid=compare-scenarios")
                 with ui.row().classes("items-end"):
                     self.replications = ui.number("Replications", value=3, min=2, precision=0)
@@ -94,6 +95,12 @@ class CompareTab:
         self.status = ui.label("").props("data-testid=compare-status")
         self.outcome = ui.column().classes("w-full")
         self.refresh()
+
+    def offer(self, file: Path) -> None:
+        """A scenario file saved on Build becomes one of the scenarios to compare."""
+        options = list(self.chosen.options)
+        if str(file) not in options:
+            self.chosen.set_options([*options, str(file)], value=self.chosen.value)
 
     def refresh(self) -> None:
         self.past.set_options({str(r.folder): r.title for r in past_runs(self.results)})

@@ -66,7 +66,7 @@ def root() -> None:
         inside = ui.tab("Inside").props("data-testid=tab-inside")
     with ui.tab_panels(tabs, value=build).classes("w-full"):
         with ui.tab_panel(build):
-            BuildTab(session.draft, on_change=session.use)
+            builder = BuildTab(session.draft, on_change=session.use)
         with ui.tab_panel(run):
             runner = RunTab(lambda: session.draft, session.results, on_done=lambda _: None)
         with ui.tab_panel(compare):
@@ -75,6 +75,7 @@ def root() -> None:
             sweeper = SweepTab(lambda: session.draft, session.results)
         with ui.tab_panel(inside):
             looker = InsideTab(session.results)
+    builder.on_save = comparer.offer
     session.listeners += [runner.refresh, sweeper.refresh]
 
     def finished(folder: Path) -> None:
