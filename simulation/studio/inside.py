@@ -1,5 +1,6 @@
-"""The Inside tab: one run looked at from its event log: orders by channel and fulfilment
-mode, stock on hand over time, the P&L, and links to the event log and its OCEL export."""
+"""The Inside tab: one run looked at from its event log: the P&L, journeys as a Sankey of
+touchpoints, customer cohorts, orders by channel and fulfilment mode, stock on hand over
+time, and links to the event log and its OCEL export."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from simulation import projections
 from simulation.errors import OmnicanalError
 from simulation.eventlog import read_log
 from simulation.report import figures
-from simulation.report.numbers import kpi_value, label
+from simulation.report.numbers import formatted, kpi_value, label
 from simulation.results import EVENTS, KPIS, REPORT
 from simulation.studio import charts, journeys
+from simulation.studio.cohorts import cohorts
 from simulation.studio.compare import past_runs
 from simulation.studio.run import results_url
 
 PNL = ("ordered_value", "lost_value", "refunded", "revenue", "gross_margin", "net_value",
        "fulfilment_cost_per_order")  # fmt: skip
 """The P&L lines, KPIs of kpis.csv, in the order a reader takes them."""
+SHARES = ("came_back", "ordered", "ordered_again")
 
 
 def figure_svg(draw: figures.Figure, log: pd.DataFrame) -> str:
@@ -64,6 +67,10 @@ class InsideTab:
                 "(first replication)"
             ).classes("text-subtitle1")
             ui.echart(journeys.echart(found)).classes("w-full h-96").props("data-testid=journeys")
+            ui.label("Customers by the week of their first visit (first replication)").classes(
+                "text-subtitle1"
+            )
+            self._cohorts(cohorts(log))
             ui.label("Orders by channel and fulfilment mode (all replications)").classes(
                 "text-subtitle1"
             )
@@ -116,6 +123,22 @@ class InsideTab:
                     with ui.element("td").classes("num"):
                         cogs = float((kpis["revenue"] - kpis["gross_margin"]).mean())
                         ui.label(kpi_value("revenue", cogs))
+
+    def _cohorts(self, table: pd.DataFrame) -> None:
+        heads = {"week": "week", "customers": "customers", "came_back": "came back",
+                 "ordered": "ordered", "ordered_again": "ordered again"}  # fmt: skip
+        with ui.element("table").classes("kpis").props("data-testid=cohorts"):
+            with ui.element("tr"):
+                for title in heads.values():
+                    with ui.element("th"):
+                        ui.label(title)
+            for row in table.to_dict("records"):
+                with ui.element("tr"):
+                    for key in heads:
+                        with ui.element("td").classes("num"):
+                            value = row[key]
+                            shown = formatted(value, "share") if key in SHARES else f"{value:,}"
+                            ui.label(shown)
 
     def _orders(self, log: pd.DataFrame) -> None:
         table = projections.orders_by_channel_and_mode(log)

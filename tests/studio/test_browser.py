@@ -120,6 +120,7 @@ def test_two_results_are_compared_with_cis_and_a_verdict(page: Any, studio: Stud
     expect(revenue).to_have_text(kpi_value("revenue", float(first["revenue"].mean())))
     expect(page.get_by_test_id("orders-by-mode")).to_contain_text("click_and_collect")
     expect(page.get_by_test_id("journeys").locator("canvas")).to_be_visible()
+    expect(page.get_by_test_id("cohorts")).to_contain_text("came back")
     page.get_by_role("button", name="Export OCEL 2.0").click()
     expect(page.get_by_text("OCEL 2.0 export")).to_be_visible()
     assert (made[0] / "events.ocel.json").is_file()  # type: ignore[operator]

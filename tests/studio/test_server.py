@@ -102,3 +102,14 @@ def _not_zombie(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_the_command_says_what_it_serves_and_its_options() -> None:
+    from typer.testing import CliRunner
+
+    from simulation.cli import app
+
+    done = CliRunner().invoke(app, ["studio", "--help"])
+    assert done.exit_code == 0
+    for option in ("--port", "--no-browser", "--out", "127.0.0.1"):
+        assert option in done.output
