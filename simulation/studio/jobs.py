@@ -71,8 +71,13 @@ class Job:
         await stdin.drain()
         stdin.close()
         async for raw in stdout:
-            self._read(json.loads(raw))
-            on_update(self)
+            try:
+                message = json.loads(raw)
+            except ValueError:  # a library printing to stdout: not a report
+                continue
+            if isinstance(message, dict):
+                self._read(message)
+                on_update(self)
         stderr = await process.stderr.read() if process.stderr is not None else b""
         code = await process.wait()
         if self.state == "running" and code != 0:

@@ -32,8 +32,16 @@ def outside_pytest() -> dict[str, str]:
 
 def _missing(reason: str) -> None:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{reason} (CI must run the studio's browser tests)")
-    pytest.skip(reason)
+        pytest.fail(f"{reason} (CI must run the studio's tests)")
+    pytest.skip(reason, allow_module_level=True)
+
+
+def require(module: str, reason: str) -> None:
+    """Import ``module`` or skip saying ``reason``; under CI, fail instead."""
+    try:
+        __import__(module)
+    except ImportError:
+        _missing(reason)
 
 
 @dataclass
@@ -48,7 +56,7 @@ class Studio:
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     """``omnicanal studio --no-browser`` on a free port, results in a folder of its own;
     stopped at the end, leaving no process (checked)."""
-    pytest.importorskip("nicegui", reason="the studio needs the 'studio' extra (NiceGUI)")
+    require("nicegui", "the studio needs the 'studio' extra (NiceGUI)")
     from simulation.studio.server import free_port
 
     folder = tmp_path_factory.mktemp("studio")
@@ -88,10 +96,9 @@ def stop(process: subprocess.Popen[bytes]) -> list[int]:
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         _missing(f"{CHROMIUM} is missing (make installs Debian's chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (it is in the dev extra)")
+    require("playwright", "playwright is not installed (it is in the dev extra)")
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield launched

@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pytest
 
 from simulation.report.numbers import kpi_value
-from tests.studio.conftest import Studio, shot, stop
+from tests.studio.conftest import Studio, require, shot, stop
 
-pytest.importorskip("playwright", reason="playwright is not installed (it is in the dev extra)")
-from playwright.sync_api import expect
+require("playwright", "playwright is not installed (it is in the dev extra)")
+from playwright.sync_api import expect  # noqa: E402
 
 TINY = {"horizon_days": "1", "arrivals.per_hour": "6", "catalogue.generate.count": "10"}
 

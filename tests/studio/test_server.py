@@ -3,7 +3,6 @@ SIGTERM) leaves no process behind."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -16,8 +15,9 @@ import psutil
 import pytest
 
 from simulation.studio.server import free_port
+from tests.studio.conftest import outside_pytest, require
 
-pytest.importorskip("nicegui", reason="the studio needs the 'studio' extra (NiceGUI)")
+require("nicegui", "the studio needs the 'studio' extra (NiceGUI)")
 
 
 def start_studio(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
@@ -26,11 +26,6 @@ def start_studio(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
          "--out", str(tmp_path / "results")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=outside_pytest(),
     )  # fmt: skip
-
-
-def outside_pytest() -> dict[str, str]:
-    """The environment without PYTEST_CURRENT_TEST: NiceGUI serves nothing under pytest."""
-    return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
 
 
 def wait_for_page(port: int, within: float) -> str:
