@@ -117,7 +117,7 @@ class BuildTab:
     def _input(self, made: Field) -> None:
         label = f"{made.label} ({made.unit})" if made.unit else made.label
         hint = made.doc
-        extra = [f"default {made.default}" if made.default is not None else "required"]
+        extra = [f"default {_shown(made.default)}" if made.default is not None else "required"]
         extra += [made.bounds] if made.bounds else []
         hint = f"{made.doc} [{'; '.join(extra)}]"
 
@@ -223,6 +223,15 @@ class BuildTab:
         self.saved.set_visibility(True)
         self.on_save(written)
         ui.notify(f"wrote {written}; run it with: omnicanal run {written}", type="positive")
+
+
+def _shown(value: Any) -> str:
+    """A default as a scenario file writes it: text in quotes, lists with commas."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if len(value) <= 8 else f"{len(value)} values"
+    return str(value)
 
 
 def _mark(element: Element, text: str | None) -> None:
