@@ -126,6 +126,20 @@ def test_two_results_are_compared_with_cis_and_a_verdict(page: Any, studio: Stud
     shot(page, "inside")
 
 
+def test_a_sweep_draws_a_kpi_against_its_parameter(page: Any, studio: Studio) -> None:
+    make_tiny(page)
+    page.get_by_test_id("tab-sweep").click()
+    page.get_by_test_id("sweep-values").fill("4, 8")
+    page.get_by_test_id("sweep-replications").fill("2")
+    page.get_by_test_id("sweep-run").click()
+    expect(page.get_by_test_id("sweep-status")).to_contain_text("done:", timeout=90_000)
+    expect(page.get_by_test_id("sweep-chart").locator("svg")).to_be_visible()
+    (folder,) = studio.results.glob("sweep-*")
+    summary = pd.read_csv(folder / "summary.csv")
+    assert sorted(summary["arrivals.per_hour"].unique()) == [4, 8]
+    shot(page, "sweep")
+
+
 def test_a_cancel_stops_the_run_and_writes_nothing(page: Any, studio: Studio) -> None:
     before = {p.name for p in studio.results.iterdir()}
     page.get_by_test_id("tab-run").click()
