@@ -250,16 +250,26 @@ app.command("validate-model", epilog=validation_command.EPILOG)(
 @fails_cleanly
 def export(
     run: Annotated[Path, typer.Argument(help="A results folder, or an events.parquet file.")],
-    format_: Annotated[str, typer.Option("--format", help="ocel (OCEL 2.0) or csv.")] = "ocel",
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="ocel (OCEL 2.0), csv (flat), or rfm (one row per buyer: customer_id, "
+            "frequency, recency, T in days, monetary_value, as lifetimes and PyMC-Marketing "
+            "read it).",
+        ),
+    ] = "ocel",
     out_file: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="File to write; ocel: .json or .jsonocel (JSON), .sqlite (SQLite)."
+            "--out",
+            help="File to write; ocel: .json or .jsonocel (JSON), .sqlite (SQLite); rfm: .csv.",
         ),
     ] = None,
-    replication: Annotated[int | None, typer.Option(help="ocel: which replication.")] = None,
+    replication: Annotated[int | None, typer.Option(help="ocel, rfm: which replication.")] = None,
 ) -> None:
-    """Write the event log as OCEL 2.0 JSON or SQLite (process mining), or flat CSV."""
+    """Write the event log as OCEL 2.0 JSON or SQLite (process mining), flat CSV, or the
+    buyers' RFM table (BTYD models)."""
     from simulation.export import export_run
 
     target, counts = export_run(run, format_, out_file, replication=replication)
@@ -483,7 +493,7 @@ def inspect(
     run: Annotated[Path, typer.Argument(help="A results folder, or an events.parquet file.")],
 ) -> None:
     """Check an event log (schema, seq, every row) and print its KPIs."""
-    from simulation.eventlog import read_log, replay
+    from simulation.eventlog import read_log, rebuild
     from simulation.projections import kpis
     from simulation.results import EVENTS
 
@@ -492,7 +502,7 @@ def inspect(
         raise InputError("RESULTS", "a results folder or an events.parquet file", str(run))
     log = read_log(path)
     for rep, part in log.groupby("replication", sort=True):
-        replay(part)  # checks every row and folds it: a corrupt row fails here, naming it
+        rebuild(part)  # checks every row and folds it: a corrupt row fails here, naming it
         out.print(f"replication {rep}: {len(part)} events, {part['type'].nunique()} types")
     for row in kpis(log).to_dict("records"):
         _print_kpis(row)

@@ -66,7 +66,7 @@ _NUMPY = {"q": np.int64, "d": np.float64, "i": np.int32, "b": np.int8}
 _EXPECTED = {"q": "an integer (int64)", "d": "a number (float64)", "b": "true or false"}
 
 Put = Callable[..., int]
-Plan = tuple[int, Put]
+CodedPut = tuple[int, Put]
 """Per record class: its type code, and the function that puts its fields, the values given
 beside it and its code into the buffers and returns the segment's row count."""
 
@@ -202,7 +202,7 @@ class Columns:
         self._nulls = {n: array("q") for n, k in kinds.items() if k not in "io"}
         """Per numeric column: the positions in its buffer that hold a None (as 0)."""
         self._words = {n: _Words() for n, k in kinds.items() if k == "i"}
-        self._plans: dict[type, Plan] = {}
+        self._plans: dict[type, CodedPut] = {}
 
     def __len__(self) -> int:
         return len(self._types)
@@ -237,7 +237,7 @@ class Columns:
 
     # ------------------------------------------------------------ plans
 
-    def _learn(self, cls: type) -> Plan:
+    def _learn(self, cls: type) -> CodedPut:
         """The plan of a record class, made on its first record in this segment."""
         name = self._layout.name_of(cls)
         if name is None:
@@ -250,8 +250,8 @@ class Columns:
     def _present(self, cls: type) -> frozenset[str]:
         return frozenset(c for _, c in self._layout.fields_of(cls)) | set(self._layout.extras)
 
-    def _plan(self, cls: type, code: int) -> Plan:
-        plan: Plan = (code, self._putter(code, self._layout.fields_of(cls), _may_be_none(cls)))
+    def _plan(self, cls: type, code: int) -> CodedPut:
+        plan: CodedPut = (code, self._putter(code, self._layout.fields_of(cls), _may_be_none(cls)))
         self._plans[cls] = plan
         return plan
 

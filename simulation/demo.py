@@ -84,7 +84,7 @@ class Attempt:
     if_refused: Event | None = None
 
 
-Step = Command | Event | Attempt
+Scripted = Command | Event | Attempt
 
 
 @dataclass(slots=True)
@@ -161,11 +161,13 @@ def _leave(at: float, who: int, channel: Channel, why: str) -> Event:
 
 def _buy(
     at: float, who: int, channel: Channel, legs: tuple[Leg, ...], reserve: LocationId | None = None
-) -> list[Step]:
+) -> list[Scripted]:
     """Open a cart, add every leg line, place the order and pay it (cart and order id = who)."""
     cart, order = CartId(who), OrderId(who)
     lines = [(line.sku, line.qty) for leg in legs for line in leg.lines]
-    steps: list[Step] = [OpenCart(at=_t(at), customer=CustomerId(who), cart=cart, channel=channel)]
+    steps: list[Scripted] = [
+        OpenCart(at=_t(at), customer=CustomerId(who), cart=cart, channel=channel)
+    ]
     steps += [
         AddToCart(
             at=_t(at + 1), cart=cart, sku=sku, qty=qty, unit_price=PRICE[sku], reserve_at=reserve
@@ -180,13 +182,13 @@ def _buy(
     ]
 
 
-def _stock() -> list[Step]:
+def _stock() -> list[Scripted]:
     received = {
         WH1: {TEE: 50, JEANS: 20, SNEAKER: 5},
         S01: {TEE: 10, JEANS: 4, SNEAKER: 2},
         S02: {TEE: 8, SNEAKER: 1},
     }
-    steps: list[Step] = [
+    steps: list[Scripted] = [
         ReceiveStock(at=_t(0), location=loc, sku=sku, qty=qty, reason="initial")
         for loc, skus in received.items()
         for sku, qty in skus.items()
@@ -198,7 +200,7 @@ def _stock() -> list[Step]:
     ]
 
 
-def _customers() -> Iterator[list[Step]]:
+def _customers() -> Iterator[list[Scripted]]:
     ig, web, app, store = Channel.INSTAGRAM, Channel.WEB, Channel.APP, Channel.STORE
     # 1: discovers a tee on Instagram, reads reviews on the web, carts it in the app with a
     #    reservation at the nearby store, and finishes the purchase on the store floor.
@@ -304,14 +306,14 @@ def _customers() -> Iterator[list[Step]]:
     ]  # fmt: skip
 
 
-def _operations() -> list[Step]:
+def _operations() -> list[Scripted]:
     return [
         WriteOffStock(at=_t(1000), location=S02, sku=TEE, qty=1, reason="damaged"),
         ReceiveStock(at=_t(1440), location=WH1, sku=SNEAKER, qty=10),
     ]
 
 
-def _at(step: Step) -> float:
+def _at(step: Scripted) -> float:
     match step:
         case Attempt(command=command):
             return float(command.at)  # type: ignore[attr-defined]
@@ -321,7 +323,7 @@ def _at(step: Step) -> float:
             return float(step.at)  # type: ignore[attr-defined]
 
 
-def script() -> list[Step]:
+def script() -> list[Scripted]:
     """Every step of the demo, in time order (steps at the same time keep script order)."""
     steps = [*_stock(), *(s for c in _customers() for s in c), *_operations()]
     return sorted(steps, key=_at)

@@ -29,8 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation.columns import SCHEMA, VERSION_KEY, Columns
-from simulation.domain.backend import Backend
-from simulation.domain.backend import replay as fold
+from simulation.domain.backend import Backend, fold
 from simulation.domain.events import COLUMNS, EVENT_TYPES, FIELD_SPECS, SCHEMA_VERSION, Event
 from simulation.errors import InputError, LogFormatError, OmnicanalError
 
@@ -48,7 +47,7 @@ __all__ = [
     "iter_events",
     "read_log",
     "read_table",
-    "replay",
+    "rebuild",
     "stream_to",
     "table_to_frame",
     "to_table",
@@ -435,7 +434,7 @@ def cell(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def replay(log: pd.DataFrame | pa.Table | Iterable[Event]) -> Backend:
+def rebuild(log: pd.DataFrame | pa.Table | Iterable[Event]) -> Backend:
     """Fold a log (a frame, a table or events) of one replication into the backend state."""
     if isinstance(log, pd.DataFrame | pa.Table):
         reps = set(
@@ -443,7 +442,7 @@ def replay(log: pd.DataFrame | pa.Table | Iterable[Event]) -> Backend:
         )
         if len(reps) > 1:
             raise LogFormatError(
-                "replication", "one replication (select it first)", sorted(reps), where="replay"
+                "replication", "one replication (select it first)", sorted(reps), where="rebuild"
             )
         return fold(iter_events(log))
     return fold(log)

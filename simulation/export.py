@@ -288,13 +288,14 @@ def export_run(
     run: Path, format_: str, out_file: Path | None = None, *, replication: int | None = None
 ) -> tuple[Path, str]:
     """Write a results folder's (or an ``events.parquet``'s) log as ``format_`` (``ocel``:
-    OCEL 2.0 JSON or SQLite by ``out_file``'s extension; ``csv``: flat) beside it or to
-    ``out_file``; returns the file and what it holds, in words."""
+    OCEL 2.0 JSON or SQLite by ``out_file``'s extension; ``csv``: flat; ``rfm``: one row per
+    buyer for BTYD models) beside it or to ``out_file``; returns the file and what it holds,
+    in words."""
     from simulation.eventlog import read_log
     from simulation.results import EVENTS
 
-    if format_ not in {"ocel", "csv"}:
-        raise InputError("--format", "ocel or csv", format_)
+    if format_ not in {"ocel", "csv", "rfm"}:
+        raise InputError("--format", "ocel, csv or rfm", format_)
     path = run / EVENTS if run.is_dir() else run
     if not path.exists():
         raise InputError("RESULTS", "a results folder or an events.parquet file", str(run))
@@ -305,7 +306,35 @@ def export_run(
         document = to_ocel(read_log(path), replication=replication)
         write(document, target)
         return target, f"{len(document['events']):,} events, {len(document['objects']):,} objects"
+    if format_ == "rfm":
+        return _export_rfm(path, base, out_file, replication)
     log = read_log(path)
     target = out_file or base / "events.csv"
     write_atomically(target, to_csv_frame(log).to_csv(index=False))
     return target, f"{len(log):,} events"
+
+
+def _export_rfm(
+    path: Path, base: Path, out_file: Path | None, replication: int | None
+) -> tuple[Path, str]:
+    """The buyers' RFM table (:mod:`simulation.customers.rfm`) of one replication, as CSV; the
+    observation ends with the run's horizon, which the results folder's manifest gives."""
+    from simulation.customers.rfm import rfm_table
+    from simulation.eventlog import read_log
+    from simulation.results import MANIFEST, read_manifest
+
+    if not (base / MANIFEST).exists():
+        raise InputError(
+            "RESULTS",
+            "a results folder with its manifest.json (rfm needs the run's horizon)",
+            str(base),
+        )
+    horizon = read_manifest(base).get("horizon_days")
+    if not isinstance(horizon, int | float) or horizon <= 0:
+        raise InputError("manifest.json: horizon_days", "a number of days > 0", horizon)
+    target = out_file or base / "customers.rfm.csv"
+    if target.suffix != ".csv":
+        raise InputError("--out", "a .csv file", str(target))
+    table = rfm_table(_one_replication(read_log(path), replication), float(horizon))
+    write_atomically(target, table.to_csv(index=False))
+    return target, f"{len(table):,} customers who bought (recency and T in days)"

@@ -2,7 +2,7 @@
 
 Every function takes the log as a DataFrame (as :func:`simulation.eventlog.read_log` returns
 it) and works per ``replication``; none looks at an engine counter. They are vectorised pandas
-group-bys; :func:`simulation.eventlog.replay` is the slow, obvious oracle the tests hold them to.
+group-bys; :func:`simulation.eventlog.rebuild` is the slow, obvious oracle the tests hold them to.
 """
 
 from __future__ import annotations

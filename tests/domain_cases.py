@@ -327,7 +327,7 @@ CASES: list[Case] = [
         "a pickup at the deadline is too late",
         [*stocked(), *cart(), *order(CC), *HELD],
         PickUpLeg(at=T(70), order=O1, location=ST),
-        errors.HoldExpired,
+        errors.PickupTooLate,
         {"order": O1, "location": ST, "until": 70.0, "at": 70.0},
     ),
     Case(
@@ -346,7 +346,7 @@ CASES: list[Case] = [
         "an expired hold cannot be picked up",
         [*stocked(), *cart(), *order(CC), *HELD, ExpireHold(at=T(70), order=O1, location=ST)],
         PickUpLeg(at=T(71), order=O1, location=ST),
-        errors.HoldExpired,
+        errors.PickupTooLate,
         {"order": O1, "until": 70.0},
     ),
     Case(

@@ -3,7 +3,7 @@
 :class:`Backend` is what the simulation and the reference API both talk to. ``decide`` asks
 the right aggregate's decider for the events of a command without changing anything;
 ``evolve`` folds one event into the aggregates it concerns; ``handle`` does both. Folding the
-same events with :func:`replay` rebuilds exactly the same state, which is what makes the
+same events with :func:`fold` rebuilds exactly the same state, which is what makes the
 event log the single source of truth.
 """
 
@@ -29,6 +29,7 @@ from simulation.domain.carts import (
     CartState,
     decide_cart,
 )
+from simulation.domain.checkout import decide_place
 from simulation.domain.commands import (
     AbandonCart,
     AddToCart,
@@ -65,7 +66,6 @@ from simulation.domain.orders import (
     OrderState,
     decide_cancel,
     decide_payment,
-    decide_place,
     decide_shipping,
 )
 from simulation.domain.returns import decide_return
@@ -201,7 +201,7 @@ def _folds() -> dict[type[Event], tuple[Fold, ...]]:
 _FOLDS = _folds()
 
 
-def replay(events: Iterable[Event], into: Backend | None = None) -> Backend:
+def fold(events: Iterable[Event], into: Backend | None = None) -> Backend:
     """Fold ``events`` in order into ``into`` (a new, empty backend by default)."""
     backend = Backend() if into is None else into
     for e in events:

@@ -144,16 +144,7 @@ def decide_cart(command: CartCommand, state: CartState | None, stock: StockLooku
                 CartMoved(t=at, customer=cart.customer, cart=command.cart, channel=command.channel)
             ]
         case AbandonCart():
-            return [
-                *release_all(cart, command.cart, at, "abandoned"),
-                CartAbandoned(
-                    t=at,
-                    customer=cart.customer,
-                    cart=command.cart,
-                    channel=cart.channel,
-                    reason=command.reason,
-                ),
-            ]
+            return _abandon(command, cart, at)
         case ExpireReservations():
             return _expire(command, cart, at)
 
@@ -229,6 +220,14 @@ def _remove(command: RemoveFromCart, cart: CartState, at: SimTime) -> list[Event
             )
         )
     return events
+
+
+def _abandon(command: AbandonCart, cart: CartState, at: SimTime) -> list[Event]:
+    """The customer leaves the cart: every reservation released, then the cart closed."""
+    closed = CartAbandoned(
+        t=at, customer=cart.customer, cart=command.cart, channel=cart.channel, reason=command.reason
+    )
+    return [*release_all(cart, command.cart, at, "abandoned"), closed]
 
 
 def _expire(command: ExpireReservations, cart: CartState, at: SimTime) -> list[Event]:

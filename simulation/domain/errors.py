@@ -60,7 +60,7 @@ class OrderMismatch(DomainError):
     rule = "order.mismatch"
 
 
-class HoldExpired(DomainError):
+class PickupTooLate(DomainError):
     """A click & collect pickup attempted at or after the hold's expiry."""
 
     rule = "hold.expired"

@@ -7,8 +7,7 @@ for a paid order), or the hold expires: the units go back on sale and a paid leg
 from __future__ import annotations
 
 from simulation.domain.commands import ExpireHold, PickUpLeg, PlaceHold
-from simulation.domain.errors import HoldExpired as HoldExpiredError
-from simulation.domain.errors import NotYetExpired
+from simulation.domain.errors import NotYetExpired, PickupTooLate
 from simulation.domain.events import Event, HoldExpired, HoldPlaced, LegPickedUp, RefundIssued
 from simulation.domain.orders import (
     MONEY_TOLERANCE,
@@ -45,7 +44,7 @@ def decide_hold(command: HoldCommand, state: OrderState | None) -> list[Event]:
             if leg.status is not LegStatus.EXPIRED:
                 require_status(command.order, leg, LegStatus.HELD)
             if leg.status is LegStatus.EXPIRED or at >= until:
-                raise HoldExpiredError(
+                raise PickupTooLate(
                     f"hold of order {command.order} at {leg.location} expired at t={until}, "
                     f"pickup attempted at t={at}",
                     order=command.order,

@@ -11,25 +11,20 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from simulation.domain.carts import CartState, open_cart, release_all
 from simulation.domain.commands import (
     CancelOrder,
     CapturePayment,
     DeliverLeg,
     HandOverLeg,
-    Leg,
-    PlaceOrder,
     ShipLeg,
 )
 from simulation.domain.errors import (
-    DuplicateAggregate,
     InvalidTransition,
     OrderMismatch,
     PaymentRequired,
     UnknownAggregate,
 )
 from simulation.domain.events import (
-    CartCheckedOut,
     Event,
     HoldExpired,
     HoldPlaced,
@@ -45,10 +40,9 @@ from simulation.domain.events import (
     ReservationReleased,
     ReturnReceived,
     StockIssued,
-    StockReserved,
 )
 from simulation.domain.records import record, replacer, shared_lines
-from simulation.domain.stock import StockLevel, check_reservable
+from simulation.domain.stock import StockLevel
 from simulation.types import (
     CartId,
     Channel,
@@ -210,99 +204,6 @@ def require_paid(order_id: OrderId, order: OrderState) -> None:
             paid=order.paid,
             amount=order.amount,
         )
-
-
-# ---------------------------------------------------------------- placing an order
-
-
-def _check_cover(command: PlaceOrder, cart: CartState) -> None:
-    placed: dict[str, int] = {}
-    for leg in command.legs:
-        for line in leg.lines:
-            placed[line.sku] = placed.get(line.sku, 0) + line.qty
-    wanted = {line.sku: line.qty for line in cart.lines}
-    if not wanted:
-        raise InvalidTransition(f"cart {command.cart} is empty", cart=command.cart)
-    if placed != wanted:
-        raise OrderMismatch(
-            f"order {command.order} legs place {placed} but cart {command.cart} holds {wanted}",
-            order=command.order,
-            cart=command.cart,
-            placed=placed,
-            wanted=wanted,
-        )
-
-
-def decide_place(
-    command: PlaceOrder, cart_state: CartState | None, order: OrderState | None, stock: StockLookup
-) -> list[Event]:
-    """Check out the cart: release its reservations, place the order, reserve every leg line."""
-    if order is not None:
-        raise DuplicateAggregate(f"order {command.order} already exists", order=command.order)
-    cart = open_cart(command.cart, cart_state)
-    _check_cover(command, cart)
-    at = SimTime(command.at)
-    events: list[Event] = [
-        CartCheckedOut(
-            t=at,
-            customer=cart.customer,
-            cart=command.cart,
-            channel=cart.channel,
-            order=command.order,
-        ),
-        *release_all(cart, command.cart, at, "checkout"),
-        OrderPlaced(
-            t=at,
-            customer=cart.customer,
-            channel=cart.channel,
-            cart=command.cart,
-            order=command.order,
-            qty=sum(line.qty for line in cart.lines),
-            amount=cart.amount,
-        ),
-    ]
-    for leg in command.legs:
-        events.extend(_allocate(command, leg, cart, stock))
-    return events
-
-
-def _allocate(command: PlaceOrder, leg: Leg, cart: CartState, stock: StockLookup) -> list[Event]:
-    at = SimTime(command.at)
-    prices = {line.sku: line.unit_price for line in cart.lines}
-    events: list[Event] = []
-    for line in leg.lines:
-        own = 0  # the cart's own reservation of the line, which the order takes over
-        for r in cart.reservations:
-            if r.location == leg.location and r.sku == line.sku and r.channel == cart.channel:
-                own += r.qty
-        check_reservable(
-            stock(leg.location, line.sku),
-            location=leg.location,
-            sku=line.sku,
-            channel=cart.channel,
-            qty=line.qty,
-            credit=own,
-        )
-        events += [
-            LineAllocated(
-                t=at,
-                order=command.order,
-                location=leg.location,
-                sku=line.sku,
-                qty=line.qty,
-                amount=prices[line.sku],
-                mode=leg.mode,
-            ),
-            StockReserved(
-                t=at,
-                location=leg.location,
-                sku=line.sku,
-                channel=cart.channel,
-                qty=line.qty,
-                order=command.order,
-            ),
-        ]
-    return events
 
 
 # ---------------------------------------------------------------- payment, shipping, cancelling

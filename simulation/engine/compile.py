@@ -17,8 +17,9 @@ from simulation.engine.plan import STEPS as PLAN_STEPS
 from simulation.errors import InputError
 from simulation.policies import allocation as _allocation  # noqa: F401  (registers)
 from simulation.policies import replenishment as _replenishment  # noqa: F401  (registers)
-from simulation.policies.fulfilment import Site, SourcingChain
+from simulation.policies.fulfilment import Site, Sourcing
 from simulation.policies.registry import resolve
+from simulation.policies.replenishment import ReplenishmentPolicy
 from simulation.scenario import Scenario, Segment
 from simulation.types import MINUTES_PER_DAY, Channel, LocationId, SkuId
 
@@ -41,7 +42,7 @@ def plan_of(scenario: Scenario) -> Plan:
         lead_days=lead,
         initial=_initial(scenario, skus),
         segments=tuple(_segment(s) for s in scenario.segments),
-        sourcing=SourcingChain(**scenario.policies.fulfilment.model_dump()),
+        sourcing=_sourcing(scenario),
         allocation=_allocation_policy(scenario),
         replenishment=_replenishment_policies(scenario, skus),
         review_days=scenario.policies.replenishment.review_days,
@@ -164,12 +165,23 @@ def _allocation_policy(s: Scenario) -> Any:
     return _build(s, cls, kwargs, "policies.allocation")
 
 
+def _sourcing(s: Scenario) -> Sourcing:
+    f = s.policies.fulfilment
+    cls = _resolve(s, "fulfilment", f.kind)
+    if f.kind == "chain":
+        chain = {"filters": f.filters, "sorts": f.sorts, "split": f.split, "max_legs": f.max_legs}
+        chosen: Sourcing = _build(s, cls, chain, "policies.fulfilment")
+    else:
+        chosen = _build(s, cls, dict(f.params), "policies.fulfilment.params")
+    return chosen
+
+
 def _replenishment_policies(
     s: Scenario, skus: tuple[SkuId, ...]
-) -> dict[tuple[LocationId, SkuId], object]:
+) -> dict[tuple[LocationId, SkuId], ReplenishmentPolicy]:
     r = s.policies.replenishment
     cls = _resolve(s, "replenishment", r.kind)
-    policies: dict[tuple[LocationId, SkuId], object] = {}
+    policies: dict[tuple[LocationId, SkuId], ReplenishmentPolicy] = {}
     for loc in s.network.locations:
         params = r.params.get(loc.kind)
         if params is None and r.kind not in {"none"}:

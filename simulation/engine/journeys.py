@@ -202,7 +202,8 @@ def _first_sku(v: Visit) -> SkuId:
 # ---------------------------------------------------------------- steps
 
 
-Step = Generator[simpy.Event, object, None]
+Waiting = Generator[simpy.Event, object, None]
+"""A step that waits (for picking, a desk, a carrier): a generator the visit yields from."""
 
 
 def _look(v: Visit, step: str) -> None:
@@ -228,7 +229,7 @@ def _check_stock(v: Visit) -> None:
     )
 
 
-def _add_to_cart(v: Visit) -> Step:
+def _add_to_cart(v: Visit) -> Waiting:
     world = v.world
     if v.cart is None:
         v.cart = CartId(world.next_id())
@@ -283,7 +284,7 @@ def _move_cart(v: Visit) -> None:
         v.world.do(MoveCart(at=v.world.now, cart=v.cart, channel=v.channel), v.customer)
 
 
-def _checkout(v: Visit) -> Step:
+def _checkout(v: Visit) -> Waiting:
     if v.cart is None or len(v.added) < len(v.basket):
         yield from _add_to_cart(v)
         if v.gone or v.cart is None:
@@ -377,7 +378,7 @@ def _request(v: Visit, lines: dict[SkuId, int]) -> Request:
     )
 
 
-def _no_stock(v: Visit, wanted: dict[SkuId, int]) -> Step:
+def _no_stock(v: Visit, wanted: dict[SkuId, int]) -> Waiting:
     """The segment's reaction to missing stock: switch channel, substitute, wait, leave or
     backorder."""
     reaction = NO_STOCK[v.rng.choice(v.tables.no_stock)]
@@ -444,11 +445,11 @@ def _backorder(v: Visit, wanted: dict[SkuId, int]) -> None:
         _leave(v, "backordered")
 
 
-def _come_back_later(v: Visit) -> Step:
+def _come_back_later(v: Visit) -> Waiting:
     yield v.world.env.timeout(v.rng.exponential(COME_BACK_MINUTES))
 
 
-def _contact_service(v: Visit) -> Step:
+def _contact_service(v: Visit) -> Waiting:
     """A question to customer service, by chat or phone, then back to the journey."""
     channel = Channel.CHAT if v.rng.below(CHAT_SHARE) else Channel.PHONE
     world = v.world
@@ -491,7 +492,7 @@ _INSTANT: dict[str, Callable[[Visit], None]] = {
     "leave": _leave_step,
 }
 """Steps that take no time: plain calls (a generator each would cost more than the step)."""
-_WAITING: dict[str, Callable[[Visit], Step]] = {
+_WAITING: dict[str, Callable[[Visit], Waiting]] = {
     "add_to_cart": _add_to_cart,
     "checkout": _checkout,
     "come_back_later": _come_back_later,

@@ -34,6 +34,7 @@ from simulation.domain.events import TouchpointVisited
 from simulation.domain.orders import LegStatus
 from simulation.engine.plan import SitePlan
 from simulation.engine.world import World
+from simulation.policies.replenishment import ReplenishmentPolicy
 from simulation.types import (
     MINUTES_PER_DAY,
     MINUTES_PER_HOUR,
@@ -198,13 +199,17 @@ def review_continuously(world: World) -> None:
 
 
 def review(
-    world: World, location: LocationId, sku: SkuId, policy: object, rng: np.random.Generator
+    world: World,
+    location: LocationId,
+    sku: SkuId,
+    policy: ReplenishmentPolicy,
+    rng: np.random.Generator,
 ) -> None:
     """One review: order what the policy says for the inventory position (on hand + on order
     - reserved), pulling from other stores first when transfers are on."""
     env, plan = world.env, world.plan
     position = _position(world, location, sku)
-    qty = int(policy.order_qty(position))  # type: ignore[attr-defined]
+    qty = int(policy.order_qty(position))
     if (
         qty > 0
         and plan.transfer_days is not None
@@ -243,7 +248,7 @@ def _spare(world: World, location: LocationId, sku: SkuId, wanted: int) -> int:
     free = world.backend.stock_level(location, sku).free
     position = _position(world, location, sku)
     give = min(wanted, free)
-    while give > 0 and policy is not None and policy.order_qty(position - give) > 0:  # type: ignore[attr-defined]
+    while give > 0 and policy is not None and policy.order_qty(position - give) > 0:
         give -= 1
     return give
 

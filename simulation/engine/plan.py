@@ -15,7 +15,8 @@ import numpy as np
 from simulation import scenario
 from simulation.engine.arrivals import RateProfile
 from simulation.policies.allocation import Allocation, Pooled
-from simulation.policies.fulfilment import Site, SourcingChain
+from simulation.policies.fulfilment import Site, Sourcing, SourcingChain
+from simulation.policies.replenishment import ReplenishmentPolicy
 from simulation.projections import Costs
 from simulation.types import Channel, FulfilmentMode, LocationId, SkuId
 
@@ -78,9 +79,9 @@ class Plan:
     lead_days: np.ndarray  # replenishment lead time per sku
     initial: dict[tuple[LocationId, SkuId], int]
     segments: tuple[SegmentPlan, ...]
-    sourcing: SourcingChain = field(default_factory=SourcingChain)
+    sourcing: Sourcing = field(default_factory=SourcingChain)
     allocation: Allocation = field(default_factory=Pooled)
-    replenishment: dict[tuple[LocationId, SkuId], object] = field(default_factory=dict)
+    replenishment: dict[tuple[LocationId, SkuId], ReplenishmentPolicy] = field(default_factory=dict)
     review_days: float = 1.0
     transfer_days: float | None = None  # stores pull from the nearest store with spare units
     hold_days: float = 3.0

@@ -33,7 +33,7 @@ from simulation.types import MINUTES_PER_DAY, LocationId, OrderId, SimTime, SkuI
 
 
 @dataclass(slots=True)
-class Site:
+class Facility:
     """A location's SimPy resources and today's pick count."""
 
     plan: SitePlan
@@ -82,7 +82,7 @@ class World:
     backend: Backend = field(default_factory=Backend)
     log: EventLog = field(default_factory=EventLog)
     commands: CommandLog = field(default_factory=CommandLog)
-    sites: dict[LocationId, Site] = field(default_factory=dict)
+    sites: dict[LocationId, Facility] = field(default_factory=dict)
     on_order: Counter[tuple[LocationId, SkuId]] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -120,7 +120,9 @@ class World:
         )
         for sp in plan.sites:
             desk = simpy.Resource(env, sp.desk_servers) if sp.desk_servers > 0 else None
-            world.sites[sp.id] = Site(plan=sp, pickers=simpy.Resource(env, sp.pickers), desk=desk)
+            world.sites[sp.id] = Facility(
+                plan=sp, pickers=simpy.Resource(env, sp.pickers), desk=desk
+            )
         return world
 
     @property
@@ -197,7 +199,7 @@ class World:
         self._roll_day(site)
         site.picked_today += units
 
-    def _roll_day(self, site: Site) -> None:
+    def _roll_day(self, site: Facility) -> None:
         day = int(self.env.now // MINUTES_PER_DAY)
         if day != site.day:
             site.day, site.picked_today = day, 0

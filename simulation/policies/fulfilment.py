@@ -9,7 +9,9 @@ rest (nearest first, then by priority, ...); the split rule turns the ranking in
   site that serves the most remaining units (ties by rank), up to ``max_legs``;
 - ``at_most``: like ``fewest`` but always stops at ``max_legs``.
 
-Policies only propose legs; the domain still decides whether stock can be reserved.
+Policies only propose legs; the domain still decides whether stock can be reserved. The
+chain is registered as ``chain``; a scenario may name its own class as ``package.module:Class``
+(``policies.fulfilment.kind``), any object with the methods of :class:`Sourcing`.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from simulation.domain.records import record
 from simulation.errors import InputError
+from simulation.policies.registry import register
 from simulation.types import LocationId, SkuId
 
 
@@ -106,6 +110,24 @@ SPLITS = ("none", "fewest", "at_most")
 Leg = tuple[LocationId, dict[SkuId, int]]
 
 
+class Sourcing(Protocol):
+    """What the engine asks of a sourcing policy."""
+
+    @property
+    def static(self) -> bool:
+        """True when the ranking of sites depends only on where the customer is, never on stock
+        (the engine then ranks once per home area and passes ``presorted``)."""
+
+    def order(self, sites: Sequence[Site], request: Request) -> list[Site]:
+        """``sites`` best first for ``request`` (ship-from-store takes the first)."""
+
+    def source(
+        self, sites: Sequence[Site], request: Request, *, presorted: bool = False
+    ) -> list[Leg]:
+        """Legs (location, lines) covering the whole order, or [] when it cannot be covered."""
+
+
+@register("fulfilment", "chain")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SourcingChain:
     """Filters, then sorts, then a split rule; see the module docstring. These defaults are

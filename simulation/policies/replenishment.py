@@ -14,9 +14,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 from simulation.errors import InputError
 from simulation.policies.registry import register
+
+
+class ReplenishmentPolicy(Protocol):
+    """What the engine asks of a replenishment policy at a review."""
+
+    def order_qty(self, position: int) -> int:
+        """Units to order for an inventory position of ``position`` (0: none)."""
 
 
 @register("replenishment", "sS")

@@ -261,6 +261,9 @@ def _policy_default(policy: type, name: str) -> Any:
 
 
 class Fulfilment(Model):
+    kind: str = "chain"
+    """chain (the filters, sorts and split below) or package.module:Class (a sourcing policy of
+    your own, built from ``params``)."""
     filters: list[str] = Field(
         default_factory=lambda: list(_policy_default(SourcingChain, "filters"))
     )
@@ -271,9 +274,19 @@ class Fulfilment(Model):
     """none, fewest or at_most: how an order may be split across locations."""
     max_legs: Annotated[int, Field(ge=1)] = _policy_default(SourcingChain, "max_legs")
     """Most legs (locations) one order may be split into."""
+    params: dict[str, float | str | bool] = Field(default_factory=dict)
+    """package.module:Class only: the keyword arguments its class is built with."""
 
     @model_validator(mode="after")
     def _names(self) -> Self:
+        _policy_name(("chain",))(self.kind)
+        if self.kind != "chain":
+            return self
+        if self.params:
+            raise ValueError(
+                "params: expected none for kind = 'chain' "
+                "(it takes filters, sorts, split and max_legs)"
+            )
         for i, f in enumerate(self.filters):
             if f not in FILTERS:
                 raise ValueError(f"filters[{i}]: expected one of {sorted(FILTERS)}, got {f!r}")

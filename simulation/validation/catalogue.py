@@ -111,62 +111,33 @@ _BACKORDERS = {"base_stock": 14, "demand_per_day": 2.0, "lead_days": 5.0, **_DES
 _COSTS = {"holding_cost": 0.18, "penalty_cost": 0.70}
 _NEWSVENDOR = {"demand_per_day": 50.0, "demand_sd": 8.0, **_COSTS, "sweep_width": 4, "days": 100}
 _S_S = {"demand_per_day": 6.0, "holding_cost": 1.0, "penalty_cost": 4.0, "fixed_cost": 5.0}
+_S_S |= {"sweep_width": 1, "days": 1000}
 _POOLING = {"stores": 4, "demand_per_day": 10.0, **_COSTS, "days": 500}
+_CASES: tuple[tuple[str, str, Mapping[str, float | None]], ...] = (
+    ("mmc", "W at the pickup desk as M/M/c (Erlang C)", _MMC),
+    ("little_desk", "L at the desk, counted from the log, against lambda W", _MMC),
+    ("mg1_deterministic", "W at a one-server desk, constant service (M/D/1)", _MG1),
+    ("mg1_erlang2", "W at a one-server desk, Erlang-2 service (M/E2/1)", _MG1),
+    ("erlang_a", "P(abandon) at a desk with impatient customers (M/M/c+M)", {**_ERLANG_A, **_DESK}),
+    ("lost_sales", "P(lost sale) under base stock (Erlang B)", _LOST),
+    ("base_stock_fill", "fill rate under base stock with backorders (Palm)", _BACKORDERS),
+    ("base_stock_backorders", "mean backorders under base stock (Palm)", _BACKORDERS),
+    ("newsvendor", "newsvendor cost curve by sweep and its minimiser", _NEWSVENDOR),
+    ("s_S", "(s, S) cost surface by sweep and its minimiser", _S_S),
+    ("risk_pooling", "separate against pooled stock (Eppen)", _POOLING),
+)
+"""Each case's name, what it checks, and its parameters with their defaults."""
 SPECS: dict[str, Spec] = {
-    s.name: s
-    for s in (
-        Spec(name="mmc", summary="W at the pickup desk as M/M/c (Erlang C)", defaults=_MMC),
-        Spec(
-            name="little_desk",
-            summary="L at the desk, counted from the log, against lambda W",
-            defaults=_MMC,
-        ),
-        Spec(
-            name="mg1_deterministic",
-            summary="W at a one-server desk, constant service (M/D/1)",
-            defaults=_MG1,
-        ),
-        Spec(
-            name="mg1_erlang2",
-            summary="W at a one-server desk, Erlang-2 service (M/E2/1)",
-            defaults=_MG1,
-        ),
-        Spec(
-            name="erlang_a",
-            summary="P(abandon) at a desk with impatient customers (M/M/c+M)",
-            defaults={**_ERLANG_A, **_DESK},
-        ),
-        Spec(name="lost_sales", summary="P(lost sale) under base stock (Erlang B)", defaults=_LOST),
-        Spec(
-            name="base_stock_fill",
-            summary="fill rate under base stock with backorders (Palm)",
-            defaults=_BACKORDERS,
-        ),
-        Spec(
-            name="base_stock_backorders",
-            summary="mean backorders under base stock (Palm)",
-            defaults=_BACKORDERS,
-        ),
-        Spec(
-            name="newsvendor",
-            summary="newsvendor cost curve by sweep and its minimiser",
-            defaults=_NEWSVENDOR,
-        ),
-        Spec(
-            name="s_S",
-            summary="(s, S) cost surface by sweep and its minimiser",
-            defaults={**_S_S, "sweep_width": 1, "days": 1000},
-        ),
-        Spec(
-            name="risk_pooling", summary="separate against pooled stock (Eppen)", defaults=_POOLING
-        ),
-        Spec(
-            name="journey",
-            summary="each shipped segment's journey as an absorbing Markov chain",
-            defaults={"customers": 5000},
-            replications=20,
-        ),
-    )
+    **{
+        name: Spec(name=name, summary=summary, defaults=defaults)
+        for name, summary, defaults in _CASES
+    },
+    "journey": Spec(
+        name="journey",
+        summary="each shipped segment's journey as an absorbing Markov chain",
+        defaults={"customers": 5000},
+        replications=20,
+    ),
 }
 """Every case by name, in the order the table runs them."""
 

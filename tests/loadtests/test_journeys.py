@@ -15,7 +15,7 @@ from simulation.domain.errors import DomainError
 from simulation.engine.compile import plan_of
 from simulation.engine.run import run_replication
 from simulation.engine.world import World
-from simulation.eventlog import iter_events, replay
+from simulation.eventlog import iter_events, rebuild
 from simulation.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -123,7 +123,7 @@ def test_the_steps_through_the_domain_rebuild_the_log(name: str, days: int) -> N
         assert made == wanted
     assert sorted(map(repr, made)) == sorted(map(repr, wanted))
     assert sum(got != "ok" for _, got in answers) == sum(world.refused.values())
-    final = replay(log)
+    final = rebuild(log)
     assert backend.stock == final.stock
     assert backend.orders == final.orders
     assert len(made) > 1000

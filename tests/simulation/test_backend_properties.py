@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from simulation.domain import Backend, DomainError, replay
+from simulation.domain import Backend, DomainError, fold
 from simulation.domain.carts import CartStatus
 from simulation.domain.commands import (
     AddToCart,
@@ -317,7 +317,7 @@ class BackendMachine(RuleBasedStateMachine):
             assert order.refunded <= order.paid + MONEY_TOLERANCE
 
     def teardown(self) -> None:
-        assert replay(self.log) == self.backend, "folding the log did not rebuild the state"
+        assert fold(self.log) == self.backend, "folding the log did not rebuild the state"
         seq = np.asarray(self.log.to_table()["seq"])
         assert np.array_equal(seq, np.arange(1, len(self.log) + 1))
 

@@ -19,7 +19,7 @@ from simulation.engine.journeys import _SPENT
 from simulation.engine.run import run_replication
 from simulation.engine.streams import Streams
 from simulation.engine.world import World
-from simulation.eventlog import EventLog, read_log, replay, stream_to
+from simulation.eventlog import EventLog, read_log, rebuild, stream_to
 from simulation.policies.allocation import RingFenced
 from simulation.scenario import load_scenario
 from simulation.types import Channel
@@ -47,7 +47,7 @@ def test_same_seed_gives_a_byte_identical_log(tmp_path: Path) -> None:
 
 
 def test_folding_the_log_rebuilds_the_final_state(world: World, tmp_path: Path) -> None:
-    assert replay(read_log(world.log.write(tmp_path / "e.parquet"))) == world.backend
+    assert rebuild(read_log(world.log.write(tmp_path / "e.parquet"))) == world.backend
 
 
 def test_stock_is_never_negative_in_the_log(log: pd.DataFrame) -> None:
@@ -143,7 +143,7 @@ def test_stores_short_of_a_sku_pull_it_from_the_nearest_store() -> None:
     # Everything sent arrives, except what is still on the road at the end.
     in_transit = out[out["t"] > plan.horizon - 0.25 * 1440]["qty"].sum()
     assert arrived["qty"].sum() == out["qty"].sum() - in_transit
-    assert replay(log) == world.backend
+    assert rebuild(log) == world.backend
 
 
 def test_batched_draws_give_the_same_kpis_as_a_generator_per_visit() -> None:

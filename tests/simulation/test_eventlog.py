@@ -26,7 +26,7 @@ from simulation.eventlog import (
     iter_events,
     read_log,
     read_table,
-    replay,
+    rebuild,
 )
 from simulation.types import CartId, Channel, CustomerId, LocationId, SimTime, SkuId
 from tests import strategies as S
@@ -83,7 +83,7 @@ def test_schema_version_is_in_the_file_metadata(demo_log: EventLog, tmp_path: Pa
 
 def test_replay_rebuilds_the_demo_backend(demo_log: EventLog, tmp_path: Path) -> None:
     run = run_demo()
-    assert replay(read_log(demo_log.write(tmp_path / "e.parquet"))) == run.backend
+    assert rebuild(read_log(demo_log.write(tmp_path / "e.parquet"))) == run.backend
 
 
 def test_writer_continues_seq_across_batches_and_replications(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def test_csv_is_the_log_with_timestamps(run: Path, tmp_path: Path) -> None:
 def test_an_unknown_format_is_refused(run: Path) -> None:
     result = runner.invoke(app, ["export", str(run), "--format", "xes"])
     assert result.exit_code == 2
-    assert "--format: expected ocel or csv, got 'xes'" in result.output
+    assert "--format: expected ocel, csv or rfm, got 'xes'" in result.output
 
 
 def test_pm4py_reads_the_ocel_file_and_maps_the_process(run: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,11 +13,15 @@ from simulation.domain import Backend
 from simulation.domain.commands import ReceiveStock
 from simulation.errors import InputError
 from simulation.policies.allocation import OnlineBuffer, Pooled, RingFenced
+from simulation.policies.fulfilment import Request, Site
 from simulation.policies.registry import REGISTRY, is_import_path, resolve
 from simulation.policies.replenishment import BaseStock, MinMax, ReorderPointQuantity
+from simulation.scenario import load_scenario
+from simulation.scenario.library import scenario_file
 from simulation.types import Channel, LocationId, SimTime, SkuId
 
 S01, TEE = LocationId("S01"), SkuId("TEE")
+SOURCED = ("home_delivery", "ship_from_store", "endless_aisle")
 
 
 @pytest.mark.parametrize(("position", "qty"), [(10, 0), (5, 0), (4, 6), (-3, 13)])
@@ -128,3 +135,53 @@ def test_a_scenario_without_policy_fields_gets_the_policies_own_defaults(kind: s
     assert compiled == asdict(SourcingChain())  # the file's lists are the class's tuples
     assert "under_capacity" in plan.sourcing.filters
     assert plan.allocation == {"pooled": Pooled, "online_buffer": OnlineBuffer}[kind]()
+
+
+class OnlyFrom:
+    """A user's own sourcing policy: every order from one location, whole, or not at all."""
+
+    static = False
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+
+    def order(self, sites: list[Site], request: Request) -> list[Site]:
+        return [s for s in sites if s.id == self.location]
+
+    def source(self, sites: list[Site], request: Request, *, presorted: bool = False) -> list:
+        mine = self.order(sites, request)
+        if mine and all(request.servable(mine[0]).get(k, 0) >= q for k, q in request.lines.items()):
+            return [(mine[0].id, dict(request.lines))]
+        return []
+
+
+def test_a_users_sourcing_class_sources_every_order() -> None:
+    """Every order sourcing decides (home delivery, ship-from-store, endless aisle) comes
+    from the user's one store: none from the warehouse, which the chain would have chosen."""
+    from simulation.engine.compile import plan_of
+    from simulation.engine.run import run_replication
+
+    def legs(fulfilment: dict) -> pd.DataFrame:
+        scenario = load_scenario(scenario_file("baseline")).with_overrides(
+            {"horizon_days": 1, "policies.fulfilment": fulfilment}
+        )
+        log = run_replication(plan_of(scenario), seed=1).log.to_table().to_pandas()
+        sourced = log[(log["type"] == "LineAllocated") & log["mode"].isin(SOURCED)]
+        return sourced.groupby(["mode", "location"]).size()
+
+    mine = legs({"kind": "tests.simulation.test_policies:OnlyFrom", "params": {"location": "S05"}})
+    chain = legs({})
+    assert set(mine.index) == {("ship_from_store", "S05")}
+    assert ("home_delivery", "WH1") in chain.index
+
+
+@pytest.mark.parametrize(
+    ("fulfilment", "says"),
+    [
+        ({"kind": "cheapest"}, "kind: expected one of ['chain'] or 'package.module:Class'"),
+        ({"params": {"x": 1}}, "params: expected none for kind = 'chain'"),
+    ],
+)
+def test_fulfilment_kind_and_params_are_checked(fulfilment: dict, says: str) -> None:
+    with pytest.raises(InputError, match=re.escape(says)):
+        load_scenario(scenario_file("baseline")).with_overrides({"policies.fulfilment": fulfilment})

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from simulation import projections as P
 from simulation.demo import run_demo
-from simulation.domain import Backend, DomainError, replay
+from simulation.domain import Backend, DomainError, fold
 from simulation.domain.commands import Command
 from simulation.domain.events import Event
 from simulation.eventlog import EventLog
@@ -22,7 +22,7 @@ def demo() -> pd.DataFrame:
 
 
 def _oracle_stock(events: list[Event], t: float) -> dict[tuple[str, str], tuple[int, int]]:
-    backend = replay(e for e in events if e.t <= t)
+    backend = fold(e for e in events if e.t <= t)
     return {key: (s.on_hand, s.reserved_total) for key, s in backend.stock.items()}
 
 

@@ -1,0 +1,1 @@
+"""Customers read from the log: experience, retention, value (RFM, CLTV)."""
