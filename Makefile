@@ -7,13 +7,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint pytest format bench clean graphviz
+.PHONY: demo test lint pytest format bench clean graphviz chromium
 
 $(STAMP): pyproject.toml
 	@command -v dot >/dev/null 2>&1 || $(MAKE) --no-print-directory graphviz
+	@test -x /usr/bin/chromium || $(MAKE) --no-print-directory chromium
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,studio]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -56,3 +57,12 @@ graphviz:
 		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q graphviz >/dev/null; } || \
 		echo "graphviz: could not install it (not root?): the notebooks' graphs are not drawn"; \
 	else echo "graphviz: no apt-get here; install Graphviz to draw the notebooks' graphs"; fi
+
+# Debian's Chromium: the studio's browser tests drive it with Playwright (tests/studio/).
+# Playwright's own browser downloads are never used.
+chromium:
+	@if command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null; } || \
+		echo "chromium: could not install it (not root?): the studio's browser tests skip outside CI"; \
+	else echo "chromium: no apt-get here; install Chromium at /usr/bin/chromium for the studio's browser tests"; fi

@@ -323,6 +323,26 @@ def serve(
 
 @app.command()
 @fails_cleanly
+def studio(
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port on 127.0.0.1 (default: a free one).")
+    ] = None,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Serve only; do not open a browser.")
+    ] = False,
+    out_root: ResultsRoot = Path("results"),
+) -> None:
+    """Serve the what-if studio on 127.0.0.1: build, run and compare scenarios in a browser."""
+    from simulation.studio.server import serve as serve_studio
+
+    serve_studio(
+        port=port, open_browser=not no_browser, results=out_root,
+        announce=lambda line: out.print(line, highlight=False, soft_wrap=True),
+    )  # fmt: skip
+
+
+@app.command()
+@fails_cleanly
 def replay(
     results: Annotated[Path, typer.Argument(help="A results folder (holds events.parquet).")],
     target: Annotated[

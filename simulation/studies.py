@@ -142,6 +142,27 @@ def compare(
     return Comparison(result, tables, count, folder)
 
 
+def compare_results(folders: Sequence[Path]) -> Comparison:
+    """The paired comparison of finished runs, read from their ``kpis.csv`` (the first is the
+    reference), over the replications they share; no simulation is run. The pairing is on
+    common random numbers when the runs share a seed."""
+    from simulation.experiments.compare import comparison
+    from simulation.results import read_manifest
+
+    if len(folders) < 2:
+        raise InputError("results", "two or more results folders", len(folders))
+    for folder in folders:
+        if not (Path(folder) / KPIS).is_file():
+            raise InputError("results", "a folder written by omnicanal run (kpis.csv)", str(folder))
+    names = unique([str(read_manifest(f).get("scenario", Path(f).name)) for f in folders])
+    tables = {n: pd.read_csv(Path(f) / KPIS) for n, f in zip(names, folders, strict=True)}
+    shared = sorted(set.intersection(*(set(t["replication"]) for t in tables.values())))
+    if len(shared) < 2:
+        raise InputError("results", "runs sharing at least 2 replication numbers", shared)
+    paired = {n: t[t["replication"].isin(shared)].reset_index(drop=True) for n, t in tables.items()}
+    return Comparison(comparison(paired), paired, len(shared), None)
+
+
 def _source(scenario: ScenarioLike) -> str:
     return str(scenario) if isinstance(scenario, str | Path) else scenario.name
 
