@@ -458,6 +458,16 @@ class Scenario(Model):
         return where_of(self._sources or (("<scenario>", ""),), path)
 
     @model_validator(mode="after")
+    def _one_repeat_law(self) -> Self:
+        for i, segment in enumerate(self.segments):
+            if segment.btyd is not None and self.satisfaction is not None:
+                raise ValueError(
+                    f"segments[{i}].btyd: expected no [satisfaction] table beside it (the "
+                    "customer loop decides repeat visits), got one"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _cross(self) -> Self:
         if self.warmup_days >= self.horizon_days:
             raise ValueError(

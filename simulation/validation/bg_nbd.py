@@ -32,7 +32,8 @@ from simulation.validation.table import FOLDER, Budget, Row, row
 
 
 def scenario_of(params: Mapping[str, float]) -> Scenario:
-    """journey.toml with its first segment alone, repeat visits by the BG/NBD law."""
+    """journey.toml with its first segment alone, repeat visits by the BG/NBD law (the
+    customer loop off: with a satisfaction table, satisfaction would decide instead)."""
     base = load_scenario(FOLDER / "journey.toml")
     law = {k: params[k] for k in ("r", "alpha", "a", "b")}
     segment = base.segments[0].model_copy(update={"share": 1.0, "return_rate": 0.0})
@@ -40,6 +41,8 @@ def scenario_of(params: Mapping[str, float]) -> Scenario:
     return base.with_overrides(
         {
             "segments": [chosen],
+            "satisfaction": None,  # the BG/NBD law alone decides who comes back
+            "loyalty": None,
             "horizon_days": params["days"],
             "arrivals.per_hour": params["customers"] / 24.0,
         },

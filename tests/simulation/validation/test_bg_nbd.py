@@ -120,3 +120,16 @@ def test_fit_recovers_or_says_it_cannot() -> None:
     assert found is not None
     assert found.r == pytest.approx(2.0, rel=0.3)
     assert fit(np.zeros(50), np.zeros(50), np.full(50, T)) is None
+
+
+def test_a_btyd_segment_refuses_the_customer_loop_beside_it() -> None:
+    from simulation.scenario import load_scenario
+    from simulation.scenario.library import scenario_file
+
+    base = load_scenario(scenario_file("baseline"))  # it has a [satisfaction] table
+    first = base.segments[0].model_dump(mode="json") | {
+        "btyd": {"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0}
+    }
+    rest = [s.model_dump(mode="json") for s in base.segments[1:]]
+    with pytest.raises(InputError, match=r"segments\[0\]\.btyd: expected no \[satisfaction\]"):
+        base.with_overrides({"segments": [first, *rest]})
