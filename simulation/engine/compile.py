@@ -78,7 +78,7 @@ def plan_of(scenario: Scenario) -> Plan:
 
 def _loop(s: Scenario) -> LoopPlan | None:
     table = s.satisfaction
-    if table is None:
+    if table is None or not table.enabled:
         return None
     promises, carriers = s.promises, s.carriers
     delivery = promises.delivery_days

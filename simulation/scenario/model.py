@@ -437,9 +437,9 @@ class Scenario(Model):
     policies: Policies = Field(default_factory=Policies)
     """Fulfilment, allocation and replenishment policies."""
     carriers: Carriers = Field(default_factory=Carriers)
+    """Parcel transit times."""
     lifetime: Lifetime | None = None
     """Customer lifetime value: with this table, kpis.csv has cltv and ltv_to_cac."""
-    """Parcel transit times."""
     promises: Promises = Field(default_factory=Promises)
     """Delivery and pickup dates promised at checkout (a later leg is late)."""
     satisfaction: Satisfaction | None = None
@@ -460,7 +460,7 @@ class Scenario(Model):
     @model_validator(mode="after")
     def _one_repeat_law(self) -> Self:
         for i, segment in enumerate(self.segments):
-            if segment.btyd is not None and self.satisfaction is not None:
+            if segment.btyd is not None and self.satisfaction and self.satisfaction.enabled:
                 raise ValueError(
                     f"segments[{i}].btyd: expected no [satisfaction] table beside it (the "
                     "customer loop decides repeat visits), got one"
@@ -482,7 +482,7 @@ class Scenario(Model):
                     f"arrivals.campaigns[{i}].end_day: expected at most horizon_days "
                     f"({self.horizon_days}), got {c.end_day}"
                 )
-        if self.satisfaction is not None:
+        if self.satisfaction is not None and self.satisfaction.enabled:
             names = [s.name for s in self.segments]
             for name in self.satisfaction.segments:
                 if name not in names:
@@ -490,7 +490,7 @@ class Scenario(Model):
                         f"satisfaction.segments.{name}: expected a segment in {names}, got {name!r}"
                     )
         if self.loyalty is not None:
-            if self.satisfaction is None:
+            if self.satisfaction is None or not self.satisfaction.enabled:
                 raise ValueError("loyalty: expected a [satisfaction] table too, got none")
             names = [s.name for s in self.segments]
             for name in self.loyalty.segments:

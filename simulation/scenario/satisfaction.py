@@ -74,6 +74,8 @@ class Satisfaction(Model):
     survey answers and whether and when they come back. Without this table every segment keeps
     its constant repeat_rate."""
 
+    enabled: bool = True
+    """false turns the customer loop off in a scenario that extends one with this table."""
     baseline: Score = 7.5
     """Satisfaction of a customer who has met nothing yet (0-10, the likelihood-to-recommend
     scale; 7.5 sits between passives and promoters)."""

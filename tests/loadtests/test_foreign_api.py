@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from loadtests.journeys import initial_stock
 from simulation.cli import app as cli
 from simulation.commandlog import read_command_table
+from simulation.domain.vocabulary import KINDS
 from tests.foreign_api.app import create_app
 from tests.loadtests.loopback import serving
 from tests.loadtests.made_run import SCARCE, write_run
@@ -72,7 +73,8 @@ def kinds_in(run: Path) -> dict[str, int]:
     """Steps per kind the replay sends (the initial stock is the preparation, not a step)."""
     table = read_command_table(run / "commands.parquet").to_pandas()
     kind, reason = table["kind"].astype(str), table["reason"].astype(str)
-    sent = kind[~kind.isin(["arrive", "leave", "lose_sale"])]
+    notes = [k.name for k in KINDS if not k.sent]  # arrivals, departures, surveys, ...
+    sent = kind[~kind.isin(notes)]
     sent = sent[~((sent == "receive_stock") & (reason == "initial"))]
     return {str(k): int(n) for k, n in sent.value_counts().items()}
 

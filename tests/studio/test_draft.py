@@ -12,6 +12,8 @@ import pytest
 
 from simulation.errors import InputError
 from simulation.results import read_manifest
+from simulation.scenario import load_scenario
+from simulation.scenario.library import scenario_file
 from simulation.studio.draft import Draft, dotted, message
 from simulation.studio.fields import form
 
@@ -33,7 +35,8 @@ def test_a_bad_value_gets_the_error_the_cli_gives_for_it(tmp_path: Path) -> None
     cli = omnicanal("run", "baseline", "--set", "arrivals.per_hour=-1", cwd=tmp_path)
     assert cli.returncode == 2
     assert message(error) in " ".join(cli.stderr.split())
-    assert draft.set("arrivals.per_hour", 45.0) is None  # back to the base: no change left
+    base = load_scenario(scenario_file("baseline")).arrivals.per_hour
+    assert draft.set("arrivals.per_hour", base) is None  # back to the base: no change left
     assert draft.changes == {}
 
 
