@@ -399,7 +399,10 @@ def compare_orders(
         return []
     out = []
     theirs = {target_order.get(k, k): v for k, v in final.orders.items()}
-    for order_id in sorted(set(theirs) | set(backend.orders)):
+    ids = set(theirs) | set(backend.orders)  # a target id never mapped back stays as it came
+    for order_id in sorted(
+        ids, key=lambda k: (isinstance(k, str), k if isinstance(k, int) else 0, str(k))
+    ):
         mine = backend.orders.get(order_id)  # type: ignore[call-overload]
         got = theirs.get(order_id)
         where = f"order {order_id}"

@@ -316,3 +316,16 @@ def test_a_shortfall_a_write_in_flight_with_it_makes_good_is_no_oversell() -> No
     final = TargetState({("S01", "A"): (0, 0)}, {})
     found = reconcile(INITIAL, _short_then_received(overlap=True), final, check=INVARIANTS)
     assert found.discrepancies == []
+
+
+def test_an_order_the_target_names_by_its_own_id_is_reported_not_a_crash() -> None:
+    """A target's order never mapped back to a simulation id (its URL, say, for a checkout
+    the fold refused) sorts beside the simulation's integer ids and is reported as unknown."""
+    from loadtests.adapters.base import TargetState
+    from loadtests.reconcile import compare_orders
+    from simulation.domain.backend import Backend
+
+    final = TargetState(stock=None, orders={"https://shop/orders/9f/": {"paid": 10.0}, 7: {}})
+    found = compare_orders(Backend(), final, {})
+    assert [d.where for d in found] == ["order 7", "order https://shop/orders/9f/"]
+    assert all(d.expected == "no such order" for d in found)
