@@ -18,7 +18,7 @@ import pandas as pd
 from simulation.customers import cohorts, marketing
 from simulation.customers import value as customer_values
 from simulation.customers.kpis import loop_kpis, loyalty_kpis
-from simulation.customers.lifetime import lifetime_values
+from simulation.customers.lifetime import lifetime_kpis
 from simulation.types import MINUTES_PER_DAY
 
 if TYPE_CHECKING:
@@ -446,40 +446,12 @@ def kpis(
             frame["orders"] > 0
         )
         frame = frame.join(marketing.kpis(log, costs.campaigns, reps))
-        frame = frame.join(_lifetime(log, costs, frame, horizon, reps))
+        days = None if horizon is None else horizon / MINUTES_PER_DAY
+        frame = frame.join(lifetime_kpis(log, costs.lifetime, frame, days, reps))
     frame = frame.join(loop_kpis(log, reps)).join(loyalty_kpis(log, reps))
     counts = ["visits", "customers", "orders", "stockouts", "multichannel_customers"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame.reset_index()
-
-
-def _lifetime(
-    log: pd.DataFrame, costs: Costs, frame: pd.DataFrame, horizon: float | None, reps: pd.Index
-) -> pd.DataFrame:
-    """``cltv`` (mean over buyers) and ``ltv_to_cac`` (acquired buyers' mean over CAC), NaN
-    without a lifetime table or a horizon."""
-    table = pd.DataFrame({"cltv": np.nan, "ltv_to_cac": np.nan}, index=reps)
-    if costs.lifetime is None or horizon is None:
-        return table
-    days, rate = costs.lifetime
-    touched = log[log["type"] == "CampaignTouched"]
-    for rep in reps.tolist():
-        part = log[log["replication"] == rep]
-        if part.empty:
-            continue
-        row = frame.loc[rep]
-        revenue = float(row["revenue"])
-        share = float(row["gross_margin"]) / revenue if revenue > 0 else 0.0
-        values = lifetime_values(
-            part, horizon / MINUTES_PER_DAY, days=days, discount_rate=rate, margin_share=share
-        )
-        table.loc[rep, "cltv"] = values["cltv"].mean()
-        mine = set(touched.loc[touched["replication"] == rep, "customer"].astype("int64"))
-        acquired = values[values["customer"].isin(mine)]
-        cac = float(row["cac"])
-        if len(acquired) and np.isfinite(cac) and cac > 0:
-            table.loc[rep, "ltv_to_cac"] = acquired["cltv"].mean() / cac
-    return table
 
 
 def _customer_kpis(

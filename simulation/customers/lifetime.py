@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from simulation.customers.marketing import buyer_values
 from simulation.customers.rfm import rfm_table
 from simulation.validation.closed_forms.bg_nbd import fit
 
@@ -36,13 +37,9 @@ def lifetime_values(
     ``future`` NaN when the model cannot be fitted (too few buyers, no repeat purchase)."""
     rfm = rfm_table(log, horizon_days, period_days=HOUR)
     orders = log[log["type"] == "OrderPlaced"]
-    value = orders.groupby("customer", observed=True)["amount"].sum()
-    refunds = log[log["type"] == "RefundIssued"].merge(
-        orders[["order", "customer"]], on="order", suffixes=("", "_of")
-    )
-    refunded = refunds.groupby("customer_of", observed=True)["amount"].sum()
+    paid = buyer_values(log).set_index("customer")
     ids = rfm["customer_id"].to_numpy()
-    net = value.reindex(ids).fillna(0.0).to_numpy() - refunded.reindex(ids).fillna(0.0).to_numpy()
+    net = (paid["ordered"] - paid["refunded"]).reindex(ids).fillna(0.0).to_numpy()
     x, t_x, T = (rfm[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     model = fit(x, t_x, T)
     if model is None:
@@ -59,3 +56,37 @@ def lifetime_values(
     return pd.DataFrame(
         {"customer": ids, "to_date": to_date, "future": future, "cltv": to_date + future}
     )
+
+
+def lifetime_kpis(
+    log: pd.DataFrame,
+    lifetime: tuple[float, float] | None,
+    frame: pd.DataFrame,
+    horizon_days: float | None,
+    reps: pd.Index,
+) -> pd.DataFrame:
+    """``cltv`` (mean over buyers) and ``ltv_to_cac`` (acquired buyers' mean over the CAC) per
+    replication, from ``frame``'s revenue, margin and CAC; NaN without a ``lifetime`` (days,
+    yearly rate) or a horizon."""
+    table = pd.DataFrame({"cltv": np.nan, "ltv_to_cac": np.nan}, index=reps)
+    if lifetime is None or horizon_days is None:
+        return table
+    days, rate = lifetime
+    touched = log[log["type"] == "CampaignTouched"]
+    for rep in reps.tolist():
+        part = log[log["replication"] == rep]
+        if part.empty:
+            continue
+        row = frame.loc[rep]
+        revenue = float(row["revenue"])
+        share = float(row["gross_margin"]) / revenue if revenue > 0 else 0.0
+        values = lifetime_values(
+            part, horizon_days, days=days, discount_rate=rate, margin_share=share
+        )
+        table.loc[rep, "cltv"] = values["cltv"].mean()
+        mine = set(touched.loc[touched["replication"] == rep, "customer"].astype("int64"))
+        acquired = values[values["customer"].isin(mine)]
+        cac = float(row["cac"])
+        if len(acquired) and np.isfinite(cac) and cac > 0:
+            table.loc[rep, "ltv_to_cac"] = acquired["cltv"].mean() / cac
+    return table

@@ -35,7 +35,7 @@ def _touches(log: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _buyers(log: pd.DataFrame) -> pd.DataFrame:
+def buyer_values(log: pd.DataFrame) -> pd.DataFrame:
     """Per (replication, customer) who ordered: order value and refunds."""
     placed = log[log["type"] == "OrderPlaced"]
     value = placed.groupby(["replication", "customer"], observed=True)["amount"].sum()
@@ -58,7 +58,7 @@ def campaign_table(log: pd.DataFrame, costs: Mapping[str, tuple[float, float]]) 
     value and net value, cost, CAC and ROAS (campaigns that brought nobody included)."""
     reps = sorted(log["replication"].unique())
     touched = _touches(log)
-    buyers = _buyers(log)
+    buyers = buyer_values(log)
     joined = touched.merge(buyers, on=["replication", "customer"], how="left")
     rows = []
     for rep in reps:
@@ -91,7 +91,9 @@ def kpis(
     acquired = table["acquired_customers"].sum().reindex(reps, fill_value=0)
     ordered = table["ordered_value"].sum().reindex(reps, fill_value=0.0)
     net = table["net_value"].sum().reindex(reps, fill_value=0.0)
-    buyers = _buyers(log).groupby("replication")["customer"].nunique().reindex(reps, fill_value=0)
+    buyers = (
+        buyer_values(log).groupby("replication")["customer"].nunique().reindex(reps, fill_value=0)
+    )
     return pd.DataFrame(
         {
             "marketing_cost": cost,
