@@ -164,12 +164,7 @@ class CompareTab:
 
     def _update(self, job: Job) -> None:
         self.bar.set_value(job.done / job.total if job.total else 0.0)
-        self.status.set_text({
-            "running": f"running: {job.done} of {job.total} scenarios replicated",
-            "done": f"done: written to {job.folder}",
-            "cancelled": "cancelled: the worker processes were stopped, nothing was written",
-            "failed": f"failed: {job.error}", "waiting": "starting",
-        }[job.state])  # fmt: skip
+        self.status.set_text(job.status("scenarios replicated"))
 
     def show(self, table: pd.DataFrame) -> None:
         """The comparison's table and a chart of one KPI's means with their CIs."""

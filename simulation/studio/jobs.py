@@ -44,6 +44,17 @@ class Job:
     pid: int | None = None
     _process: asyncio.subprocess.Process | None = dataclasses.field(default=None, repr=False)
 
+    def status(self, units: str, *, done: str = "") -> str:
+        """What the page says of the job: how far it got, counted in ``units``, or how it
+        ended (``done`` goes before where it was written)."""
+        return {
+            "running": f"running: {self.done} of {self.total} {units}",
+            "done": f"done: {done}written to {self.folder}",
+            "cancelled": "cancelled: the worker processes were stopped, nothing was written",
+            "failed": f"failed: {self.error}",
+            "waiting": "starting",
+        }[self.state]
+
     async def run(self, on_update: Callable[[Job], None] = lambda _: None) -> None:
         """Start the child and follow it to its end, calling ``on_update`` on every change."""
         self._process = await asyncio.create_subprocess_exec(

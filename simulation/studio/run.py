@@ -98,14 +98,7 @@ class RunTab:
     def update(self, job: Job) -> None:
         self.bar.set_value(job.done / job.total if job.total else 0.0)
         workers = int(str(job.spec.get("workers") or 1))
-        words = {
-            "running": f"running: {job.done} of {job.total} replications done",
-            "done": f"done: {job.total} replications, written to {job.folder}",
-            "cancelled": "cancelled: the worker processes were stopped, nothing was written",
-            "failed": f"failed: {job.error}",
-            "waiting": "starting",
-        }
-        self.status.set_text(words[job.state])
+        self.status.set_text(job.status("replications done", done=f"{job.total} replications, "))
         self.reps.clear()
         with self.reps:
             for r in range(job.total):

@@ -130,12 +130,7 @@ class SweepTab:
 
     def _update(self, job: Job) -> None:
         self.bar.set_value(job.done / job.total if job.total else 0.0)
-        self.status.set_text({
-            "running": f"running: {job.done} of {job.total} points done",
-            "done": f"done: written to {job.folder}",
-            "cancelled": "cancelled: the worker processes were stopped, nothing was written",
-            "failed": f"failed: {job.error}", "waiting": "starting",
-        }[job.state])  # fmt: skip
+        self.status.set_text(job.status("points done"))
 
     def show_folder(self, folder: str | None) -> None:
         if not folder:
